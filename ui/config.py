@@ -1,0 +1,123 @@
+"""The app config: every component's frozen config nested into one, overridable from env and CLI.
+
+Precedence (lowest to highest): dataclass defaults, environment variables, command-line flags.
+Command-line flags are derived from the config fields, e.g. `--tutor.db_url sqlite:///x.db`
+or `--server.port 7861`, so there is one source of truth for every option.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import types
+import typing
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from affect.config import AffectConfig
+from gan.config import AvatarConfig
+from tutor.config import TutorConfig
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    """The web server."""
+
+    host: str = "127.0.0.1"  # bind address; 0.0.0.0 on a Space
+    port: int = 7860  # Gradio's usual port
+    teacher_password: str = ""  # "" disables the teacher view (TUTOR_TEACHER_PASSWORD)
+    warm_up: bool = True  # run every model once before reporting ready
+
+    def __post_init__(self) -> None:
+        if not 0 < self.port < 65536:
+            raise ValueError(f"ServerConfig.port must be in 1..65535, got {self.port}.")
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """Everything the app needs, one frozen tree."""
+
+    server: ServerConfig = field(default_factory=ServerConfig)
+    affect: AffectConfig = field(default_factory=AffectConfig)
+    tutor: TutorConfig = field(default_factory=TutorConfig)
+    avatar: AvatarConfig = field(default_factory=AvatarConfig)
+
+
+# Documented environment variables -> dotted config field.
+ENV_VARS: dict[str, str] = {
+    "TUTOR_DB_URL": "tutor.db_url",
+    "TUTOR_DATA_DIR": "tutor.data_dir",
+    "TUTOR_TEACHER_PASSWORD": "server.teacher_password",
+    "TUTOR_HOST": "server.host",
+    "TUTOR_PORT": "server.port",
+}
+
+
+def _field_type(cls: type, name: str) -> Any:
+    return typing.get_type_hints(cls)[name]
+
+
+def _coerce(text: str, tp: Any, dotted: str) -> Any:
+    """Parse a string into the field's declared type, with a clear error."""
+    origin = typing.get_origin(tp)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        if text.lower() in ("", "none", "null"):
+            return None
+        tp = args[0]
+    try:
+        if tp is bool:
+            low = text.strip().lower()
+            if low in ("1", "true", "yes", "on"):
+                return True
+            if low in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(text)
+        if tp in (int, float, str):
+            return tp(text)
+    except ValueError as err:
+        raise ValueError(f"Config option {dotted} expects {tp.__name__}, got {text!r}.") from err
+    raise ValueError(f"Config option {dotted} has a type ({tp}) that cannot be set from text.")
+
+
+def _leaf_fields(cls: type, prefix: str = "") -> dict[str, Any]:
+    """Map 'section.field' -> type for every non-dataclass field in the tree."""
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        tp = _field_type(cls, f.name)
+        dotted = f"{prefix}{f.name}"
+        if dataclasses.is_dataclass(tp):
+            out.update(_leaf_fields(typing.cast(type, tp), dotted + "."))
+        else:
+            out[dotted] = tp
+    return out
+
+
+def _apply(cfg: Any, dotted: str, value: Any) -> Any:
+    head, _, rest = dotted.partition(".")
+    if not rest:
+        return dataclasses.replace(cfg, **{head: value})
+    return dataclasses.replace(cfg, **{head: _apply(getattr(cfg, head), rest, value)})
+
+
+def load_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> AppConfig:
+    """Build the AppConfig from defaults, then `env` (default os.environ), then `argv` flags."""
+    env = os.environ if env is None else env
+    leaves = _leaf_fields(AppConfig)
+    updates: dict[str, Any] = {}
+    for var, dotted in ENV_VARS.items():
+        if var in env:
+            updates[dotted] = _coerce(env[var], leaves[dotted], f"{dotted} (from ${var})")
+    parser = argparse.ArgumentParser(description="Emotion-aware video tutor.")
+    for dotted, tp in leaves.items():
+        parser.add_argument(f"--{dotted}", dest=dotted, default=None, metavar=getattr(tp, "__name__", "VALUE"))
+    args = vars(parser.parse_args(list(argv) if argv is not None else []))
+    for dotted, text in args.items():
+        if text is not None:
+            updates[dotted] = _coerce(text, leaves[dotted], dotted)
+    cfg = AppConfig()
+    for dotted, value in updates.items():
+        cfg = _apply(cfg, dotted, value)
+    return cfg
