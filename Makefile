@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(PY) -m ui.app
+	$(PY) -m ui.app $(ARGS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
