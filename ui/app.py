@@ -1,0 +1,195 @@
+"""The Gradio app: `build_app(services, config)` wires the handlers; `main()` loads, warms, launches.
+
+Layout follows the gradio demos: plain functions (ui/handlers.py, ui/teacher.py), then the
+`gr.Blocks` wiring here, then `launch()`. Per-user data lives in `gr.State(UserState)`; the
+models live in one `Services` object shared read-only by all users. Every event has an
+`api_name` so `gradio_client` (tests, load benchmarks) can drive the app like a browser does.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import sys
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import gradio as gr
+
+from ui import handlers, teacher
+from ui.config import AppConfig, load_config
+from ui.handlers import UserState
+from ui.services import Services, missing_components
+from ui.views import LATEX_DELIMITERS, mastery_html, mood_html, problem_markdown, status_html
+
+log = logging.getLogger("ui.app")
+
+# Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
+# thread, so several may run at once; frames take ~5-10 ms each (FINDINGS.md) and go one at a
+# time through the face analyser; teacher queries are rare.
+CHAT_CONCURRENCY = 8
+FRAME_CONCURRENCY = 1
+TEACHER_CONCURRENCY = 2
+# The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
+# changes over seconds (D'Mello & Graesser 2012), and keeps the CPU free for the avatar.
+STREAM_EVERY_S = 0.5
+# Gradio's copies of served clips are deleted every 5 min once older than 15 min.
+DELETE_CACHE = (300, 900)
+
+CSS = """
+.mood, .mastery, .status {font-size: 14px; line-height: 1.5}
+.mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
+.mood-off {color: var(--body-text-color-subdued)}
+.status {min-height: 22px; color: var(--body-text-color-subdued)}
+.spinner {display:inline-block;width:12px;height:12px;margin-right:6px;border:2px solid #bbb;
+  border-top-color:#0072B2;border-radius:50%;animation:spin .8s linear infinite;vertical-align:-1px}
+@keyframes spin {to {transform: rotate(360deg)}}
+#problem {padding: 4px 12px; border-left: 4px solid #0072B2; background: var(--background-fill-secondary)}
+.transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
+.transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
+  vertical-align: top; text-align: left}
+.transcript tr.flagged {background: #fde2e1}
+"""
+THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald")
+
+
+def _student_tab(services: Services, state: gr.State) -> None:
+    with gr.Row(equal_height=True):
+        name = gr.Textbox(label="Your pseudonym", placeholder="e.g. blue-fox (not your real name)", max_lines=1)
+        choices = services.topic_choices()
+        topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic")
+        start = gr.Button("Start", variant="primary", elem_id="start-btn")
+    with gr.Row():
+        with gr.Column(scale=3):
+            problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
+            chat = gr.Chatbot(
+                label="Tutor chat", height=360, latex_delimiters=LATEX_DELIMITERS, elem_id="chat", buttons=[]
+            )
+            with gr.Row():
+                box = gr.Textbox(
+                    show_label=False, placeholder="Type your answer or a question…", scale=5, max_lines=3,
+                    elem_id="answer-box",
+                )
+                send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
+            with gr.Row():
+                hint = gr.Button("Hint", size="sm")
+                confused = gr.Button("I'm confused", size="sm")
+                nxt = gr.Button("Next", size="sm")
+        with gr.Column(scale=2):
+            video = gr.Video(
+                label="Your tutor", autoplay=True, interactive=False, height=280, buttons=[], elem_id="avatar"
+            )
+            status = gr.HTML(status_html("", busy=False))
+            consent = gr.Checkbox(
+                value=False,
+                label="Use my camera so the tutor can see how I feel",
+                info="Frames are analysed in memory on the server and never stored. You can turn it off any time.",
+                elem_id="camera-consent",
+            )
+            webcam = gr.Image(
+                sources=["webcam"],
+                streaming=True,
+                visible=False,
+                label="Camera",
+                height=200,
+                webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 320, "height": 240}}),
+                elem_id="webcam",
+            )
+            mood = gr.HTML(mood_html(None, camera_on=False))
+            gr.Markdown("**Mastery**")
+            mastery = gr.HTML(mastery_html({}, services.mastery_threshold))
+
+    reply_outputs = [state, chat, box, problem, mastery, status, video]
+    start.click(
+        functools.partial(handlers.start_session, services),
+        inputs=[state, name, topic],
+        outputs=[state, chat, problem, mastery, status, video],
+        api_name="start",
+        concurrency_limit=CHAT_CONCURRENCY,
+    )
+    gr.on(
+        [box.submit, send.click],
+        functools.partial(handlers.send_message, services),
+        inputs=[state, box],
+        outputs=reply_outputs,
+        api_name="send",
+        concurrency_limit=CHAT_CONCURRENCY,
+    )
+    for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
+        button.click(
+            functools.partial(handlers.quick_message, services, kind=kind),
+            inputs=[state],
+            outputs=reply_outputs,
+            api_name=kind,
+            concurrency_limit=CHAT_CONCURRENCY,
+        )
+    consent.change(
+        handlers.set_camera, inputs=[state, consent], outputs=[state, webcam, mood], api_name="camera"
+    )
+    webcam.stream(
+        functools.partial(handlers.observe_frame, services),
+        inputs=[state, webcam],
+        outputs=[mood],
+        api_name="frame",
+        stream_every=STREAM_EVERY_S,
+        concurrency_limit=FRAME_CONCURRENCY,
+        show_progress="hidden",
+    )
+
+
+def build_app(services: Services, config: AppConfig) -> gr.Blocks:
+    """The whole app (student tab + teacher tab) over already-loaded services."""
+    with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
+        state = gr.State(UserState)
+        gr.Markdown("## 🧮 Emotion-aware maths tutor")
+        with gr.Tabs():
+            with gr.Tab("Student", id="student"):
+                _student_tab(services, state)
+            with gr.Tab("Teacher", id="teacher"):
+                teacher.build_tab(services, config.server, concurrency=TEACHER_CONCURRENCY)
+    return demo
+
+
+def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
+    """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`."""
+    demo.queue(default_concurrency_limit=2, max_size=256)
+    options: dict[str, Any] = {
+        "server_name": config.server.host,
+        "server_port": config.server.port,
+        "theme": THEME,
+        "css": CSS,
+        "show_error": True,
+        "footer_links": ["api"],
+        # The session log never leaves through the file server, even if a handler asked.
+        "blocked_paths": [config.tutor.resolved_data_dir()],
+    }
+    options.update(kwargs)
+    return demo.launch(**options)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """`python -m ui.app [--server.port N ...]`: load, warm, report readiness, serve."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    t0 = time.perf_counter()
+    config = load_config(sys.argv[1:] if argv is None else argv)
+    missing = missing_components()
+    if missing:
+        print("The app cannot start yet; these core components are not built:", file=sys.stderr)
+        for line in missing:
+            print(f"  - {line}", file=sys.stderr)
+        raise SystemExit(2)
+    services = Services.load(config)
+    if config.server.warm_up:
+        services.warm_up()
+    demo = build_app(services, config)
+    steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
+    log.info("ready in %.1f s (%s)", time.perf_counter() - t0, steps)
+    try:
+        launch(demo, config)
+    finally:
+        services.close()
+
+
+if __name__ == "__main__":
+    main()

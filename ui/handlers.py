@@ -1,0 +1,207 @@
+"""Student-view handlers: plain functions over a small per-user `UserState`.
+
+Gradio keeps one `UserState` per browser tab (or API client) in `gr.State`, so a student only
+ever reaches their own tutoring session: no handler takes a session id from the client. The
+functions here call the core (`tutor`, `affect` through the session, `ui.clips`) and turn its
+results into component values; `ui/app.py` only wires them to components. They can be called
+directly in tests, without a browser or a server.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Iterator
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+import numpy as np
+
+from affect.types import AffectEstimate
+from ui.clips import RenderedClip
+from ui.services import Services
+from ui.views import mastery_html, mood_html, problem_markdown, status_html
+
+log = logging.getLogger(__name__)
+
+# Pseudonyms only: short, plain characters (no e-mail addresses or full names with punctuation).
+_NAME = re.compile(r"^[\w .\-]{1,40}$")
+# The webcam streams every 0.5 s (ui/app.py); frames closer together than this are dropped so
+# one client cannot flood the face analyser (~5-10 ms per frame, FINDINGS.md).
+MIN_FRAME_INTERVAL_S = 0.25
+# Longest chat message passed to the tutor; the text analyser truncates at 2000 anyway.
+MAX_MESSAGE_CHARS = 2000
+# How often the reply handler reports render progress while a clip renders.
+PROGRESS_EVERY_S = 0.5
+
+QUICK_MESSAGES: dict[str, str] = {
+    "hint": "Can I have a hint?",
+    "confused": "I'm confused.",
+    "next": "Next problem, please.",
+}
+
+
+class UserError(ValueError):
+    """Bad input from the student, with a message meant for them (shown as a gr.Error)."""
+
+
+@dataclass
+class UserState:
+    """Everything the app keeps about one browser tab."""
+
+    session: Any = None  # the live tutor.TutorSession, None before Start
+    student: str = ""
+    topic: str = ""
+    camera_on: bool = False
+    messages: list[dict[str, str]] = field(default_factory=list)  # Gradio 6 chat messages
+    mood: AffectEstimate | None = None
+    last_frame_t: float = 0.0
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
+
+
+# 1. Start a session -------------------------------------------------------------------------
+
+
+def clean_name(name: str) -> str:
+    name = " ".join((name or "").split())
+    if not _NAME.match(name):
+        raise UserError(
+            "Please choose a pseudonym of 1-40 letters, digits, spaces, '.', '-' or '_' (not your real name)."
+        )
+    return name
+
+
+def start_session(services: Services, state: UserState, student: str, topic: str) -> tuple[Any, ...]:
+    """Start a tutoring session; returns (state, chat, problem, mastery, status, video)."""
+    student = clean_name(student)
+    topics = services.topic_choices()
+    if topic not in dict(topics).values():
+        raise UserError("Please pick a topic from the list.")
+    with state.lock:
+        state.session = services.tutor.start_session(student=student, topic=topic)
+        state.student, state.topic = student, topic
+        opening = state.session.opening
+        state.messages = [{"role": "assistant", "content": opening.text}]
+    return (
+        state,
+        list(state.messages),
+        problem_markdown(opening.problem),
+        mastery_html(state.session.mastery, services.mastery_threshold),
+        status_html(f"Session started for {student}.", busy=False),
+        reaction_video(services, opening.avatar_emotion),
+    )
+
+
+# 2. Chat: text at once, then the avatar clip --------------------------------------------------
+
+
+def reaction_video(services: Services, emotion: str) -> Any:
+    """The looping idle/reaction clip of the avatar for `emotion`, or no change if none is ready."""
+    clip = services.clips.reaction(emotion)
+    if clip is None:
+        return gr.skip()
+    return gr.Video(value=str(clip.video), loop=True, autoplay=True, subtitles=None)
+
+
+def reply_video(clip: RenderedClip) -> Any:
+    return gr.Video(
+        value=str(clip.video),
+        subtitles=str(clip.subtitles) if clip.subtitles else None,
+        loop=False,
+        autoplay=True,
+    )
+
+
+def send_message(services: Services, state: UserState, text: str) -> Iterator[tuple[Any, ...]]:
+    """Send one message; yields (state, chat, box, problem, mastery, status, video) several times.
+
+    First yield: the tutor's text, the problem and mastery, and a reaction clip while the reply
+    clip renders. Then progress notes every PROGRESS_EVERY_S. Last: the reply clip.
+    """
+    text = (text or "").strip()
+    if not text:
+        raise UserError("Type an answer or a question first.")
+    if len(text) > MAX_MESSAGE_CHARS:
+        raise UserError(f"Please keep a message under {MAX_MESSAGE_CHARS} characters.")
+    if state.session is None:
+        raise UserError("Press Start first (choose a pseudonym and a topic).")
+    with state.lock:
+        reply = state.session.send(text)
+        state.messages += [{"role": "user", "content": text}, {"role": "assistant", "content": reply.text}]
+        mastery = mastery_html(state.session.mastery, services.mastery_threshold)
+    skip = gr.skip()
+    yield (
+        state,
+        list(state.messages),
+        "",
+        problem_markdown(reply.problem),
+        mastery,
+        status_html("The tutor is getting ready to speak…", busy=True),
+        reaction_video(services, reply.avatar_emotion),
+    )
+    t0 = time.perf_counter()
+    future = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
+    while True:
+        try:
+            clip = future.result(timeout=PROGRESS_EVERY_S)
+            break
+        except FutureTimeout:
+            ahead = services.clips.waiting() - 1
+            queue = f" ({ahead} reply clips ahead of yours)" if ahead > 0 else ""
+            note = f"Rendering the tutor's video reply… {time.perf_counter() - t0:.0f} s{queue}"
+            yield (skip, skip, skip, skip, skip, status_html(note, busy=True), skip)
+        except Exception as err:  # rendering failed: the text reply stands on its own
+            log.exception("avatar clip failed for turn %s", reply.turn_id)
+            note = f"The avatar could not speak this reply ({type(err).__name__}); the text above is complete."
+            yield (skip, skip, skip, skip, skip, status_html(note, busy=False), skip)
+            return
+    if reply.turn_id:
+        state.session.attach_clip(reply.turn_id, clip.video.name)
+    yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(clip))
+
+
+def quick_message(services: Services, state: UserState, kind: str) -> Iterator[tuple[Any, ...]]:
+    """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message."""
+    if kind not in QUICK_MESSAGES:
+        raise UserError(f"Unknown quick action {kind!r}.")
+    yield from send_message(services, state, QUICK_MESSAGES[kind])
+
+
+# 3. Camera: consent, then frames into the session --------------------------------------------
+
+
+def set_camera(state: UserState, consent: bool) -> tuple[Any, ...]:
+    """Turn the camera on or off; returns (state, webcam visibility update, mood html)."""
+    state.camera_on = bool(consent)
+    state.mood = None
+    return state, gr.Image(visible=state.camera_on, value=None), mood_html(None, camera_on=state.camera_on)
+
+
+def observe_frame(services: Services, state: UserState, frame: np.ndarray | None) -> Any:
+    """One webcam frame -> the face reading (through the session when one runs) -> mood html.
+
+    The frame lives only in memory: it is analysed and dropped.
+    """
+    if not state.camera_on or frame is None:
+        return gr.skip()
+    now = time.monotonic()
+    if now - state.last_frame_t < MIN_FRAME_INTERVAL_S:
+        return gr.skip()
+    state.last_frame_t = now
+    rgb = np.ascontiguousarray(frame[..., :3], dtype=np.uint8) if frame.ndim == 3 else frame
+    if not state.lock.acquire(blocking=False):
+        return gr.skip()  # a message is being answered; the next frame will do
+    try:
+        if state.session is not None:
+            estimate = state.session.observe_frame(rgb)
+        else:
+            estimate = services.face_reading(rgb)
+    finally:
+        state.lock.release()
+    if estimate is not None:
+        state.mood = estimate
+    return mood_html(state.mood, camera_on=True, face_found=estimate is not None)

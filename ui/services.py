@@ -1,0 +1,132 @@
+"""The shared core objects of the app, loaded once at start-up and read by every request.
+
+`Services.load` builds the tutor (with its text and face analysers) and the avatar pipeline in
+parallel threads, `warm_up` runs each model once (librosa compiles its numba kernels on the
+first call, ~20 s, FINDINGS.md) and pre-renders the avatar's reaction clips, so the first
+student waits no longer than the hundredth. Only core objects live here; nothing per user.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from affect.types import AVATAR_EMOTIONS, AffectEstimate
+from ui.clips import ClipRenderer, ClipStore
+from ui.config import AppConfig
+
+log = logging.getLogger(__name__)
+
+# (module, attribute, issue) of every core object the app needs.
+REQUIRED: tuple[tuple[str, str, str], ...] = (
+    ("tutor", "Tutor", "issue 4 (tutor/)"),
+    ("affect", "TextAffect", "issue 3 (affect/text.py)"),
+    ("affect", "FaceAffect", "issue 3 (affect/face.py)"),
+    ("gan", "TalkingHeadPipeline", "issue 5 (gan/pipeline.py)"),
+)
+
+
+def missing_components() -> list[str]:
+    """Which core objects cannot be imported yet, as readable lines (empty when all are built)."""
+    missing = []
+    for module, name, issue in REQUIRED:
+        try:
+            getattr(importlib.import_module(module), name)
+        except (ImportError, AttributeError) as err:
+            missing.append(f"{module}.{name} from {issue}: {err}")
+    return missing
+
+
+def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
+    t0 = time.perf_counter()
+    out = fn()
+    timings[key] = time.perf_counter() - t0
+    return out
+
+
+@dataclass
+class Services:
+    """The tutor, the avatar and the clip renderer, shared read-only by all sessions."""
+
+    config: AppConfig
+    tutor: Any  # tutor.Tutor
+    avatar: Any  # gan.TalkingHeadPipeline
+    text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
+    face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
+    clips: ClipRenderer
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
+    _face_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @classmethod
+    def load(cls, config: AppConfig) -> Services:
+        """Load every model once, the independent ones in parallel threads."""
+        from affect import FaceAffect, TextAffect
+        from gan import TalkingHeadPipeline
+        from tutor import Tutor
+
+        timings: dict[str, float] = {}
+        with ThreadPoolExecutor(max_workers=3, thread_name_prefix="load") as pool:
+            text_f = pool.submit(_timed, lambda: TextAffect.load(config.affect.text), timings, "load_text_affect")
+            face_f = pool.submit(_timed, lambda: FaceAffect.load(config.affect.face), timings, "load_face_affect")
+            avatar_f = pool.submit(
+                _timed, lambda: TalkingHeadPipeline.from_pretrained(config=config.avatar), timings, "load_avatar"
+            )
+            text, face = text_f.result(), face_f.result()
+            tutor = _timed(
+                lambda: Tutor.create(config=config.tutor, text_affect=text, face_affect=face), timings, "load_tutor"
+            )
+            avatar = avatar_f.result()
+        clips = ClipRenderer(avatar, ClipStore())
+        return cls(config, tutor, avatar, text, face, clips, timings)
+
+    def warm_up(self) -> dict[str, float]:
+        """Run every model once and pre-render the reaction clips; returns seconds per step."""
+        with ThreadPoolExecutor(max_workers=2, thread_name_prefix="warm") as pool:
+            # The avatar path (TTS, librosa features, generator, encoder) is the slow one.
+            speak_f = pool.submit(_timed, self._warm_avatar, self.timings, "warm_avatar")
+            _timed(self._warm_tutor, self.timings, "warm_tutor")
+            speak_f.result()
+        return dict(self.timings)
+
+    def _warm_avatar(self) -> None:
+        self.clips.render("Hello! Let's do some maths.", "happy", 0.5)
+        self.clips.prerender_reactions(AVATAR_EMOTIONS)
+
+    def _warm_tutor(self) -> None:
+        # The analysers and the store once each, without writing a session into the log.
+        self.text.predict("I think the answer is 3, but I'm not sure.")
+        self.face_reading(np.zeros((240, 320, 3), dtype=np.uint8))
+        self.tutor.list_sessions()
+
+    # -- small helpers the handlers use ----------------------------------------------------------
+
+    def topic_choices(self) -> list[tuple[str, str]]:
+        """(label, value) pairs for the topic dropdown."""
+        out = []
+        for topic in self.tutor.topics():
+            if isinstance(topic, str):
+                out.append((topic, topic))
+            else:
+                out.append((str(getattr(topic, "title", topic.id)), str(topic.id)))
+        return out
+
+    @property
+    def mastery_threshold(self) -> float:
+        return self.config.tutor.mastery_threshold
+
+    def face_reading(self, rgb: np.ndarray) -> AffectEstimate | None:
+        """A face reading outside any session (before Start); never stored."""
+        with self._face_lock:
+            result: AffectEstimate | None = self.face.predict(rgb)
+            return result
+
+    def close(self) -> None:
+        self.clips.shutdown()
