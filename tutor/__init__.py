@@ -1,1 +1,41 @@
+"""Tutor core: curriculum, BKT student model, affect-sensitive dialogue policy and session log.
 
+`from tutor import Tutor` is the entry point; see `tutor.service.Tutor`.
+"""
+
+from tutor.config import TutorConfig
+from tutor.curriculum import Curriculum, CurriculumError
+from tutor.errors import StoreError, TutorError, UnknownSessionError
+from tutor.policy import AffectBlindPolicy, AffectSensitivePolicy, Decision, Policy, PolicyContext
+from tutor.selection import AdaptiveSelector, FixedSequenceSelector, Selector
+from tutor.service import Tutor
+from tutor.session import TutorSession
+from tutor.student_model import BKTParams, bkt_update, fit_bkt
+from tutor.types import INTENTS, MOVES, Misconception, Problem, TutorReply
+
+__all__ = [
+    "INTENTS",
+    "MOVES",
+    "AdaptiveSelector",
+    "AffectBlindPolicy",
+    "AffectSensitivePolicy",
+    "BKTParams",
+    "Curriculum",
+    "CurriculumError",
+    "Decision",
+    "FixedSequenceSelector",
+    "Misconception",
+    "Policy",
+    "PolicyContext",
+    "Problem",
+    "Selector",
+    "StoreError",
+    "Tutor",
+    "TutorConfig",
+    "TutorError",
+    "TutorReply",
+    "TutorSession",
+    "UnknownSessionError",
+    "bkt_update",
+    "fit_bkt",
+]

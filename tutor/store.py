@@ -1,0 +1,358 @@
+"""The session log: SQLAlchemy 2.0, a SQLite file by default, any SQLAlchemy URL (PostgreSQL) works.
+
+One transaction per turn (the turn row and its flag commit together or not at all), so a
+SIGKILL loses at most the turn being written and never leaves half a turn. SQLite runs in WAL
+mode with synchronous=FULL (a committed turn survives a crash or power loss; WAL lets the
+teacher dashboard read while students write). Student ids are pseudonyms checked by pattern;
+texts are stored as typed (nothing is escaped here; renderers escape), except NUL characters and
+lone surrogates, which neither PostgreSQL nor UTF-8 can hold, so they become U+FFFD. Images are
+never stored: only derived affect readings (numbers) are.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import re
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    delete,
+    event,
+    func,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+
+from tutor.errors import StoreError, UnknownSessionError
+
+# A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
+_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+EXPORT_COLUMNS: tuple[str, ...] = (
+    "session_id", "student", "topic", "index", "time", "student_text", "intent", "text_label", "face_label",
+    "fused_label", "fused_confidence", "move", "avatar_emotion", "intensity", "tutor_text", "problem_id",
+    "skill", "prompt", "answer", "correct", "flagged", "flag_reason", "clip_ref", "mastery",
+    "text_affect", "face_affect", "fused_affect",
+)  # fmt: skip
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class SessionRow(Base):
+    __tablename__ = "tutor_sessions"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    student: Mapped[str] = mapped_column(String(64), index=True)
+    topic: Mapped[str] = mapped_column(String(64))
+    policy: Mapped[str] = mapped_column(String(64))
+    seed: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class TurnRow(Base):
+    __tablename__ = "tutor_turns"
+    __table_args__ = (UniqueConstraint("session_id", "idx"),)
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
+    idx: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    student_text: Mapped[str | None] = mapped_column(Text, nullable=True)
+    intent: Mapped[str] = mapped_column(String(16))
+    text_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    face_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    fused_affect: Mapped[dict[str, Any]] = mapped_column(JSON)
+    move: Mapped[str] = mapped_column(String(24))
+    avatar_emotion: Mapped[str] = mapped_column(String(16))
+    intensity: Mapped[float] = mapped_column(Float)
+    tutor_text: Mapped[str] = mapped_column(Text)
+    tutor_spoken: Mapped[str] = mapped_column(Text)
+    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
+    state: Mapped[dict[str, Any]] = mapped_column(JSON)  # dialogue state after the turn (for resume)
+    clip_ref: Mapped[str | None] = mapped_column(String(512), nullable=True)
+    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class FlagRow(Base):
+    __tablename__ = "tutor_flags"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
+    turn_id: Mapped[str] = mapped_column(ForeignKey("tutor_turns.id", ondelete="CASCADE"))
+    student: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+def new_id() -> str:
+    """An unguessable id: uuid4 carries 122 bits from the OS random source."""
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def check_student_id(student: object) -> str:
+    """Return the pseudonym, or raise ValueError when it is not one."""
+    if not isinstance(student, str) or not _STUDENT_ID.match(student):
+        raise ValueError(
+            "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
+            "(no spaces, no e-mail addresses), e.g. 's-17'."
+        )
+    return student
+
+
+def clean_text(value: str) -> str:
+    """Text every backend can store: NUL and lone surrogates become U+FFFD; nothing else changes."""
+    value = value.replace("\x00", "\ufffd")
+    return value.encode("utf-8", "surrogatepass").decode("utf-8", "replace") if _has_surrogate(value) else value
+
+
+def _has_surrogate(value: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in value)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    """SQLite returns naive datetimes; everything here is UTC."""
+    return dt.replace(tzinfo=UTC) if dt is not None and dt.tzinfo is None else dt
+
+
+def normalise_url(url: str) -> str:
+    """'postgresql://' means psycopg 3 here (the driver this project installs)."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+class Store:
+    """All reads and writes of the session log."""
+
+    def __init__(self, url: str) -> None:
+        self.url = normalise_url(url)
+        try:
+            self._prepare_sqlite_folder()
+            self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
+            if self.engine.dialect.name == "sqlite":
+                event.listen(self.engine, "connect", _sqlite_pragmas)
+            Base.metadata.create_all(self.engine)
+        except (SQLAlchemyError, OSError) as err:
+            raise StoreError(f"Cannot open the session log at {self._safe_url()}: {err}") from err
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    def _safe_url(self) -> str:
+        return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", self.url)  # never print a password
+
+    def _prepare_sqlite_folder(self) -> None:
+        if self.url.startswith("sqlite:///") and ":memory:" not in self.url:
+            folder = os.path.dirname(os.path.abspath(self.url[len("sqlite:///") :]))
+            os.makedirs(folder, exist_ok=True)
+            if not os.access(folder, os.W_OK):
+                raise OSError(f"the folder {folder} is not writable")
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # --- writes (each one transaction) ---------------------------------------------------------
+    def create_session(self, student: str, topic: str, policy: str, seed: int) -> str:
+        row = SessionRow(id=new_id(), student=check_student_id(student), topic=topic, policy=policy,
+                         seed=seed, started_at=utcnow())  # fmt: skip
+        self._write(lambda s: s.add(row), "start the session")
+        return row.id
+
+    def add_turn(self, session_id: str, record: dict[str, Any], flag_reason: str | None = None) -> str:
+        """Write one turn (and its flag) atomically; returns the turn id."""
+        turn_id = new_id()
+        row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flag_reason is not None,
+                      **{k: clean_text(v) if isinstance(v, str) else v for k, v in record.items()})  # fmt: skip
+
+        def write(s: Any) -> None:
+            student = s.scalar(select(SessionRow.student).where(SessionRow.id == session_id))
+            if student is None:
+                raise UnknownSessionError(f"No session {session_id!r}.")
+            s.add(row)
+            if flag_reason is not None:
+                s.flush()  # the turn row must exist before the flag refers to it (PostgreSQL FKs)
+                s.add(FlagRow(id=new_id(), session_id=session_id, turn_id=turn_id, student=student,
+                              kind="distress", reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
+
+        self._write(write, "save the turn")
+        return turn_id
+
+    def attach_clip(self, session_id: str, turn_ref: str | int, clip_ref: str) -> None:
+        cond = TurnRow.idx == turn_ref if isinstance(turn_ref, int) else TurnRow.id == turn_ref
+        stmt = update(TurnRow).where(TurnRow.session_id == session_id, cond).values(clip_ref=clean_text(clip_ref))
+
+        def write(s: Any) -> None:
+            if s.execute(stmt).rowcount != 1:
+                raise UnknownSessionError(f"No turn {turn_ref!r} in session {session_id!r}.")
+
+        self._write(write, "record the clip")
+
+    def end_session(self, session_id: str) -> None:
+        stmt = update(SessionRow).where(SessionRow.id == session_id).values(ended_at=utcnow())
+        self._write(lambda s: s.execute(stmt), "end the session")
+
+    def delete_student(self, student: str) -> int:
+        """Remove every row about one student (flags, turns, sessions); returns the number removed."""
+        check_student_id(student)
+        counts: list[int] = []
+
+        def write(s: Any) -> None:
+            ids = select(SessionRow.id).where(SessionRow.student == student).scalar_subquery()
+            counts.append(s.execute(delete(FlagRow).where(FlagRow.student == student)).rowcount)
+            counts.append(s.execute(delete(FlagRow).where(FlagRow.session_id.in_(ids))).rowcount)
+            counts.append(s.execute(delete(TurnRow).where(TurnRow.session_id.in_(ids))).rowcount)
+            counts.append(s.execute(delete(SessionRow).where(SessionRow.student == student)).rowcount)
+
+        self._write(write, "delete the student's data")
+        return sum(counts)
+
+    def _write(self, fn: Any, what: str) -> None:
+        try:
+            with self._sessions.begin() as s:
+                fn(s)
+        except UnknownSessionError:
+            raise
+        except SQLAlchemyError as err:  # disk full, read-only file, lost connection: nothing half-written
+            raise StoreError(f"Could not {what} in the session log: {err.__class__.__name__}: {err}") from err
+
+    # --- reads -----------------------------------------------------------------------------------
+    def session(self, session_id: str) -> dict[str, Any]:
+        with self._sessions() as s:
+            row = s.get(SessionRow, session_id) if isinstance(session_id, str) else None
+            if row is None:
+                raise UnknownSessionError(f"No session {session_id!r}.")
+            return {"id": row.id, "student": row.student, "topic": row.topic, "policy": row.policy,
+                    "seed": row.seed, "started_at": _aware(row.started_at),
+                    "ended_at": _aware(row.ended_at)}  # fmt: skip
+
+    def list_sessions(self, student: str | None = None) -> list[dict[str, Any]]:
+        n_turns = select(func.count()).where(TurnRow.session_id == SessionRow.id, TurnRow.idx > 0)
+        n_flags = select(func.count()).where(FlagRow.session_id == SessionRow.id)
+        last = select(func.max(TurnRow.created_at)).where(TurnRow.session_id == SessionRow.id)
+        stmt = select(SessionRow, n_turns.scalar_subquery(), n_flags.scalar_subquery(), last.scalar_subquery())
+        if student is not None:
+            stmt = stmt.where(SessionRow.student == check_student_id(student))
+        with self._sessions() as s:
+            rows = s.execute(stmt.order_by(SessionRow.started_at.desc())).all()
+        return [{"id": r.id, "student": r.student, "topic": r.topic, "policy": r.policy,
+                 "started_at": _aware(r.started_at), "ended_at": _aware(r.ended_at), "n_turns": int(nt or 0),
+                 "n_flags": int(nf or 0), "flagged": bool(nf), "last_activity": _aware(la)}
+                for r, nt, nf, la in rows]  # fmt: skip
+
+    def turns(self, session_id: str) -> list[dict[str, Any]]:
+        self.session(session_id)
+        with self._sessions() as s:
+            rows = s.scalars(select(TurnRow).where(TurnRow.session_id == session_id).order_by(TurnRow.idx)).all()
+            reasons = dict(
+                s.execute(select(FlagRow.turn_id, FlagRow.reason).where(FlagRow.session_id == session_id)).all()
+            )
+        return [_turn_dict(r, reasons.get(r.id)) for r in rows]
+
+    def flags(self, student: str | None = None) -> list[dict[str, Any]]:
+        stmt = select(FlagRow).order_by(FlagRow.created_at.desc())
+        if student is not None:
+            stmt = stmt.where(FlagRow.student == check_student_id(student))
+        with self._sessions() as s:
+            return [{"id": f.id, "session_id": f.session_id, "turn_id": f.turn_id, "student": f.student,
+                     "kind": f.kind, "reason": f.reason, "created_at": _aware(f.created_at)}
+                    for f in s.scalars(stmt)]  # fmt: skip
+
+    def count_rows(self, student: str) -> int:
+        """Rows anywhere that belong to this student (the deletion test's witness)."""
+        with self._sessions() as s:
+            ids = select(SessionRow.id).where(SessionRow.student == student).scalar_subquery()
+            return sum(
+                int(s.scalar(q) or 0)
+                for q in (
+                    select(func.count()).select_from(SessionRow).where(SessionRow.student == student),
+                    select(func.count()).select_from(TurnRow).where(TurnRow.session_id.in_(ids)),
+                    select(func.count()).select_from(FlagRow).where(FlagRow.student == student),
+                )
+            )
+
+    def integrity_check(self) -> str:
+        """'ok' when the database is sound (SQLite PRAGMA integrity_check; other engines: a query)."""
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                return str(conn.execute(text("PRAGMA integrity_check")).scalar())
+            conn.execute(select(func.count()).select_from(TurnRow))
+            return "ok"
+
+    def export(self, session_id: str, fmt: str = "csv") -> str:
+        """One session as CSV (one row per turn, nested fields as JSON) or as a JSON document."""
+        if fmt not in ("csv", "json"):
+            raise ValueError(f"Export format must be 'csv' or 'json', got {fmt!r}.")
+        info = self.session(session_id)
+        turns = self.turns(session_id)
+        if fmt == "json":
+            doc = {"session": info, "turns": turns}
+            return json.dumps(doc, default=lambda o: o.isoformat() if isinstance(o, datetime) else str(o),
+                              ensure_ascii=False, indent=1)  # fmt: skip
+        buf = io.StringIO()
+        writer = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS))
+        writer.writeheader()
+        for t in turns:
+            writer.writerow(_csv_row(info, t))
+        return buf.getvalue()
+
+
+def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
+    return {
+        "turn_id": r.id, "index": r.idx, "time": _aware(r.created_at), "student_text": r.student_text,
+        "tutor_text": r.tutor_text, "spoken": r.tutor_spoken, "intent": r.intent, "move": r.move,
+        "avatar_emotion": r.avatar_emotion, "intensity": r.intensity, "text_affect": r.text_affect,
+        "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
+        "mastery": r.mastery, "state": r.state, "clip_ref": r.clip_ref, "flagged": r.flagged, "flag_reason": reason,
+    }  # fmt: skip
+
+
+def _csv_row(info: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
+    def label(a: dict[str, Any] | None) -> str:
+        return str(a.get("label", "")) if a else ""
+
+    problem = t["problem"] or {}
+    return {
+        "session_id": info["id"], "student": info["student"], "topic": info["topic"], "index": t["index"],
+        "time": t["time"].isoformat() if t["time"] else "", "student_text": t["student_text"] or "",
+        "intent": t["intent"], "text_label": label(t["text_affect"]), "face_label": label(t["face_affect"]),
+        "fused_label": label(t["fused_affect"]), "fused_confidence": (t["fused_affect"] or {}).get("confidence", ""),
+        "move": t["move"], "avatar_emotion": t["avatar_emotion"], "intensity": t["intensity"],
+        "tutor_text": t["tutor_text"], "problem_id": problem.get("id", ""), "skill": problem.get("skill", ""),
+        "prompt": problem.get("prompt", ""), "answer": problem.get("answer", ""),
+        "correct": "" if t["correct"] is None else t["correct"], "flagged": t["flagged"],
+        "flag_reason": t["flag_reason"] or "", "clip_ref": t["clip_ref"] or "", "mastery": json.dumps(t["mastery"]),
+        "text_affect": json.dumps(t["text_affect"]), "face_affect": json.dumps(t["face_affect"]),
+        "fused_affect": json.dumps(t["fused_affect"]),
+    }  # fmt: skip
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")  # readers never block the writer
+    cur.execute("PRAGMA synchronous=FULL")  # a committed turn survives power loss, not only SIGKILL
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")  # several app threads share the file
+    cur.close()
