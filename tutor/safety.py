@@ -66,7 +66,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\b(?:nobody|no one|noone) would (?:even )?(?:miss|care about|notice) me\b",
         r"\bhate (?:myself|my self|my life|being alive)\b",
         r"\b(?:dad|father|mum|mom|mother|stepdad|stepmum|stepmom|brother|sister|uncle|aunt|teacher|coach|"
-        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad) (?:\w+ )?"
+        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad) (?:\w+ ){0,3}"
         r"(?:hits|beats|hurts|kicks|punches|chokes|touches|touched|abuses|abused|hit|beat|hurt) me\b",
         r"\b(?:abuse|abused|abusing|molested|molests)\b",
         r"\b(?:not safe|unsafe|scared to go|afraid to go|scared to be) (?:at )?home\b",

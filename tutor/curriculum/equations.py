@@ -42,10 +42,9 @@ def _sign_error(x: int) -> list[Misconception]:
 
 def _problem(prompt_eq: str, x: int, difficulty: int, mis: list[Misconception],
              hints: tuple[str, str, str], steps: tuple[str, ...]) -> Problem:  # fmt: skip
-    unique = list({m.value: m for m in reversed(mis)}.values())[::-1]  # first entry per value wins
     return Problem(
         id="", skill="", prompt=f"Solve for x: {prompt_eq}", answer=f"x = {x}", difficulty=difficulty,
-        kind="equation", value=str(x), misconceptions=tuple(unique), hints=hints, worked_steps=steps,
+        kind="equation", value=str(x), misconceptions=tuple(mis), hints=hints, worked_steps=steps,
     )  # fmt: skip
 
 

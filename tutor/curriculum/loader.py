@@ -19,7 +19,7 @@ from typing import Any
 
 from tutor.curriculum import equations, fractions, percentages
 from tutor.student_model import BKTParams
-from tutor.types import Problem
+from tutor.types import Misconception, Problem
 
 FORMAT_VERSION = 1  # bump when the JSON layout changes; files with another version are refused
 DIFFICULTIES: tuple[int, ...] = (1, 2, 3)
@@ -105,7 +105,12 @@ class Curriculum:
             raise ValueError(f"Difficulty must be one of {DIFFICULTIES}, got {difficulty!r}.")
         rng = random.Random(f"{skill}:{difficulty}:{seed}")
         problem = GENERATORS[self.skills[skill].generator](rng, difficulty)
-        return dataclasses.replace(problem, id=f"{skill}:{difficulty}:{seed}", skill=skill)
+        unique: dict[str, Misconception] = {}
+        for m in problem.misconceptions:  # two faulty procedures can give the same value: first wins
+            unique.setdefault(m.value, m)
+        return dataclasses.replace(
+            problem, id=f"{skill}:{difficulty}:{seed}", skill=skill, misconceptions=tuple(unique.values())
+        )
 
     def problem_from_id(self, problem_id: str) -> Problem:
         """Rebuild a logged problem from its id (used when a session is resumed)."""

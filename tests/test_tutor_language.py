@@ -1,0 +1,87 @@
+"""Reading messages (safety rules, intent rules) and writing replies (spoken text, variety)."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from tutor.curriculum import Curriculum
+from tutor.intent import IntentClassifier
+from tutor.replies import ReplyParts, ReplyWriter
+from tutor.safety import distress_rule
+from tutor.spoken import to_spoken
+
+DISTRESS = [
+    "I want to kill myself", "i want to kil myself", "I wanna k1ll my self!!!", "im gonna kill myslef",
+    "i want to die", "i wanna dieee", "I want 2 die", "iwant to die", "i wnt to die", "I just want to die lol",
+    "thinking about suicide", "i feel suicidal", "sucide", "suicidle thoughts", "i want to unalive myself",
+    "I want to end my life", "i'm going to end it all", "i dont want to live anymore", "i don't want to be alive",
+    "I dnt want to live", "no reason to live", "life is not worth living", "I wish I was dead",
+    "everyone would be better off without me", "nobody would miss me", "I hurt myself", "i cut myself yesterday",
+    "I have been self harming", "self-harm", "selfharm", "I HATE MYSELF", "i hate my life", "kms",
+    "my dad hits me", "my stepdad hurts me", "someone at home touches me", "i'm not safe at home",
+    "I'm scared to go home", "I'm being bullied every day", "i cant go on", "I want someone to kill me",
+    "thinking of ending my life", "I want to disappear forever",
+]  # fmt: skip
+NOT_DISTRESS = [
+    "this problem is killing me", "I could die of boredom", "I killed it!", "kill the x term",
+    "I'm dying to know", "I hate fractions", "I give up", "I'm so frustrated", "x = -2", "3/4",
+    "it hit me that I should divide", "I hit the wrong key",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("text", DISTRESS)
+def test_distress_is_never_missed(text: str) -> None:
+    assert distress_rule(text), text
+
+
+@pytest.mark.parametrize("text", NOT_DISTRESS)
+def test_maths_chatter_is_not_distress(text: str) -> None:
+    assert distress_rule(text) is None, text
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("3/4", "answer"), ("I think it's x = 5", "answer"), ("is it 25%?", "answer"),
+        ("can I have a hint", "help"), ("I don't get it", "help"), ("I'm stuck", "help"),
+        ("why do we flip the second fraction?", "why"), ("what does simplify mean", "why"),
+        ("hi!", "greeting"), ("thanks", "greeting"), ("I want to stop", "stop"), ("bye", "stop"),
+        ("I'm so bored", "feeling"), ("this is fun", "feeling"), ("ugh", "feeling"),
+        ("I want to kill myself", "distress"),
+    ],
+)  # fmt: skip
+def test_rule_intents_without_an_encoder(text: str, intent: str) -> None:
+    assert IntentClassifier(None).classify(text).intent == intent
+
+
+@pytest.mark.parametrize(
+    ("display", "spoken"),
+    [
+        ("3/4", "three quarters"), ("x = -2", "x equals minus 2"), ("25%", "25 percent"),
+        ("1 1/2", "1 and a half"), ("Work out 2/3 + 1/6.", "Work out two thirds plus one sixth."),
+        ("Solve for x: 3x - 4 = 5x + 2", "Solve for x: 3 x minus 4 equals 5 x plus 2"),
+        ("$\\frac{5}{12}$ is **right**", "five twelfths is right"), ("7/2 ÷ 2", "seven halves divided by 2"),
+        ("x/6 = 1", "x over 6 equals 1"), ("-3/4", "minus three quarters"), ("17/23", "seventeen over 23"),
+    ],
+)  # fmt: skip
+def test_spoken_text_has_no_symbols_a_voice_mangles(display: str, spoken: str) -> None:
+    assert to_spoken(display) == spoken
+
+
+def test_replies_vary_and_name_the_problem() -> None:
+    cur = Curriculum.load()
+    problem = cur.generate("fractions.add_sub", 2, 3)
+    writer = ReplyWriter(random.Random(0))
+    texts = [writer.write("praise", "delighted", ReplyParts(value=problem.value, problem=problem,
+                                                            new_problem=True)) for _ in range(6)]  # fmt: skip
+    assert len(set(texts)) >= 3
+    assert all(problem.prompt in t for t in texts)
+    for move in ("hint", "worked_example", "clarify", "explain", "reassure", "encourage", "redirect", "check_in"):
+        parts = ReplyParts(value="1/2", problem=problem, hint=problem.hints[0], hint_level=1,
+                           worked=cur.sibling(problem), concept=cur.skills[problem.skill].concept)  # fmt: skip
+        text = writer.write(move, "neutral", parts)
+        assert 10 < len(text) < 700, (move, text)
+        for symbol in ("/", "%", "=", "×", "÷"):
+            assert symbol not in to_spoken(text).replace(" / ", ""), (move, to_spoken(text))

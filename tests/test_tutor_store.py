@@ -1,0 +1,124 @@
+"""The session log: durability across reopen, one transaction per turn, export, deletion, odd text."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from tutor.errors import StoreError, UnknownSessionError
+from tutor.store import Store, check_student_id, clean_text
+
+FUSED = {"label": "neutral", "scores": {}, "confidence": 0.0}
+
+
+def _record(idx: int, text: str | None = "3/4", **over: object) -> dict[str, object]:
+    rec: dict[str, object] = {
+        "idx": idx, "student_text": text, "intent": "answer", "text_affect": None, "face_affect": None,
+        "fused_affect": FUSED, "move": "praise", "avatar_emotion": "happy", "intensity": 0.5,
+        "tutor_text": "Right.", "tutor_spoken": "Right.", "problem": {"id": "p:1:1", "skill": "s"},
+        "correct": True, "mastery": {"s": 0.5}, "state": {"dialogue": {}},
+    }  # fmt: skip
+    rec.update(over)
+    return rec
+
+
+def test_log_survives_close_and_reopen(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
+    store = Store(url)
+    sid = store.create_session("s-17", "fractions", "affect_sensitive", 1)
+    t0 = store.add_turn(sid, _record(0, None))
+    store.add_turn(sid, _record(1, "I want to stop"), flag_reason="test flag")
+    store.attach_clip(sid, t0, "clips/a.mp4")
+    store.close()
+    again = Store(url)
+    turns = again.turns(sid)
+    assert [t["index"] for t in turns] == [0, 1]
+    assert turns[0]["clip_ref"] == "clips/a.mp4" and turns[1]["flagged"] and turns[1]["flag_reason"] == "test flag"
+    assert turns[0]["time"].tzinfo is not None
+    info = again.list_sessions("s-17")[0]
+    assert info["id"] == sid and info["n_turns"] == 1 and info["n_flags"] == 1
+    assert again.integrity_check() == "ok"
+    with again.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+
+
+def test_a_failed_turn_leaves_nothing_half_written(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    sid = store.create_session("s-1", "fractions", "p", 1)
+    store.add_turn(sid, _record(0))
+    with pytest.raises(StoreError):  # same index twice violates the unique constraint: whole turn rolls back
+        store.add_turn(sid, _record(0), flag_reason="would be orphaned")
+    assert len(store.turns(sid)) == 1 and store.flags() == []
+    with pytest.raises(UnknownSessionError):
+        store.add_turn("no-such-session", _record(1))
+
+
+def test_ids_are_unguessable_uuid4(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    ids = {store.create_session("s-1", "fractions", "p", 1) for _ in range(20)}
+    assert len(ids) == 20 and all(len(i) == 36 and i[14] == "4" for i in ids)
+
+
+def test_export_csv_and_json(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    sid = store.create_session("s-2", "percentages", "p", 1)
+    store.add_turn(sid, _record(0, None))
+    store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
+    rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
+    assert [r["index"] for r in rows] == ["0", "1"] and rows[1]["student_text"] == 'He said "=1+1", then, a comma\nnewline'
+    doc = json.loads(store.export(sid, "json"))
+    assert doc["session"]["student"] == "s-2" and len(doc["turns"]) == 2
+    with pytest.raises(ValueError, match="csv"):
+        store.export(sid, "xml")
+
+
+def test_delete_student_removes_every_row(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    for student in ("s-a", "s-b"):
+        for _ in range(2):
+            sid = store.create_session(student, "fractions", "p", 1)
+            store.add_turn(sid, _record(0))
+            store.add_turn(sid, _record(1), flag_reason="distress")
+    before_b = store.count_rows("s-b")
+    assert store.count_rows("s-a") == 2 + 4 + 2
+    assert store.delete_student("s-a") == 8
+    assert store.count_rows("s-a") == 0 and store.list_sessions("s-a") == [] and store.flags("s-a") == []
+    assert store.count_rows("s-b") == before_b
+
+
+@pytest.mark.parametrize("bad", ["", "Jane Doe", "jane@example.com", "x" * 65, None, 17, "s-1; DROP TABLE"])
+def test_student_ids_must_be_pseudonyms(bad: object) -> None:
+    with pytest.raises(ValueError, match="pseudonym"):
+        check_student_id(bad)
+
+
+def test_odd_text_is_stored_not_lost(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+    sid = store.create_session("s-3", "fractions", "p", 1)
+    texts = ["nul\x00byte", "lone \ud800 surrogate", "<script>alert(1)</script>", "'; DROP TABLE tutor_turns; --",
+             "emoji 🧮 and RTL \u202e", "x" * 5000]  # fmt: skip
+    for i, t in enumerate(texts):
+        store.add_turn(sid, _record(i, t))
+    stored = [t["student_text"] for t in store.turns(sid)]
+    assert stored == [clean_text(t) for t in texts]
+    assert stored[2] == "<script>alert(1)</script>"  # the store escapes nothing; renderers do
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root can write to read-only folders")
+def test_read_only_folder_is_a_clear_error(tmp_path: Path) -> None:
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    folder.chmod(0o500)
+    with pytest.raises(StoreError, match="session log"):
+        Store(f"sqlite:///{folder / 'log.db'}")
+
+
+def test_unreachable_database_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a folder")
+    with pytest.raises(StoreError, match="Cannot open the session log"):
+        Store(f"sqlite:///{tmp_path / 'file' / 'log.db'}")
