@@ -70,7 +70,9 @@ def test_export_csv_and_json(tmp_path: Path) -> None:
     store.add_turn(sid, _record(0, None))
     store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
-    assert [r["index"] for r in rows] == ["0", "1"] and rows[1]["student_text"] == 'He said "=1+1", then, a comma\nnewline'
+    assert [r["index"] for r in rows] == ["0", "1"] and rows[1][
+        "student_text"
+    ] == 'He said "=1+1", then, a comma\nnewline'
     doc = json.loads(store.export(sid, "json"))
     assert doc["session"]["student"] == "s-2" and len(doc["turns"]) == 2
     with pytest.raises(ValueError, match="csv"):
