@@ -71,6 +71,9 @@ class Actor:
             np.exp(-0.5 * (((xs - s * 0.102) / 0.038) ** 2 + ((ys - 0.118) / 0.030) ** 2)) for s in (-1.0, 1.0)
         ).astype(np.float32)
         self._folds = self._fold_map(xs, ys)
+        self._furrow = sum(
+            np.exp(-0.5 * (((xs - s * 0.011) / 0.0035) ** 2 + ((ys + 0.045) / 0.014) ** 2)) for s in (-1.0, 1.0)
+        ).astype(np.float32)
         self._wrinkle = np.exp(-0.5 * ((xs / 0.03) ** 2 + ((ys - 0.03) / 0.012) ** 2)).astype(np.float32)
         self._pix = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
 
@@ -138,6 +141,8 @@ class Actor:
             z += 0.016 * shape.cheek * self._cheeks * lay.face_mask
         if shape.fold > 0:
             z -= 0.0045 * shape.fold * self._folds
+        if shape.furrow > 0:
+            z -= 0.005 * shape.furrow * self._furrow
         if shape.nose_wrinkle > 0:
             z -= 0.004 * shape.nose_wrinkle * self._wrinkle
         return albedo, z, alpha, spec
@@ -147,6 +152,11 @@ class Actor:
         s = float(self.size)
         zx = cv2.Sobel(z, cv2.CV_32F, 1, 0, ksize=3) * (s / 8.0)
         zy = cv2.Sobel(z, cv2.CV_32F, 0, 1, ksize=3) * (s / 8.0)
+        # Limit the slope at silhouettes (normals at most ~70 deg from the viewer): a rim that turns
+        # fully away reads as a dark cartoon outline.
+        g = np.sqrt(zx * zx + zy * zy)
+        scale = np.minimum(1.0, 2.7 / (g + 1e-6))
+        zx, zy = zx * scale, zy * scale
         inv = 1.0 / np.sqrt(zx * zx + zy * zy + 1.0)
         nx, ny, nz = -zx * inv, -zy * inv, inv
         light = rot.T @ _KEY_LIGHT  # light direction in head coordinates

@@ -21,7 +21,7 @@ BROW = np.array([0.22, 0.15, 0.11], dtype=np.float32)
 MOUTH_DARK = np.array([0.16, 0.05, 0.06], dtype=np.float32)
 TEETH = np.array([0.93, 0.91, 0.86], dtype=np.float32)
 TONGUE = np.array([0.62, 0.30, 0.32], dtype=np.float32)
-IRIS_R = 0.0215  # face units; iris diameter ~ 45 % of the eye width
+IRIS_R = 0.0235  # face units; iris diameter ~ 45 % of the eye width
 _SHIFT = 4  # sub-pixel bits for cv2 polygons
 _N_MOUTH = 29  # samples along each lip contour
 
@@ -90,10 +90,10 @@ def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.n
         _blend(eye, np.array([1.0, 1.0, 1.0], dtype=np.float32), 0.85 * hl)
         # Shadow of the upper lid and lashes on the eyeball.
         lid_sh = np.exp(-np.clip(yy - up_y, 0.0, None) / (0.006 + 0.5 * px))
-        eye *= (1.0 - 0.40 * lid_sh)[..., None]
+        eye *= (1.0 - 0.50 * lid_sh)[..., None]
         roi[...] = roi * (1.0 - open_a[..., None]) + eye * open_a[..., None]
     # Lash line along the upper lid (thicker toward the outer corner), faint lower lid margin.
-    th = (1.1 + 0.8 * np.clip(t_out, 0.0, 1.0)) * px
+    th = (1.5 + 1.0 * np.clip(t_out, 0.0, 1.0)) * px
     lash = np.clip(1.0 - np.abs(yy - (up_y - 0.3 * th)) / th, 0.0, 1.0) * np.clip(1.08 - np.abs(t), 0.0, 1.0) / 1.08
     lash = np.clip(lash * 1.6, 0.0, 1.0) * _smooth01((1.05 - np.abs(t)) / 0.15)
     _blend(roi, LASH, 0.9 * lash)
@@ -119,7 +119,7 @@ def draw_brow(albedo: np.ndarray, shape: FaceShape, side: float, brow_noise: np.
     size = albedo.shape[0]
     inner = np.array([0.040 + shape.brow_inner_dx * -1.0, BROW_Y + 0.010 + shape.brow_inner_dy])
     inner[0] = max(0.022, 0.040 - shape.brow_inner_dx)
-    peak = np.array([0.108, BROW_Y - 0.006 + 0.5 * (shape.brow_inner_dy + shape.brow_outer_dy)])
+    peak = np.array([0.108, BROW_Y - shape.brow_arch + 0.5 * (shape.brow_inner_dy + shape.brow_outer_dy)])
     outer = np.array([0.152, BROW_Y + 0.010 + shape.brow_outer_dy])
     ts = np.linspace(0.0, 1.0, 16)
     # quadratic Bezier through inner -> peak -> outer (peak used as control at 2x pull)
@@ -150,7 +150,9 @@ def mouth_contours(shape: FaceShape) -> dict[str, np.ndarray]:
     line = my + shape.corner_dy * t**2 - 0.002 * (1 - t**2)
     q = 0.9 - 0.45 * shape.roundness
     prof = np.clip(1.0 - np.abs(t) ** 2.2, 0.0, 1.0) ** q
-    inner_up = line - (0.25 * shape.gap + shape.upper_lip_raise * min(1.0, shape.gap / 0.004)) * prof
+    # In a smile the upper lip stays on the teeth while the lower lip curves: a crescent opening.
+    line_up = line + 0.6 * shape.smile * shape.corner_dy * (t**4 - t**2)  # same corners, flatter middle
+    inner_up = line_up - (0.25 * shape.gap + shape.upper_lip_raise * min(1.0, shape.gap / 0.004)) * prof
     inner_lo = line + 0.75 * shape.gap * prof + shape.lower_lip_dy * 0.5 * prof
     bow = 1.0 + 0.22 * np.exp(-(((np.abs(t) - 0.30) / 0.16) ** 2)) - 0.16 * np.exp(-((t / 0.09) ** 2))
     outer_up = inner_up - shape.upper_lip_thick * np.clip(1.0 - np.abs(t) ** 1.7, 0.0, 1.0) ** 0.55 * bow

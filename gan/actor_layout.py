@@ -62,7 +62,7 @@ def face_half_width(ys: np.ndarray) -> np.ndarray:
     v_top = np.clip(-ys / TOP, 0.0, 1.0)
     v_bot = np.clip(ys / BOTTOM, 0.0, 1.0)
     upper = np.sqrt(np.clip(1.0 - v_top**2, 0.0, 1.0)) * (1.0 + 0.04 * v_top)
-    lower = np.clip(1.0 - v_bot**2.6, 0.0, 1.0) ** 0.62 * (1.0 - 0.06 * v_bot)
+    lower = np.clip(1.0 - v_bot**2.8, 0.0, 1.0) ** 0.58 * (1.0 - 0.07 * v_bot)
     return FACE_HALF_WIDTH * np.where(ys < 0, upper, lower)
 
 
@@ -75,7 +75,7 @@ def _head_height(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray
     z = 0.19 * np.sqrt(np.clip(1.0 - s**2, 0.0, 1.0)) * np.clip(1.0 - v**2, 0.0, 1.0) ** 0.3
     # Nose: a ridge growing toward the tip, the tip, the alae; slightly broad (soft look).
     ridge_t = _smoothstep(-0.04, NOSE_TIP_Y, ys) * (ys < NOSE_TIP_Y + 0.01)
-    z += 0.040 * ridge_t * np.exp(-0.5 * (xs / (0.012 + 0.010 * ridge_t)) ** 2)
+    z += 0.034 * ridge_t * np.exp(-0.5 * (xs / (0.016 + 0.010 * ridge_t)) ** 2)
     z += 0.030 * _gauss(xs, ys, 0.0, NOSE_TIP_Y, 0.016, 0.015)
     for side in (-1.0, 1.0):
         z += 0.014 * _gauss(xs, ys, side * 0.026, NOSE_BASE_Y - 0.012, 0.011, 0.010)
@@ -91,22 +91,24 @@ def _head_height(xs: np.ndarray, ys: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def _hair(xs: np.ndarray, ys: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(coverage, z) of a chin-length bob with a side-swept fringe, framing the face."""
+    """(coverage, z) of a chin-length bob with a side part and a fringe swept to image right."""
     px = 1.0 / size
     hy0 = -0.02
-    hw = np.where(ys < hy0, 0.285, 0.285 - 0.06 * np.clip((ys - 0.12) / 0.12, 0.0, 1.0) ** 2)
-    hh = np.where(ys < hy0, 0.375, 0.26)
+    # Outline: rounded crown with a little more volume on the swept side, straight sides that
+    # turn in slightly at the ends.
+    sweep = 0.012 * np.clip(xs / 0.2, -1.0, 1.0)
+    hw = np.where(ys < hy0, 0.282 + sweep, 0.282 + sweep - 0.05 * np.clip((ys - 0.10) / 0.10, 0.0, 1.0) ** 2)
+    hh = np.where(ys < hy0, 0.372, 0.40)
     r = np.sqrt((xs / hw) ** 2 + ((ys - hy0) / hh) ** 2)
-    outer = np.clip((1.0 - r) / (2.5 * px / 0.3), 0.0, 1.0)
-    # Hair ends just above the jaw line, with a soft rounded edge.
-    outer *= 1.0 - _smoothstep(0.17, 0.20, ys)
-    # Hairline: a side part at x = -0.05, the fringe sweeps across the forehead to the right.
-    hairline = HAIRLINE_Y + 0.035 * ((xs - 0.02) / FACE_HALF_WIDTH) ** 2 - 0.025 * np.clip(-xs / 0.1, 0.0, 1.0)
+    outer = np.clip((1.0 - r) * 0.25 / (1.2 * px), 0.0, 1.0)
+    outer *= 1.0 - _smoothstep(0.165, 0.185, ys - 0.012 * (np.abs(xs) / 0.28) ** 2)
+    # Hairline: parted at x = -0.06; the fringe falls lower toward the image right.
+    u = (xs + 0.06) / FACE_HALF_WIDTH
+    hairline = HAIRLINE_Y + 0.020 * u**2 + 0.030 * np.clip(u, 0.0, 1.2) - 0.01 * np.clip(-u, 0.0, 1.0)
     w = face_half_width(ys)
-    in_face = np.clip((w - np.abs(xs)) / (1.5 * px), 0.0, 1.0) * np.clip((ys - hairline) / (1.5 * px), 0.0, 1.0)
-    # Sides: hair covers the temples and ears but leaves the cheeks visible.
+    in_face = np.clip((w - 0.004 - np.abs(xs)) / (1.2 * px), 0.0, 1.0) * np.clip((ys - hairline) / (1.2 * px), 0.0, 1.0)
     cover = np.clip(outer - in_face, 0.0, 1.0)
-    zh = 0.215 * np.sqrt(np.clip(1.0 - r**2, 0.0, 1.0)) - 0.02 * np.clip(ys, 0.0, None) / 0.2
+    zh = 0.22 * np.sqrt(np.clip(1.0 - r**2, 0.0, 1.0)) * (1.0 - 0.25 * np.clip(ys / 0.2, 0.0, 1.0))
     return cover, zh.astype(np.float32)
 
 
@@ -121,7 +123,7 @@ def _skin_albedo(xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np
         lid = _gauss(xs, ys, side * EYE_X, EYE_Y - 0.020, 0.045, 0.012)
         alb *= (1.0 - 0.06 * lid)[..., None]
     blush += 0.6 * _gauss(xs, ys, 0.0, NOSE_TIP_Y, 0.02, 0.02)
-    alb += blush[..., None] * np.array([0.02, -0.05, -0.04], dtype=np.float32)
+    alb += blush[..., None] * np.array([0.01, -0.035, -0.03], dtype=np.float32)
     # low-frequency mottling, +-2 %
     coarse = rng.standard_normal((size // 8 + 1, size // 8 + 1)).astype(np.float32)
     noise = np.asarray(cv2.resize(coarse, (size, size), interpolation=cv2.INTER_CUBIC))[:size, :size]
@@ -129,13 +131,19 @@ def _skin_albedo(xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np
     return alb
 
 
-def _hair_albedo(xs: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+def _hair_albedo(xs: np.ndarray, ys: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Strands radiating from the parting (a 1-D noise over the angle around it), plus clumps."""
     size = xs.shape[0]
-    noise = rng.standard_normal((size, size)).astype(np.float32)
-    k = max(3, size // 16) | 1
-    strands = cv2.GaussianBlur(noise, (1, k), 0, sigmaY=k / 3.0)  # streaks along the strand direction
-    strands = strands / (strands.std() + 1e-6)
-    return HAIR[None, None, :] * (1.0 + 0.10 * strands[..., None])
+    n = 4096
+    fine = rng.standard_normal(n).astype(np.float32)
+    fine = np.convolve(fine, np.ones(3, dtype=np.float32) / 3.0, mode="same")
+    coarse = np.convolve(rng.standard_normal(n).astype(np.float32), np.hanning(41).astype(np.float32), "same")
+    ang = np.arctan2(ys + 0.34, xs + 0.06)  # parting point on the crown
+    idx = ((ang / np.pi) * 0.5 + 0.5) * (n - 1) * 0.999
+    k = idx.astype(np.int32)
+    strands = fine[k] / (fine.std() + 1e-6) * 0.6 + coarse[k] / (coarse.std() + 1e-6) * 0.4
+    strands = np.asarray(cv2.GaussianBlur(strands, (0, 0), 0.5 * size / 256.0))
+    return HAIR[None, None, :] * (1.0 + 0.13 * strands[..., None])
 
 
 def _body(xs: np.ndarray, ys: np.ndarray, size: int) -> np.ndarray:
@@ -145,18 +153,18 @@ def _body(xs: np.ndarray, ys: np.ndarray, size: int) -> np.ndarray:
     img = BACKDROP_TOP * (1.0 - gy) + BACKDROP_BOTTOM * gy
     img = img * (1.0 + 0.06 * _gauss(xs, ys, 0.0, -0.05, 0.35, 0.35))[..., None]
     # Neck: a cylinder from under the chin to the shoulders.
-    neck_w = 0.078 + 0.02 * np.clip((ys - 0.40) / 0.12, 0.0, 1.0) ** 2
+    neck_w = 0.094 + 0.03 * np.clip((ys - 0.33) / 0.10, 0.0, 1.0) ** 2
     neck = np.clip((neck_w - np.abs(xs)) / (1.2 * px), 0.0, 1.0) * (ys > 0.15)
     s = np.clip(np.abs(xs) / neck_w, 0.0, 1.0)
     neck_shade = 0.55 + 0.4 * np.sqrt(1.0 - s**2)
-    neck_shade *= 1.0 - 0.45 * (1.0 - _smoothstep(0.28, 0.40, ys))  # shadow under the chin
+    neck_shade *= 1.0 - 0.45 * (1.0 - _smoothstep(0.26, 0.36, ys))  # shadow under the chin
     neck_rgb = SKIN[None, None, :] * neck_shade[..., None]
     img = img * (1.0 - neck[..., None]) + neck_rgb * neck[..., None]
     # Shoulders / shirt: a wide rounded shape with a round neckline.
-    sh_top = 0.43 + 0.30 * (np.clip(np.abs(xs) / 0.46, 0.0, 1.0) ** 2) - 0.05 * np.clip(np.abs(xs) / 0.2, 0, 1)
-    neckline = 0.45 + 0.05 * (1.0 - (np.clip(np.abs(xs) / 0.11, 0.0, 1.0)) ** 2)
+    sh_top = 0.38 + 0.22 * (np.clip(np.abs(xs) / 0.46, 0.0, 1.0) ** 2) - 0.03 * np.clip(np.abs(xs) / 0.2, 0, 1)
+    neckline = 0.40 + 0.05 * (1.0 - (np.clip(np.abs(xs) / 0.13, 0.0, 1.0)) ** 2)
     below_top = np.clip((ys - sh_top) / (1.2 * px), 0.0, 1.0)
-    shirt = below_top * np.clip((np.abs(xs) - 0.105) / px + (ys - neckline) / px, 0.0, 1.0)
+    shirt = below_top * np.clip((np.abs(xs) - 0.125) / px + (ys - neckline) / px, 0.0, 1.0)
     shirt_shade = 0.70 + 0.30 * np.clip(1.0 - np.abs(xs) / 0.5, 0.0, 1.0) ** 0.5
     shirt_rgb = SHIRT[None, None, :] * shirt_shade[..., None]
     img = img * (1.0 - shirt[..., None]) + shirt_rgb * shirt[..., None]
@@ -171,17 +179,22 @@ def build_static_layers(size: int, seed: int) -> StaticLayers:
     z_head, head_cov = _head_height(xs, ys)
     hair_cov, z_hair = _hair(xs, ys, size)
     skin = _skin_albedo(xs, ys, rng)
-    hair_rgb = _hair_albedo(xs, rng)
+    hair_rgb = _hair_albedo(xs, ys, rng)
+    # Hair shades the skin just beside it (temples, forehead under the fringe).
+    near_hair = np.asarray(cv2.GaussianBlur(hair_cov, (0, 0), 4.0 * size / 256.0))
+    skin = skin * (1.0 - 0.35 * np.clip(near_hair - hair_cov, 0.0, 1.0))[..., None]
     a = hair_cov[..., None]
     albedo = skin * (1.0 - a) + hair_rgb * a
-    z_raw = np.where(hair_cov > 0.5, np.maximum(z_hair, z_head + 0.01), z_head).astype(np.float32)
-    z = np.asarray(cv2.GaussianBlur(z_raw, (0, 0), 0.6))
+    # Hair volume blends smoothly into the head so its edge is not a cliff in the height field.
+    soft = np.asarray(cv2.GaussianBlur(hair_cov, (0, 0), 2.0 * size / 256.0))
+    z_raw = z_head * (1.0 - soft) + np.maximum(z_hair, z_head + 0.012) * soft
+    z = np.asarray(cv2.GaussianBlur(z_raw.astype(np.float32), (0, 0), 0.8 * size / 256.0))
     alpha = np.clip(np.maximum(head_cov, hair_cov), 0.0, 1.0)
-    spec = (0.10 * (1.0 - hair_cov) + 0.22 * hair_cov).astype(np.float32)
+    spec = (0.06 * (1.0 - hair_cov) + 0.16 * hair_cov).astype(np.float32)
     face_mask = (head_cov * (1.0 - hair_cov)).astype(np.float32)
     # The jaw drop is taken fully below the lip line near the mouth and fades in over a taller
     # band toward the cheeks, so the cheek skin stretches instead of tearing.
-    band = 0.006 + 0.05 * np.clip((np.abs(xs) - 0.05) / 0.12, 0.0, 1.0)
+    band = 0.006 + 0.065 * _smoothstep(0.035, 0.11, np.abs(xs))
     w_mouth = float(face_half_width(np.array(MOUTH_Y + 0.05)))
     across = _smoothstep(w_mouth + 0.02, w_mouth - 0.01, np.abs(xs))  # the jaw, not the hair beside it
     jaw_ramp = _smoothstep(0.0, 1.0, (ys - (MOUTH_Y - band)) / (band + 0.010)) * across

@@ -34,18 +34,20 @@ ACTION_UNITS: tuple[str, ...] = (
     "lip_press",  # AU23/24 (thin, pressed lips)
     "jaw_drop",  # AU26 (expression part; speech adds its own jaw_open)
     "lid_droop",  # AU43-like lowering of the upper lid in sadness
+    "eyes_down",  # AU64, gaze lowered (part of sadness displays)
 )
 
 # Prototype AU intensities per rig emotion (0..1), after EMFACS prototypes, tuned on renders.
 _PROTOTYPES: dict[str, dict[str, float]] = {
     "neutral": {},
-    "happy": {"cheek_raise": 0.9, "lip_corner_pull": 1.0, "jaw_drop": 0.10, "inner_brow_raise": 0.1},
+    "happy": {"cheek_raise": 1.0, "lip_corner_pull": 1.0, "inner_brow_raise": 0.15},
     "sad": {
         "inner_brow_raise": 1.0,
-        "brow_lower": 0.55,
+        "brow_lower": 0.2,
         "lip_corner_depress": 1.0,
         "chin_raise": 0.6,
         "lid_droop": 0.55,
+        "eyes_down": 1.0,
     },
     "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "upper_lid_raise": 1.0, "jaw_drop": 0.42},
     "angry": {
@@ -85,6 +87,7 @@ class FaceShape:
     brow_inner_dy: float
     brow_outer_dy: float
     brow_inner_dx: float
+    brow_arch: float  # height of the arch above the line through the ends (flat, oblique in sadness)
     # mouth
     mouth_half_width: float
     corner_dy: float  # + = corners down
@@ -95,6 +98,8 @@ class FaceShape:
     lower_lip_dy: float  # chin raise pushes the closed lower lip up (- = up)
     roundness: float  # 0 spread .. 1 round opening, lips protrude
     jaw_drop: float  # chin displacement (face units)
+    smile: float  # 0..1, the upper inner lip follows the teeth (crescent-shaped opening)
+    furrow: float  # 0..1, vertical creases between the lowered brows (AU4)
     # cheeks and creases (height-field bumps, 0..1)
     cheek: float
     fold: float  # nasolabial fold depth
@@ -104,7 +109,7 @@ class FaceShape:
 # Neutral sizes in face units (fractions of image size), from average adult proportions:
 # eye width ~ 1/5 of the face width, iris diameter ~ 45 % of eye width, mouth width ~ the
 # distance between pupils x 0.75 (Farkas 1994, "Anthropometry of the Head and Face").
-EYE_UPPER = 0.0175
+EYE_UPPER = 0.0165
 EYE_LOWER = 0.0155
 MOUTH_HALF_WIDTH = 0.066
 UPPER_LIP = 0.0135
@@ -124,6 +129,10 @@ def face_shape(params: RigParams) -> FaceShape:
         - 0.18 * au["cheek_raise"]
         - 0.35 * au["lid_droop"]
     )
+    # The upper lid follows vertical gaze (lid-eye coordination), so looking down never bares
+    # the white above the iris (which reads as surprise).
+    gaze_y = 0.005 * float(params.gaze_y) + 0.004 * au["eyes_down"]
+    open_upper -= 0.9 * gaze_y
     # Lids meet a little below the centre when closed (the upper lid does the travelling).
     upper = open_upper * (1.0 - blink) - 0.004 * blink
     lower = EYE_LOWER * (1.0 - 0.45 * au["cheek_raise"] - 0.35 * au["lid_tighten"] + 0.1 * au["upper_lid_raise"])
@@ -134,21 +143,22 @@ def face_shape(params: RigParams) -> FaceShape:
     rnd = float(params.lip_round)
     smile = au["lip_corner_pull"]
     half_w = MOUTH_HALF_WIDTH * (
-        1.0 + 0.24 * smile + 0.16 * width - 0.30 * rnd - 0.08 * au["lip_press"] - 0.05 * jaw
+        1.0 + 0.32 * smile + 0.16 * width - 0.30 * rnd - 0.08 * au["lip_press"] - 0.05 * jaw
     )
     gap = MAX_GAP * jaw * (1.0 - 0.25 * au["lip_press"])
     # A smile parts the lips slightly and lifts the upper lip: teeth show, mouth stays small.
-    gap += 0.016 * smile * (1.0 - jaw)
+    gap += 0.024 * smile * (1.0 - jaw)
     return FaceShape(
         upper_lid=upper,
         lower_lid=lower,
         gaze_x=0.009 * float(params.gaze_x),
-        gaze_y=0.005 * float(params.gaze_y),
-        brow_inner_dy=-0.026 * au["inner_brow_raise"] + 0.020 * au["brow_lower"] - 0.004 * au["outer_brow_raise"],
+        gaze_y=gaze_y,
+        brow_inner_dy=-0.034 * au["inner_brow_raise"] + 0.032 * au["brow_lower"] - 0.004 * au["outer_brow_raise"],
         brow_outer_dy=-0.022 * au["outer_brow_raise"] + 0.004 * au["brow_lower"] + 0.008 * au["inner_brow_raise"],
-        brow_inner_dx=0.014 * au["brow_lower"],
+        brow_inner_dx=0.016 * au["brow_lower"],
+        brow_arch=0.006 * (1.0 - 0.9 * max(0.0, au["inner_brow_raise"] - au["outer_brow_raise"])),
         mouth_half_width=half_w,
-        corner_dy=-0.026 * smile + 0.022 * au["lip_corner_depress"],
+        corner_dy=-0.042 * smile + 0.032 * au["lip_corner_depress"],
         gap=gap,
         upper_lip_raise=0.005 * smile + 0.006 * jaw,
         upper_lip_thick=UPPER_LIP * (1.0 - 0.55 * au["lip_press"] - 0.2 * smile + 0.25 * rnd),
@@ -156,6 +166,8 @@ def face_shape(params: RigParams) -> FaceShape:
         lower_lip_dy=-0.006 * au["chin_raise"],
         roundness=rnd,
         jaw_drop=0.060 * jaw,
+        smile=smile,
+        furrow=au["brow_lower"],
         cheek=au["cheek_raise"] * 0.6 + 0.4 * smile,
         fold=0.6 * smile + 0.2 * au["nose_wrinkle"],
         nose_wrinkle=au["nose_wrinkle"],
