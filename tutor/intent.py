@@ -115,7 +115,10 @@ class IntentClassifier:
         """Best cosine similarity of text to each intent's exemplars ({} without an embedder)."""
         if self._embed is None or self._matrix is None:
             return {}
-        vec = np.asarray(self._embed([text]), dtype=np.float32)[0]  # (D,)
+        rows = np.asarray(self._embed([text]), dtype=np.float32)
+        if rows.shape[0] != 1:  # nothing the encoder could read (e.g. only whitespace)
+            return {}
+        vec = rows[0]  # (D,)
         sims = self._matrix @ vec  # (E,)
         best: dict[str, float] = {}
         for label, sim in zip(self._labels, sims.tolist()):

@@ -65,8 +65,8 @@ _T: dict[str, tuple[str, ...]] = {
     ),
     "empathy_frustrated": (
         "This one is frustrating, and that's okay.",
-        "I can tell this is getting annoying. Let's make it easier.",
-        "Fractions and equations can be frustrating. You're not alone in that.",
+        "I can tell this is getting annoying. Let's slow down together.",
+        "{topic} can be frustrating. You're not alone in that.",
     ),
     "reassure": (
         "Mistakes are how we learn, so no pressure here.",
@@ -138,6 +138,7 @@ class ReplyParts:
     """The facts a reply may mention, gathered by the session."""
 
     topic: str = ""
+    intent: str = ""  # how the student's message was read
     value: str = ""  # the student's answer as typed-and-normalised ("3/4")
     problem: Problem | None = None  # the problem on the table after this turn
     new_problem: bool = False  # `problem` is new this turn
@@ -171,7 +172,8 @@ class ReplyWriter:
 
     def write(self, move: str, tone: str, parts: ReplyParts) -> str:
         """The display text for one move."""
-        v = {"value": parts.value, "topic": parts.topic.replace("_", " "), "skill": parts.skill_name}
+        topic = parts.topic.replace("_", " ")
+        v = {"value": parts.value, "topic": topic.capitalize(), "skill": parts.skill_name}
         lines: list[str] = []
         if move == "flag":
             return self.pick("support")
@@ -190,10 +192,10 @@ class ReplyWriter:
         elif move == "encourage":
             if parts.previous_answer and parts.new_problem:
                 if tone == "frustrated":
-                    lines.append(self.pick("empathy_frustrated"))
+                    lines.append(self.pick("empathy_frustrated", **v))
                 lines.append(self.pick("move_on", previous=parts.previous_answer))
             elif tone == "frustrated":
-                lines.append(self.pick("empathy_frustrated"))
+                lines.append(self.pick("empathy_frustrated", **v))
             elif tone == "bored":
                 lines.append(self.pick("encourage_bored", **v))
             else:
@@ -215,7 +217,7 @@ class ReplyWriter:
         elif move == "redirect":
             lines.append(self.pick("redirect"))
         elif move == "check_in":
-            lines.append(self.pick("greeting" if tone == "greeting" else "check_in"))
+            lines.append(self.pick("greeting" if parts.intent == "greeting" else "check_in"))
         lines.append(self._problem_line(parts, move))
         return " ".join(line for line in lines if line).strip()
 
@@ -240,7 +242,8 @@ class ReplyWriter:
         return [self.pick("clarify_confused"), first_sentence, parts.hint]
 
     def _worked(self, parts: ReplyParts, tone: str) -> list[str]:
-        lines = [self.pick("empathy_frustrated")] if tone == "frustrated" else []
+        topic = parts.topic.replace("_", " ").capitalize()
+        lines = [self.pick("empathy_frustrated", topic=topic)] if tone == "frustrated" else []
         if parts.worked is not None:
             lines.append(self.pick("worked_intro"))
             lines.append(f"Example: {parts.worked.prompt}")

@@ -183,7 +183,7 @@ class TutorSession:
                     topic_done=topic_done(st, cfg.mastery_threshold),
                 )
             )
-        parts = ReplyParts(topic=self.topic, value=check.value if check else "", problem=problem)
+        parts = ReplyParts(topic=self.topic, intent=intent.intent, value=check.value if check else "", problem=problem)
         if check is not None:
             parts.misconception, parts.note = check.misconception, check.note
         if just_mastered:

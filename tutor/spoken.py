@@ -12,28 +12,47 @@ _ONES = (
     "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve",
     "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen", "twenty",
 )  # fmt: skip
-_ORDINALS = {
-    3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth", 9: "ninth", 10: "tenth",
-    11: "eleventh", 12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "fifteenth", 16: "sixteenth",
-    17: "seventeenth", 18: "eighteenth", 19: "nineteenth", 20: "twentieth", 25: "twenty-fifth",
-    30: "thirtieth", 40: "fortieth", 50: "fiftieth", 60: "sixtieth", 100: "hundredth",
+_TENS = {20: "twenty", 30: "thirty", 40: "forty", 50: "fifty", 60: "sixty", 70: "seventy", 80: "eighty", 90: "ninety"}
+_ORD_ONES = {
+    1: "first", 2: "second", 3: "third", 4: "quarter", 5: "fifth", 6: "sixth", 7: "seventh", 8: "eighth",
+    9: "ninth", 10: "tenth", 11: "eleventh", 12: "twelfth", 13: "thirteenth", 14: "fourteenth", 15: "fifteenth",
+    16: "sixteenth", 17: "seventeenth", 18: "eighteenth", 19: "nineteenth",
 }  # fmt: skip
 _UNITS = {"cm": "centimetres", "km": "kilometres", "kg": "kilograms", "m": "metres"}
 
 
 def number_word(n: int) -> str:
-    """Small numbers as words (a voice says them more naturally in fractions); others as digits."""
-    return _ONES[n] if 0 <= n <= 20 else str(n)
+    """Numbers below 100 as words (a voice says them more naturally in fractions); others as digits."""
+    if 0 <= n <= 20:
+        return _ONES[n]
+    if 20 < n < 100:
+        tens, ones = divmod(n, 10)
+        return _TENS[tens * 10] + (f"-{_ONES[ones]}" if ones else "")
+    return str(n)
+
+
+def ordinal_word(n: int) -> str | None:
+    """Denominator words: 4 -> "quarter", 28 -> "twenty-eighth", 100 -> "hundredth"; None above 100."""
+    if n == 100:
+        return "hundredth"
+    if n in _ORD_ONES and n > 2:
+        return _ORD_ONES[n]
+    if 20 <= n < 100:
+        tens, ones = divmod(n, 10)
+        if ones == 0:
+            return _TENS[n][:-1] + "ieth"
+        return f"{_TENS[tens * 10]}-{'fourth' if ones == 4 else _ORD_ONES[ones]}"
+    return None
 
 
 def fraction_words(num: int, den: int) -> str:
-    """ "three quarters", "one half", "five twelfths"; "17 over 23" when no ordinal is known."""
+    """"three quarters", "one half", "five twenty-eighths"; "7 over 123" when no ordinal fits."""
     if den == 1:
         return str(num)
     if den == 2:
         return f"{number_word(num)} {'half' if num == 1 else 'halves'}"
-    ordinal = _ORDINALS.get(den)
-    if ordinal is None:
+    ordinal = ordinal_word(den)
+    if ordinal is None or num >= 100:
         return f"{number_word(num)} over {number_word(den)}"
     return f"{number_word(num)} {ordinal if num == 1 else ordinal + 's'}"
 
