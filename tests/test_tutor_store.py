@@ -1,4 +1,8 @@
-"""The session log: durability across reopen, one transaction per turn, export, deletion, odd text."""
+"""The session log: durability across reopen, one transaction per turn, export, deletion, odd text.
+
+Runs on SQLite always, and also on PostgreSQL when TUTOR_TEST_PG_URL names a server
+(e.g. postgresql://postgres@127.0.0.1:54329/postgres); each PostgreSQL test starts from empty tables.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +15,10 @@ from pathlib import Path
 import pytest
 
 from tutor.errors import StoreError, UnknownSessionError
-from tutor.store import Store, check_student_id, clean_text
+from tutor.store import Base, Store, check_student_id, clean_text
+
+PG_URL = os.environ.get("TUTOR_TEST_PG_URL", "")
+BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no TUTOR_TEST_PG_URL"))]
 
 FUSED = {"label": "neutral", "scores": {}, "confidence": 0.0}
 
@@ -27,8 +34,18 @@ def _record(idx: int, text: str | None = "3/4", **over: object) -> dict[str, obj
     return rec
 
 
-def test_log_survives_close_and_reopen(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
+@pytest.fixture(params=BACKENDS)
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A fresh, empty session log on each backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
+    store = Store(PG_URL)
+    Base.metadata.drop_all(store.engine)
+    store.close()
+    return PG_URL
+
+
+def test_log_survives_close_and_reopen(url: str) -> None:
     store = Store(url)
     sid = store.create_session("s-17", "fractions", "affect_sensitive", 1)
     t0 = store.add_turn(sid, _record(0, None))
@@ -43,12 +60,13 @@ def test_log_survives_close_and_reopen(tmp_path: Path) -> None:
     info = again.list_sessions("s-17")[0]
     assert info["id"] == sid and info["n_turns"] == 1 and info["n_flags"] == 1
     assert again.integrity_check() == "ok"
-    with again.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    if url.startswith("sqlite"):
+        with again.engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
 
 
-def test_a_failed_turn_leaves_nothing_half_written(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+def test_a_failed_turn_leaves_nothing_half_written(url: str) -> None:
+    store = Store(url)
     sid = store.create_session("s-1", "fractions", "p", 1)
     store.add_turn(sid, _record(0))
     with pytest.raises(StoreError):  # same index twice violates the unique constraint: whole turn rolls back
@@ -58,14 +76,14 @@ def test_a_failed_turn_leaves_nothing_half_written(tmp_path: Path) -> None:
         store.add_turn("no-such-session", _record(1))
 
 
-def test_ids_are_unguessable_uuid4(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+def test_ids_are_unguessable_uuid4(url: str) -> None:
+    store = Store(url)
     ids = {store.create_session("s-1", "fractions", "p", 1) for _ in range(20)}
     assert len(ids) == 20 and all(len(i) == 36 and i[14] == "4" for i in ids)
 
 
-def test_export_csv_and_json(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+def test_export_csv_and_json(url: str) -> None:
+    store = Store(url)
     sid = store.create_session("s-2", "percentages", "p", 1)
     store.add_turn(sid, _record(0, None))
     store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
@@ -79,8 +97,8 @@ def test_export_csv_and_json(tmp_path: Path) -> None:
         store.export(sid, "xml")
 
 
-def test_delete_student_removes_every_row(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+def test_delete_student_removes_every_row(url: str) -> None:
+    store = Store(url)
     for student in ("s-a", "s-b"):
         for _ in range(2):
             sid = store.create_session(student, "fractions", "p", 1)
@@ -99,8 +117,8 @@ def test_student_ids_must_be_pseudonyms(bad: object) -> None:
         check_student_id(bad)
 
 
-def test_odd_text_is_stored_not_lost(tmp_path: Path) -> None:
-    store = Store(f"sqlite:///{tmp_path / 'log.db'}")
+def test_odd_text_is_stored_not_lost(url: str) -> None:
+    store = Store(url)
     sid = store.create_session("s-3", "fractions", "p", 1)
     texts = ["nul\x00byte", "lone \ud800 surrogate", "<script>alert(1)</script>", "'; DROP TABLE tutor_turns; --",
              "emoji 🧮 and RTL \u202e", "x" * 5000]  # fmt: skip
