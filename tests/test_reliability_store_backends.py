@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-
 from reliability_helpers import backend_url, require_text_affect, rows_mentioning
+
 from tutor.errors import StoreError, UnknownSessionError
 from tutor.store import Store, clean_text
 
