@@ -63,7 +63,8 @@ def test_rule_intents_without_an_encoder(text: str, intent: str) -> None:
         ("1 1/2", "1 and a half"), ("Work out 2/3 + 1/6.", "Work out two thirds plus one sixth."),
         ("Solve for x: 3x - 4 = 5x + 2", "Solve for x: 3 x minus 4 equals 5 x plus 2"),
         ("$\\frac{5}{12}$ is **right**", "five twelfths is right"), ("7/2 ÷ 2", "seven halves divided by 2"),
-        ("x/6 = 1", "x over 6 equals 1"), ("-3/4", "minus three quarters"), ("17/23", "seventeen over 23"),
+        ("x/6 = 1", "x over 6 equals 1"), ("-3/4", "minus three quarters"), ("17/23", "seventeen twenty-thirds"),
+        ("7/123", "seven over 123"),
     ],
 )  # fmt: skip
 def test_spoken_text_has_no_symbols_a_voice_mangles(display: str, spoken: str) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.numbers import ParsedAnswer, parse_answer
+from tutor.numbers import ParsedAnswer, parse_answer, unify_symbols
 from tutor.safety import distress_rule, normalise_words
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, D) L2-normalised rows
@@ -53,6 +53,12 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
                  "I cut myself when I'm sad"),
 }  # fmt: skip
 
+# An answer inside a sentence: "I think the answer is 3/4 but I'm not sure", "so x = -2 right?".
+_ANSWER_CUE = re.compile(
+    r"(?:answer is|answer's|i got|i get|i think it'?s|it'?s|is it|equals|x\s*=|x is)\s*"
+    r"(-?\s*\d[\d\s./,]*%?|-?\s*\.\d+%?)"
+)
+
 _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (intent, re.compile(p))
     for intent, p in (
@@ -64,8 +70,9 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "help",
             r"\b(?:hint|help|stuck|clue|(?:dont|do not|didn'?t) (?:get|understand|know|see)|no idea|idk|"
-            r"not sure|what do i do|how do i (?:start|do|solve|begin)|show me|give me the answer|lost)\b",
+            r"what do i do|how do i (?:start|do|solve|begin|get|work)|show me|give me the answer|lost)\b",
         ),
+        ("unsure", r"\b(?:not sure|unsure|no clue)\b"),
         (
             "why",
             r"(?:^|\b)(?:why|how come|how does|how do we|what does|what is an? |what'?s an? |explain|"
@@ -97,6 +104,15 @@ class IntentResult:
     confidence: float  # 1.0 for rules and parses; the cosine similarity for exemplar matches
     parsed: ParsedAnswer | None = None  # the value when the message is an answer attempt
     reason: str = ""  # the matched rule or exemplar (for the teacher's log)
+
+
+def _embedded_answer(text: str) -> ParsedAnswer | None:
+    """The value after an answer cue in a longer sentence, if there is exactly one such cue."""
+    found = _ANSWER_CUE.findall(unify_symbols(text[:500]))
+    return parse_answer(found[0].strip()) if len(found) == 1 else None
+
+
+_RULE = dict(_RULES)
 
 
 class IntentClassifier:
@@ -136,13 +152,20 @@ class IntentClassifier:
         words = normalise_words(text[:500])
         if not words:
             return IntentResult("answer", 0.0, reason="empty")  # nothing readable: ask for an answer
+        for intent in ("why", "help"):  # "why is it 3/4?", "how do I get 3/4" hold numbers but ask
+            m = _RULE[intent].search(words)
+            if m:
+                return IntentResult(intent, 1.0, reason=m.group(0))
+        parsed = _embedded_answer(text)
+        if parsed is not None:
+            return IntentResult("answer", 1.0, parsed=parsed, reason="answer inside a sentence")
         sims = self.similarities(text[:500])
         if sims.get("distress", 0.0) >= DISTRESS_SIMILARITY and max(sims, key=lambda k: sims[k]) == "distress":
             return IntentResult("distress", sims["distress"], reason="similar to distress exemplars")
         for intent, pattern in _RULES:
             m = pattern.search(words)
             if m:
-                return IntentResult(intent, 1.0, reason=m.group(0))
+                return IntentResult("help" if intent == "unsure" else intent, 1.0, reason=m.group(0))
         if not sims:
             return IntentResult("off_topic", 0.0, reason="no rule matched")
         sims.pop("distress", None)

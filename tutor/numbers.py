@@ -54,8 +54,8 @@ class ParsedAnswer:
     decimals: int = 0  # digits after the decimal point, for decimal forms
 
 
-def normalise(text: str) -> str:
-    """Lower-case, unify minus signs and fraction characters, drop filler words and end punctuation."""
+def unify_symbols(text: str) -> str:
+    """Lower-case with one minus sign, ASCII operators and vulgar fractions spelt out ("1½" -> "1 1/2")."""
     s = text
     for ch, rep in _VULGAR.items():
         s = s.replace(ch, f" {rep}")
@@ -63,7 +63,12 @@ def normalise(text: str) -> str:
     for ch in _MINUS:
         s = s.replace(ch, "-")
     s = s.replace("\u2044", "/").replace("×", "*").replace("·", "*").replace("÷", "/")
-    s = s.replace("’", "'").lower().strip()
+    return s.replace("’", "'").lower().strip()
+
+
+def normalise(text: str) -> str:
+    """unify_symbols, then drop filler words ("I think it's") and end punctuation."""
+    s = unify_symbols(text)
     s = re.sub(r"\s*(?:per\s*cent|percent|pct)\b", "%", s)
     s = re.sub(r"\bminus\s+", "-", s)
     s = re.sub(r"\s+", " ", s)

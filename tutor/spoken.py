@@ -46,7 +46,7 @@ def ordinal_word(n: int) -> str | None:
 
 
 def fraction_words(num: int, den: int) -> str:
-    """"three quarters", "one half", "five twenty-eighths"; "7 over 123" when no ordinal fits."""
+    """ "three quarters", "one half", "five twenty-eighths"; "7 over 123" when no ordinal fits."""
     if den == 1:
         return str(num)
     if den == 2:

@@ -1,0 +1,71 @@
+"""Latency of one tutor turn (`session.send`) with the real text and face models, and of a frame.
+
+Prints median and p95 over a scripted mix of answers, help requests and chatter, with the
+machine. The session log is a throwaway SQLite file (WAL, synchronous=FULL, as in production).
+
+    .venv/bin/python bench/bench_tutor_turn.py --turns 60
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import tempfile
+import time
+
+import numpy as np
+
+MESSAGES = ("I don't get it", "why do we do that?", "hi", "ugh this is so annoying", "can I have a hint",
+            "what's your favourite film", "I'm bored")  # fmt: skip
+
+
+def pct(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values), q))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--turns", type=int, default=60)
+    args = parser.parse_args()
+    import torch
+
+    torch.set_num_threads(1)
+    from skimage import data
+
+    from affect import FaceAffect, TextAffect
+    from tutor import Tutor, TutorConfig
+
+    t0 = time.perf_counter()
+    text, face = TextAffect.load(), FaceAffect.load()
+    load_s = time.perf_counter() - t0
+    folder = tempfile.mkdtemp(prefix="tutor-bench-")
+    tutor = Tutor.create(db_url=f"sqlite:///{folder}/log.db", config=TutorConfig(seed=1), text_affect=text,
+                         face_affect=face)  # fmt: skip
+    session = tutor.start_session(student="bench-1", topic="fractions")
+    frame = data.astronaut()
+    send_ms, frame_ms, send_frame_ms = [], [], []
+    for i in range(args.turns):
+        msg = session.problem.answer if (i % 3 == 0 and session.problem) else MESSAGES[i % len(MESSAGES)]
+        t = time.perf_counter()
+        session.send(msg)
+        send_ms.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        session.observe_frame(frame)
+        frame_ms.append(1000 * (time.perf_counter() - t))
+    for _ in range(max(5, args.turns // 6)):
+        t = time.perf_counter()
+        session.send("3/4", frame=frame)
+        send_frame_ms.append(1000 * (time.perf_counter() - t))
+    print(f"machine: {platform.platform()} | python {platform.python_version()} | cpus {os.cpu_count()} | "
+          f"torch threads {torch.get_num_threads()}")  # fmt: skip
+    print(f"model load (text + face): {load_s:.2f} s")
+    for name, vals in (("send(text)", send_ms), ("observe_frame(512x512)", frame_ms),
+                       ("send(text, frame)", send_frame_ms)):  # fmt: skip
+        print(f"{name:<24} n={len(vals):>3}  median {statistics.median(vals):7.1f} ms  p95 {pct(vals, 95):7.1f} ms")
+    tutor.close()
+
+
+if __name__ == "__main__":
+    main()
