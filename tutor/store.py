@@ -259,7 +259,7 @@ class Store:
             rows = s.execute(stmt.order_by(SessionRow.started_at.desc())).all()
         return [{"id": r.id, "student": r.student, "topic": r.topic, "policy": r.policy,
                  "started_at": _aware(r.started_at), "ended_at": _aware(r.ended_at), "n_turns": int(nt or 0),
-                 "n_flags": int(nf or 0), "flagged": bool(nf), "last_activity": _aware(la)}
+                 "n_flags": int(nf or 0), "n_flagged": int(nf or 0), "flagged": bool(nf), "last_activity": _aware(la)}
                 for r, nt, nf, la in rows]  # fmt: skip
 
     def turns(self, session_id: str) -> list[dict[str, Any]]:
@@ -321,7 +321,8 @@ class Store:
 
 def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
     return {
-        "turn_id": r.id, "index": r.idx, "time": _aware(r.created_at), "student_text": r.student_text,
+        "turn_id": r.id, "index": r.idx, "time": _aware(r.created_at), "at": _aware(r.created_at),
+        "student_text": r.student_text,
         "tutor_text": r.tutor_text, "spoken": r.tutor_spoken, "intent": r.intent, "move": r.move,
         "avatar_emotion": r.avatar_emotion, "intensity": r.intensity, "text_affect": r.text_affect,
         "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
