@@ -27,7 +27,6 @@ import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from safetensors.torch import load_file
 from torch import nn
 
 from affect.types import BASIC_EMOTIONS
@@ -156,17 +155,16 @@ class ExpressionClassifier:
     @classmethod
     def load(cls, weights_dir: str | Path = "") -> ExpressionClassifier:
         """Load config.json + model.safetensors (default: the shipped port)."""
+        from affect.modelfiles import build_config, load_state, read_json, read_safetensors
+
         folder = Path(weights_dir) if weights_dir else DEFAULT_WEIGHTS_DIR
         cfg_path, w_path = folder / "config.json", folder / "model.safetensors"
-        if not cfg_path.is_file() or not w_path.is_file():
-            raise FileNotFoundError(
-                f"No expression weights in {folder}; run scripts/port_fer_model.py to create them."
-            )
-        raw = json.loads(cfg_path.read_text())
+        fix = "Restore the shipped file (git checkout -- <file>) or run scripts/port_fer_model.py."
+        raw = read_json(cfg_path, fix)  # ModelFileError naming the file when missing or corrupt
         fields: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in raw.items()}
-        cfg = ExpressionConfig(**fields)
+        cfg = build_config(ExpressionConfig, fields, cfg_path, fix)
         model = MiniXception(cfg)
-        model.load_state_dict(load_file(str(w_path)))
+        load_state(model, read_safetensors(w_path, fix), w_path, fix)
         return cls(model, cfg)
 
     def save(self, folder: str | Path) -> None:
