@@ -48,12 +48,19 @@ class TrackerConfig:
     stale_after_s: float = 30.0  # a modality silent for longer is ignored
     text_weight: float = 1.0  # prior trust in text vs face, multiplied by each reading's confidence
     face_weight: float = 0.7
+    prior_weight: float = 0.3  # pull towards neutral: with no fresh evidence the track is neutral, confidence 0
+    absent_after_s: float = 10.0  # camera on but no face for this long reads as disengagement
+    bin_s: float = 1.0  # readings of one modality within this window are merged (25 fps webcam -> 1 bin/s)
 
     def __post_init__(self) -> None:
         if self.half_life_s <= 0 or self.stale_after_s <= 0:
             raise ValueError("TrackerConfig.half_life_s and stale_after_s must be positive.")
         if self.text_weight < 0 or self.face_weight < 0:
             raise ValueError("TrackerConfig weights must be non-negative.")
+        if self.prior_weight <= 0:
+            raise ValueError("TrackerConfig.prior_weight must be positive (it defines the neutral rest state).")
+        if self.absent_after_s <= 0 or not 0 < self.bin_s <= self.stale_after_s:
+            raise ValueError("TrackerConfig.absent_after_s must be positive and 0 < bin_s <= stale_after_s.")
 
 
 @dataclass(frozen=True)
