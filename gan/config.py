@@ -12,9 +12,19 @@ class AvatarConfig:
     checkpoint_dir: str = ""  # inference checkpoint (config.json + model.safetensors); "" = shipped avatar
     num_threads: int = 2  # torch threads for rendering
     max_text_chars: int = 600  # longer replies are cut at a sentence boundary before speaking
+    render_batch: int = 32  # frames per generator call (batching is what makes CPU rendering fast)
+    stream_chunk_frames: int = 25  # frames per streamed chunk (1 s at 25 fps)
+    seed: int = 0  # seed of the idle motion (blinks, head sway, gaze); fixed = reproducible clips
+    intensity: float = 0.8  # default expression intensity when a call gives none
 
     def __post_init__(self) -> None:
         if self.num_threads < 1:
             raise ValueError("AvatarConfig.num_threads must be at least 1.")
         if self.max_text_chars < 1:
             raise ValueError("AvatarConfig.max_text_chars must be at least 1.")
+        if self.render_batch < 1:
+            raise ValueError("AvatarConfig.render_batch must be at least 1.")
+        if self.stream_chunk_frames < 1:
+            raise ValueError("AvatarConfig.stream_chunk_frames must be at least 1.")
+        if not 0.0 <= self.intensity <= 1.0:
+            raise ValueError("AvatarConfig.intensity must be in [0, 1].")

@@ -1,0 +1,75 @@
+"""Measurements for the avatar eval, independent of the generator (MediaPipe, an expression
+classifier, signal statistics). Pure functions on arrays, so they are easy to test."""
+
+from __future__ import annotations
+
+import numpy as np
+
+# MediaPipe FaceMesh indices: inner lip midpoints (upper 13, lower 14), face width from the
+# cheek contour (234 right, 454 left), the standard pairs used for mouth aspect ratios.
+UPPER_LIP, LOWER_LIP, CHEEK_R, CHEEK_L = 13, 14, 234, 454
+
+
+def face_width(landmarks: np.ndarray) -> float:
+    """Cheek-to-cheek distance in pixels of a (478, 3) landmark array."""
+    return float(np.linalg.norm(landmarks[CHEEK_L, :2] - landmarks[CHEEK_R, :2]))
+
+
+def mouth_opening(landmarks: np.ndarray) -> float:
+    """Inner-lip gap over face width (0 = closed)."""
+    return float(np.linalg.norm(landmarks[LOWER_LIP, :2] - landmarks[UPPER_LIP, :2])) / max(face_width(landmarks), 1e-6)
+
+
+def rms_envelope(audio: np.ndarray, sample_rate: int, n_frames: int, fps: float) -> np.ndarray:
+    """(n_frames,) RMS of the audio inside each video frame's interval."""
+    hop = sample_rate / fps
+    out = np.zeros(n_frames, np.float64)
+    for k in range(n_frames):
+        seg = audio[round(k * hop) : round((k + 1) * hop)]
+        out[k] = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if seg.size else 0.0
+    return out
+
+
+def pearson_best_lag(x: np.ndarray, y: np.ndarray, max_lag: int = 2) -> tuple[float, int]:
+    """Highest Pearson r between x[t] and y[t + lag] over |lag| <= max_lag; returns (r, lag)."""
+    best = (-1.0, 0)
+    for lag in range(-max_lag, max_lag + 1):
+        a = x[max(0, -lag) : len(x) - max(0, lag)]
+        b = y[max(0, lag) : len(y) - max(0, -lag)]
+        if len(a) < 3 or a.std() < 1e-9 or b.std() < 1e-9:
+            continue
+        r = float(np.corrcoef(a, b)[0, 1])
+        if r > best[0]:
+            best = (r, lag)
+    return best
+
+
+def landmark_jitter(landmarks: np.ndarray) -> tuple[float, float]:
+    """(T, 478, 2+) landmarks -> (jitter, motion) as fractions of face width per frame.
+
+    jitter: mean distance of each landmark from the midpoint of its neighbours in time (second
+    difference: smooth head sway cancels, frame-to-frame flicker does not); motion: mean raw
+    frame-to-frame displacement, for context.
+    """
+    pts = landmarks[..., :2].astype(np.float64)
+    width = np.median([face_width(lm) for lm in landmarks])
+    second = np.linalg.norm(pts[1:-1] - 0.5 * (pts[:-2] + pts[2:]), axis=-1).mean()
+    first = np.linalg.norm(pts[1:] - pts[:-1], axis=-1).mean()
+    return float(second / width), float(first / width)
+
+
+def procrustes_distance(a: np.ndarray, b: np.ndarray) -> float:
+    """Shape distance of two (N, 2) landmark sets after removing translation, scale, rotation."""
+    a = a[:, :2] - a[:, :2].mean(0)
+    b = b[:, :2] - b[:, :2].mean(0)
+    a = a / np.linalg.norm(a)
+    b = b / np.linalg.norm(b)
+    u, _, vt = np.linalg.svd(a.T @ b)
+    r = u @ vt
+    return float(np.sqrt(((a @ r - b) ** 2).sum(1)).mean() * np.sqrt(len(a)))
+
+
+def psnr(a: np.ndarray, b: np.ndarray) -> float:
+    """PSNR in dB of two uint8 images."""
+    mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
+    return 99.0 if mse == 0 else float(10 * np.log10(255.0**2 / mse))

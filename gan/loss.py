@@ -1,0 +1,65 @@
+"""The GAN's losses: small pure functions, so a training step can swap any of them.
+
+- adversarial: hinge (Lim & Ye 2017; SAGAN/BigGAN) for D and G, or non-saturating (Goodfellow 2014);
+- reconstruction: L1 against the actor frame, mouth region weighted (lip-sync is judged there);
+- feature matching on D features (pix2pixHD, Wang et al. 2018), which doubles as our
+  "perceptual" loss (no downloadable VGG): D's features are computed from our own data;
+- sync: the frozen sync expert's BCE on (generated mouth, audio) pairs, as in Wav2Lip.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import torch
+import torch.nn.functional as F
+
+AdvKind = Literal["hinge", "nonsat"]
+
+
+def d_adversarial(real_logits: torch.Tensor, fake_logits: torch.Tensor, kind: AdvKind = "hinge") -> torch.Tensor:
+    """Discriminator loss on real and (detached) fake logits."""
+    if kind == "hinge":
+        return F.relu(1.0 - real_logits).mean() + F.relu(1.0 + fake_logits).mean()
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def g_adversarial(fake_logits: torch.Tensor, kind: AdvKind = "hinge") -> torch.Tensor:
+    """Generator loss: make D call the fakes real."""
+    if kind == "hinge":
+        return -fake_logits.mean()
+    return F.softplus(-fake_logits).mean()
+
+
+def mouth_weight_map(size: int, mouth_weight: float, device: torch.device | None = None) -> torch.Tensor:
+    """(1, 1, S, S) weights: 1 everywhere, `mouth_weight` in the lower-middle box around the mouth."""
+    w = torch.ones(1, 1, size, size, device=device)
+    top, bottom = int(size * 0.52), int(size * 0.80)  # the actor's mouth sits at ~0.62 S
+    left, right = int(size * 0.32), int(size * 0.68)
+    w[..., top:bottom, left:right] = mouth_weight
+    return w
+
+
+def reconstruction(fake: torch.Tensor, real: torch.Tensor, weight_map: torch.Tensor | None = None) -> torch.Tensor:
+    """Weighted L1 between (B, 3, S, S) images (mean over pixels, normalised by the weights)."""
+    diff = (fake - real).abs()
+    if weight_map is None:
+        return diff.mean()
+    return (diff * weight_map).mean() / weight_map.mean()
+
+
+def feature_matching(fake_feats: list[torch.Tensor], real_feats: list[torch.Tensor]) -> torch.Tensor:
+    """Mean L1 between D's features of fakes and (detached) features of the paired real frames."""
+    losses = [(f - r.detach()).abs().mean() for f, r in zip(fake_feats, real_feats)]
+    return torch.stack(losses).mean()
+
+
+def sync_loss(sync_logits: torch.Tensor) -> torch.Tensor:
+    """BCE pushing the frozen expert to call (generated mouth, true audio) in sync."""
+    return F.binary_cross_entropy_with_logits(sync_logits, torch.ones_like(sync_logits))
+
+
+def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
+    """R1 gradient penalty (Mescheder et al. 2018) on real samples; real must require grad."""
+    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
+    return grad.pow(2).flatten(1).sum(1).mean()

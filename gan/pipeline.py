@@ -1,0 +1,199 @@
+"""TalkingHeadPipeline: text / audio / emotion -> AvatarClip, every frame drawn by the GAN.
+
+    pipe = TalkingHeadPipeline.from_pretrained()          # shipped default avatar, offline
+    clip = pipe.speak("Nice work!", emotion="happy", intensity=0.8)
+    clip.save("reply.mp4")
+
+The pipeline owns the models (loaded once) and the workflow: 1. speech (piper TTS) or the given
+audio -> 2. log-mel windows -> 3. AudioToMotion visemes + idle motion (blinks, head sway, gaze)
+-> 4. the EMA generator renders every frame in batches -> AvatarClip.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from gan.checkpoint import InferenceModel, load_inference
+from gan.clip import AvatarClip
+from gan.config import AvatarConfig
+from gan.data import tensor_to_frames
+from gan.idle import idle_motion
+from gan.mel import audio_windows
+
+if TYPE_CHECKING:
+    from gan.speech import Synthesizer
+
+from gan.rig import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
+
+DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar"
+MAX_SECONDS = 120.0  # longest clip react/from_audio will render (memory bound: ~1 GB of frames)
+_LO = np.array([MOTION_BOUNDS[n][0] for n in MOTION_FIELDS], np.float32)
+_HI = np.array([MOTION_BOUNDS[n][1] for n in MOTION_FIELDS], np.float32)
+
+
+def _emotion_vector(emotion: str) -> np.ndarray:
+    """(E,) blend over RIG_EMOTIONS; ValueError for an unknown name (gan.rig.emotion_blend)."""
+    if not isinstance(emotion, str):
+        raise ValueError(f"emotion must be a string, got {type(emotion).__name__}.")
+    blend = emotion_blend(emotion)
+    return np.array([blend[e] for e in RIG_EMOTIONS], np.float32)
+
+
+def _check_intensity(intensity: float) -> float:
+    if not isinstance(intensity, int | float) or not 0.0 <= float(intensity) <= 1.0:
+        raise ValueError(f"intensity must be a number in [0, 1], got {intensity!r}.")
+    return float(intensity)
+
+
+def _check_text(text: str, max_chars: int) -> str:
+    """Strip, reject empty, cut long text at the last sentence end before max_chars."""
+    if not isinstance(text, str):
+        raise ValueError(f"text must be a string, got {type(text).__name__}.")
+    text = " ".join(text.split())
+    if not text or not any(c.isalnum() for c in text):
+        raise ValueError("text to speak is empty (no words).")
+    if len(text) > max_chars:
+        cut = text[:max_chars]
+        end = max(cut.rfind(". "), cut.rfind("! "), cut.rfind("? "))
+        text = cut[: end + 1] if end > 0 else cut
+    return text
+
+
+class TalkingHeadPipeline:
+    """Owns the generator, identity code, audio-to-motion and the voice; renders AvatarClips."""
+
+    def __init__(self, model: InferenceModel, config: AvatarConfig | None = None) -> None:
+        self.config = config or AvatarConfig()
+        self.model = model
+        self.fps = float(model.config.get("fps", 25))
+        self.size = int(model.config["generator"]["size"])
+        self._synth: Synthesizer | None = None
+        torch.set_num_threads(self.config.num_threads)
+
+    @classmethod
+    def from_pretrained(cls, path: str | Path | None = None, config: AvatarConfig | None = None,
+                        load_voice: bool = True) -> TalkingHeadPipeline:
+        """Load an inference checkpoint folder (default: the shipped avatar) and warm it up."""
+        config = config or AvatarConfig()
+        folder = Path(path or config.checkpoint_dir or DEFAULT_CHECKPOINT)
+        pipe = cls(load_inference(folder), config)
+        if load_voice:
+            pipe._voice()
+        pipe._render(np.zeros((2, len(MOTION_FIELDS)), np.float32), _emotion_vector("neutral"), 0.5)
+        return pipe
+
+    def _voice(self) -> Synthesizer:
+        """The piper voice, loaded on first use (onnxruntime is heavy)."""
+        if self._synth is None:
+            from gan.speech import Synthesizer
+
+            self._synth = Synthesizer.load(num_threads=1)
+        return self._synth
+
+    # ------------------------------------------------------------------ building blocks
+    @torch.inference_mode()
+    def _render(self, motion: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
+        """(T, MOTION_DIM) raw rig motion -> (T, S, S, 3) uint8, generator batches of render_batch."""
+        g = self.model.generator
+        norm = torch.from_numpy(normalise_motion(np.clip(motion, _LO, _HI)))
+        out = np.empty((len(motion), self.size, self.size, 3), np.uint8)
+        n = self.config.render_batch
+        for s in range(0, len(motion), n):
+            m = norm[s : s + n]
+            b = len(m)
+            emo = torch.from_numpy(emotion)[None].expand(b, -1)
+            inten = torch.full((b, 1), intensity)
+            out[s : s + b] = tensor_to_frames(g(self.model.identity, m, emo, inten))
+        return out
+
+    @torch.inference_mode()
+    def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray) -> np.ndarray:
+        """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion."""
+        windows = torch.from_numpy(audio_windows(audio, sample_rate, n_frames, self.fps))[None]
+        return self.model.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
+
+    def _motion(self, visemes: np.ndarray | None, n_frames: int, speaking: bool, seed: int) -> np.ndarray:
+        motion = idle_motion(n_frames, self.fps, seed=seed, speaking=speaking).astype(np.float32)
+        if visemes is not None:
+            motion[:, :3] = visemes
+        return motion
+
+    def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str) -> AvatarClip:
+        n_audio = round(len(frames) * sample_rate / self.fps)
+        audio = np.pad(audio.astype(np.float32), (0, max(0, n_audio - len(audio))))[:n_audio]
+        return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text)
+
+    def _n_frames(self, n_samples: int, sample_rate: int) -> int:
+        return max(1, math.ceil(n_samples * self.fps / sample_rate - 1e-6))  # float-safe ceil
+
+    # ------------------------------------------------------------------ public API
+    def speak(self, text: str, emotion: str = "neutral", intensity: float | None = None) -> AvatarClip:
+        """Say `text` with `emotion` (AVATAR_EMOTIONS or rig names) at `intensity` in [0, 1]."""
+        emo = _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        text = _check_text(text, self.config.max_text_chars)
+        speech = self._voice().synthesize(text)  # 1. speech
+        n = self._n_frames(len(speech.audio), speech.sample_rate)
+        visemes = self._visemes(speech.audio, speech.sample_rate, n, emo)  # 2-3. mel -> visemes
+        frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
+        return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
+
+    def react(self, emotion: str = "neutral", seconds: float = 2.0, intensity: float | None = None) -> AvatarClip:
+        """A silent clip: the expression with idle motion (blinks, sway, gaze), mouth closed."""
+        emo = _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        if not isinstance(seconds, int | float) or not 0.0 < float(seconds) <= MAX_SECONDS:
+            raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {seconds!r}.")
+        n = max(1, round(float(seconds) * self.fps))
+        frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
+        sample_rate = 22050
+        return self._clip(frames, np.zeros(0, np.float32), sample_rate, emotion, "")
+
+    def from_audio(self, audio: np.ndarray, sample_rate: int, emotion: str = "neutral",
+                   intensity: float | None = None) -> AvatarClip:
+        """Lip-sync any voice: mono float audio (N,) at sample_rate Hz drives the mouth."""
+        emo = _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        if not isinstance(sample_rate, int | np.integer) or sample_rate < 4000:
+            raise ValueError(f"sample_rate must be an int >= 4000 Hz, got {sample_rate!r}.")
+        if not isinstance(audio, np.ndarray) or audio.ndim != 1 or audio.size == 0:
+            raise ValueError("audio must be a non-empty 1-D numpy array (mono).")
+        if not np.issubdtype(audio.dtype, np.floating):
+            raise ValueError(f"audio must be float samples in [-1, 1], got dtype {audio.dtype}.")
+        if audio.size / sample_rate > MAX_SECONDS:
+            raise ValueError(f"audio longer than {MAX_SECONDS} s.")
+        audio = audio.astype(np.float32)
+        n = self._n_frames(len(audio), int(sample_rate))
+        visemes = self._visemes(audio, int(sample_rate), n, emo)
+        frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)
+        return self._clip(frames, audio, int(sample_rate), emotion, "")
+
+    def stream(self, text: str, emotion: str = "neutral", intensity: float | None = None) -> Iterator[AvatarClip]:
+        """Yield short clips (stream_chunk_frames each) sentence by sentence, as soon as each is ready."""
+        emo = _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        text = _check_text(text, self.config.max_text_chars)
+        # Idle motion for a long horizon, sliced as the clip goes on: head sway and gaze stay
+        # continuous across sentence boundaries.
+        horizon = idle_motion(int(MAX_SECONDS * self.fps), self.fps, seed=self.config.seed, speaking=True)
+        offset = 0
+        for speech in self._voice().synthesize_sentences(text):
+            n = self._n_frames(len(speech.audio), speech.sample_rate)
+            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo)
+            idx = (offset + np.arange(n)) % len(horizon)
+            motion = horizon[idx].astype(np.float32)
+            motion[:, :3] = visemes
+            audio = np.pad(speech.audio, (0, max(0, round(n * speech.sample_rate / self.fps) - len(speech.audio))))
+            step = self.config.stream_chunk_frames
+            for s in range(0, n, step):
+                e = min(n, s + step)
+                frames = self._render(motion[s:e], emo, inten)
+                a0, a1 = round(s * speech.sample_rate / self.fps), round(e * speech.sample_rate / self.fps)
+                yield self._clip(frames, audio[a0:a1], speech.sample_rate, emotion, speech.text if s == 0 else "")
+            offset += n

@@ -1,0 +1,103 @@
+"""Shapes and basic behaviour of every GAN network, the mel front end and the losses."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from gan import loss as L
+from gan.mel import N_MELS, SILENCE_LEVEL, WINDOW, log_mel, mel_windows
+from gan.networks import (
+    AudioToMotion,
+    Generator,
+    IdentityEncoder,
+    PatchDiscriminator,
+    SyncExpert,
+    TemporalDiscriminator,
+)
+from gan.networks.generator import COND_DIM
+from gan.rig import MOTION_DIM, RIG_EMOTIONS
+
+E = len(RIG_EMOTIONS)
+
+
+def _cond(b: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    return torch.rand(b, MOTION_DIM) * 2 - 1, torch.softmax(torch.randn(b, E), 1), torch.rand(b, 1)
+
+
+def test_identity_encoder_and_generator_shapes() -> None:
+    enc = IdentityEncoder(128)
+    code = enc(torch.rand(1, 3, 128, 128) * 2 - 1)
+    assert [tuple(c.shape) for c in code] == [(1, 3, 128, 128), (1, 16, 64, 64), (1, 32, 32, 32),
+                                             (1, 64, 16, 16), (1, 128, 8, 8)]
+    g = Generator(128)
+    out = g(code, *_cond(4))
+    assert out.shape == (4, 3, 128, 128)
+    assert out.min() >= -1 and out.max() <= 1
+    with pytest.raises(ValueError, match="motion"):
+        g(code, torch.zeros(4, MOTION_DIM + 1), *_cond(4)[1:])
+    with pytest.raises(ValueError, match="emotion"):
+        g(code, torch.zeros(4, MOTION_DIM), torch.zeros(4, E + 1), torch.zeros(4, 1))
+
+
+def test_generator_conditioning_changes_output() -> None:
+    torch.manual_seed(0)
+    enc, g = IdentityEncoder(64, (8, 8, 8, 8)), Generator(64, (3, 8, 8, 8, 8), (8, 8, 8, 8), w_dim=16)
+    for p in g.parameters():  # FiLM/flow start at zero: give them weights to see the conditioning act
+        torch.nn.init.normal_(p, std=0.1)
+    code = enc(torch.rand(1, 3, 64, 64))
+    m, e, i = _cond(2)
+    a = g(code, m, e, i)
+    b = g(code, m, e, torch.zeros_like(i))
+    assert not torch.allclose(a, b)
+
+
+def test_discriminators_return_logits_and_features() -> None:
+    d = PatchDiscriminator(128)
+    logits, feats = d(torch.rand(3, 3, 128, 128), torch.rand(3, COND_DIM))
+    assert logits.shape == (3, 1, 8, 8) and len(feats) == 4
+    td = TemporalDiscriminator(3)
+    logits, feats = td(torch.rand(2, 3, 3, 128, 128))
+    assert logits.shape == (2, 1, 8, 8) and len(feats) == 3
+    with pytest.raises(ValueError):
+        td(torch.rand(2, 4, 3, 128, 128))
+
+
+def test_sync_expert_and_audio2motion_shapes() -> None:
+    s = SyncExpert().eval()
+    assert s(torch.rand(2, 3, 3, 128, 128), torch.randn(2, WINDOW, N_MELS)).shape == (2,)
+    a = AudioToMotion()
+    v = a(torch.randn(2, 7, WINDOW, N_MELS), torch.softmax(torch.randn(2, E), 1))
+    assert v.shape == (2, 7, 3)
+    assert (v[..., 0] >= 0).all() and (v[..., 1].abs() <= 1).all() and (v[..., 2] >= 0).all()
+    with pytest.raises(ValueError):
+        a(torch.randn(2, 7, N_MELS), torch.rand(2, E))
+
+
+def test_mel_front_end() -> None:
+    sr = 22050
+    t = np.arange(sr) / sr
+    tone = (0.3 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)
+    audio = np.concatenate([np.zeros(sr, np.float32), tone])  # 1 s silence, 1 s tone
+    mel = log_mel(audio, sr)
+    assert mel.shape == (200, N_MELS)
+    assert mel[:90].max() < mel[110:].max()  # energy only where the tone is
+    w = mel_windows(mel, 50, 25)
+    assert w.shape == (50, WINDOW, N_MELS)
+    assert np.allclose(w[0, :2], SILENCE_LEVEL)  # before the start: padded with silence
+    with pytest.raises(ValueError):
+        log_mel(audio.astype(np.int16), sr)
+    with pytest.raises(ValueError):
+        log_mel(np.stack([audio, audio]), sr)
+
+
+def test_losses() -> None:
+    real, fake = torch.ones(4, 1, 2, 2), -torch.ones(4, 1, 2, 2)
+    assert L.d_adversarial(real, fake).item() == 0.0  # a perfect critic under hinge
+    assert L.g_adversarial(fake).item() == 1.0
+    x = torch.zeros(1, 3, 16, 16)
+    y = torch.ones(1, 3, 16, 16)
+    assert L.reconstruction(x, y, L.mouth_weight_map(16, 3.0)).item() == pytest.approx(1.0)
+    assert L.feature_matching([x], [x]).item() == 0.0
+    assert L.sync_loss(torch.full((3,), 10.0)).item() < 1e-4
