@@ -95,6 +95,8 @@ class TutorSession:
             if self._p.text_affect is not None and text.strip():
                 text_est = self._p.text_affect.predict(text)
                 self._fused = self._tracker.update(text_est, t=now)
+            elif self._tracker.latest_time is not None:
+                self._fused = self._tracker.estimate(max(now, self._tracker.latest_time))
             return self._turn(text, text_est, now)
 
     def observe_frame(self, rgb: np.ndarray, t: float | None = None) -> AffectEstimate | None:
@@ -142,7 +144,8 @@ class TutorSession:
         if not isinstance(rgb, np.ndarray):
             raise ValueError("A webcam frame must be a numpy array (H, W, 3) of uint8 RGB.")
         est = self._p.face_affect.predict(rgb)
-        if est is None:
+        if est is None:  # camera on, no face: the tracker turns long absence into disengagement
+            self._fused = self._tracker.update(None, t=now)
             return None
         self._last_face = est
         self._fused = self._tracker.update(est, t=now)
