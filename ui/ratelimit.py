@@ -1,0 +1,153 @@
+"""Per-client rate limits on chat messages and webcam frames (token buckets).
+
+A client is limited twice: per browser session (Gradio's session hash: one tab or one API
+client) and per network address (many tabs or scripted clients from one machine). The
+per-address budget is generous, because a classroom behind one NAT address shares it.
+Chat over the limit is refused with a message saying how long to wait; frames over the limit
+are dropped silently (mood changes over seconds, so a dropped frame costs nothing).
+"""
+
+from __future__ import annotations
+
+import functools
+import inspect
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import gradio as gr
+
+
+class RateLimitedError(gr.Error):
+    """Too many chat messages from one client; the message says when to try again."""
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """A token bucket: `burst` events at once, refilled at `per_second`."""
+
+    per_second: float  # sustained events per second
+    burst: int  # events allowed at once after a quiet spell
+
+    def __post_init__(self) -> None:
+        if self.per_second <= 0 or self.burst < 1:
+            raise ValueError("RateLimit needs per_second > 0 and burst >= 1.")
+
+
+@dataclass(frozen=True)
+class RateLimits:
+    """The app's limits. Chat: a student types a message every several seconds; 4 quick ones (the
+    Hint/Next buttons) then one per 2 s is far above any real pace. Frames: the webcam streams
+    2 fps (ui/app.py STREAM_EVERY_S), so 3/s with a burst of 4 leaves room for jitter."""
+
+    chat_session: RateLimit = field(default_factory=lambda: RateLimit(0.5, 4))  # per tab / API client
+    chat_address: RateLimit = field(default_factory=lambda: RateLimit(5.0, 40))  # per IP (a classroom NAT)
+    frame_session: RateLimit = field(default_factory=lambda: RateLimit(3.0, 4))
+    frame_address: RateLimit = field(default_factory=lambda: RateLimit(60.0, 120))
+
+
+class TokenBuckets:
+    """One token bucket per key, thread-safe, at most `max_keys` remembered (least recent dropped)."""
+
+    def __init__(
+        self, limit: RateLimit, *, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.limit = limit
+        self.max_keys = max_keys
+        self._clock = clock
+        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, last time)
+        self._lock = threading.Lock()
+
+    def take(self, key: str) -> float:
+        """Spend one token: 0.0 if allowed, else the seconds until a token is available."""
+        now = self._clock()
+        with self._lock:
+            tokens, last = self._buckets.pop(key, (float(self.limit.burst), now))
+            tokens = min(float(self.limit.burst), tokens + (now - last) * self.limit.per_second)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.limit.per_second
+            self._buckets[key] = (tokens, now)
+            while len(self._buckets) > self.max_keys:
+                self._buckets.popitem(last=False)
+            return wait
+
+
+def client_keys(request: Any) -> tuple[str, str]:
+    """(session key, address key) of a Gradio request; direct calls (no request) share one key."""
+    if request is None:
+        return "session:local", "address:local"
+    session = getattr(request, "session_hash", None) or "none"
+    client = getattr(request, "client", None)
+    host = getattr(client, "host", None) or "unknown"
+    return f"session:{session}", f"address:{host}"
+
+
+class ClientLimits:
+    """The app's chat and frame limiters, shared by all requests (lives in `Services`)."""
+
+    def __init__(self, limits: RateLimits | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limits = limits or RateLimits()
+        lim = self.limits
+        self._chat = (TokenBuckets(lim.chat_session, clock=clock), TokenBuckets(lim.chat_address, clock=clock))
+        self._frame = (TokenBuckets(lim.frame_session, clock=clock), TokenBuckets(lim.frame_address, clock=clock))
+
+    def check_chat(self, request: Any) -> None:
+        """Raise RateLimitedError when this client sends messages faster than allowed."""
+        wait = self._take(self._chat, request)
+        if wait > 0:
+            raise RateLimitedError(
+                f"You are sending messages very quickly. Please wait {max(1, round(wait))} s and try again.",
+                title="Slow down",
+            )
+
+    def allow_frame(self, request: Any) -> bool:
+        """True when this client's webcam frame may be analysed (else drop it)."""
+        return self._take(self._frame, request) == 0.0
+
+    @staticmethod
+    def _take(buckets: tuple[TokenBuckets, TokenBuckets], request: Any) -> float:
+        session_key, address_key = client_keys(request)
+        wait = buckets[0].take(session_key)
+        if wait > 0:
+            return wait  # refused per session: do not also charge the shared address budget
+        return buckets[1].take(address_key)
+
+
+def bind_handler(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Callable[..., Any]:
+    """Like functools.partial(fn, *args, **kwargs), but Gradio still sees fn's annotations.
+
+    Gradio injects `gr.Request` only into parameters annotated with it on a real function
+    (a partial hides the annotations), and the limiters need the request to know the client.
+    The returned function takes the remaining parameters by position or name, in fn's order.
+    """
+    sig = inspect.signature(fn)
+    params = list(sig.parameters.values())[len(args) :]
+    rest = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD) for p in params if p.name not in kwargs]
+    rest_sig = inspect.Signature(rest, return_annotation=sig.return_annotation)
+
+    def call(a: tuple[Any, ...], k: dict[str, Any]) -> Any:
+        bound = rest_sig.bind(*a, **k)
+        return fn(*args, **kwargs, **bound.arguments)
+
+    if inspect.isgeneratorfunction(fn):
+
+        @functools.wraps(fn)
+        def gen_wrapper(*a: Any, **k: Any) -> Any:
+            yield from call(a, k)
+
+        wrapper: Callable[..., Any] = gen_wrapper
+    else:
+
+        @functools.wraps(fn)
+        def plain_wrapper(*a: Any, **k: Any) -> Any:
+            return call(a, k)
+
+        wrapper = plain_wrapper
+    wrapper.__signature__ = rest_sig  # type: ignore[attr-defined]
+    return wrapper
