@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
 from ui import handlers, teacher
 from ui.config import AppConfig, load_config
-from ui.handlers import UserState
+from ui.ratelimit import bind_handler
 from ui.services import Services, missing_components
 from ui.views import LATEX_DELIMITERS, mastery_html, mood_html, problem_markdown, status_html
 
@@ -110,25 +112,29 @@ def _student_tab(services: Services, state: gr.State) -> None:
     )
     gr.on(
         [box.submit, send.click],
-        functools.partial(handlers.send_message, services),
+        bind_handler(handlers.send_message, services),
         inputs=[state, box],
         outputs=reply_outputs,
         api_name="send",
         concurrency_limit=CHAT_CONCURRENCY,
+        show_progress="minimal",
+        show_progress_on=[status],  # a timer beside the status line; the avatar keeps playing
     )
     for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
         button.click(
-            functools.partial(handlers.quick_message, services, kind=kind),
+            bind_handler(handlers.quick_message, services, kind=kind),
             inputs=[state],
             outputs=reply_outputs,
             api_name=kind,
             concurrency_limit=CHAT_CONCURRENCY,
+            show_progress="minimal",
+            show_progress_on=[status],
         )
     consent.change(
         handlers.set_camera, inputs=[state, consent], outputs=[state, webcam, mood], api_name="camera"
     )
     webcam.stream(
-        functools.partial(handlers.observe_frame, services),
+        bind_handler(handlers.observe_frame, services),
         inputs=[state, webcam],
         outputs=[mood],
         api_name="frame",
@@ -141,7 +147,7 @@ def _student_tab(services: Services, state: gr.State) -> None:
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(UserState)
+        state = gr.State(handlers.new_user_state)
         gr.Markdown("## 🧮 Emotion-aware maths tutor")
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
@@ -173,22 +179,43 @@ def main(argv: Sequence[str] | None = None) -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     t0 = time.perf_counter()
     config = load_config(sys.argv[1:] if argv is None else argv)
-    missing = missing_components()
+    missing = missing_components(config)
     if missing:
         print("The app cannot start yet; these core components are not built:", file=sys.stderr)
         for line in missing:
             print(f"  - {line}", file=sys.stderr)
         raise SystemExit(2)
-    services = Services.load(config)
-    if config.server.warm_up:
-        services.warm_up()
-    demo = build_app(services, config)
-    steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
-    log.info("ready in %.1f s (%s)", time.perf_counter() - t0, steps)
     try:
-        launch(demo, config)
+        services = Services.load(config)
+    except (FileNotFoundError, ValueError) as err:  # affect.ModelFileError is a ValueError naming the file
+        log.debug("start-up failure", exc_info=True)
+        print(f"The app cannot start: {err}", file=sys.stderr)
+        raise SystemExit(2) from err
+    try:
+        if config.server.warm_up:
+            services.warm_up()
+        demo = build_app(services, config)
+        launch(demo, config, prevent_thread_lock=True)
+        steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
+        log.info(
+            "ready in %.1f s since process start (%.1f s in main: %s) on http://%s:%d",
+            _seconds_since_process_start(t0), time.perf_counter() - t0, steps,
+            config.server.host, config.server.port,
+        )
+        demo.block_thread()
     finally:
         services.close()
+
+
+def _seconds_since_process_start(fallback_t0: float) -> float:
+    """Wall time since the interpreter started (Linux /proc), else since main() began."""
+    try:
+        stat = Path("/proc/self/stat").read_text()
+        ticks = int(stat.rsplit(")", 1)[1].split()[19])  # field 22: start time in clock ticks after boot
+        boot = next(float(x.split()[1]) for x in Path("/proc/stat").read_text().splitlines() if x.startswith("btime"))
+        return time.time() - (boot + ticks / os.sysconf("SC_CLK_TCK"))
+    except (OSError, ValueError, IndexError, StopIteration):
+        return time.perf_counter() - fallback_t0
 
 
 if __name__ == "__main__":

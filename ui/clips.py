@@ -12,38 +12,28 @@ never reach this module.
 
 from __future__ import annotations
 
-import logging
+import dataclasses
 import re
 import shutil
 import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING
 
-log = logging.getLogger(__name__)
+import numpy as np
+
+if TYPE_CHECKING:
+    from gan.clip import AvatarClip
+    from gan.pipeline import TalkingHeadPipeline
 
 # One subtitle cue is at most this many characters: the BBC subtitle guidelines cap a line at
 # ~37 characters and a cue at two lines.
 _CUE_CHARS = 74
-
-
-class _Clip(Protocol):
-    """What the UI needs from a `gan.AvatarClip`."""
-
-    def save(self, path: str | Path) -> Any: ...
-
-
-class _Avatar(Protocol):
-    """What the UI needs from a `gan.TalkingHeadPipeline`."""
-
-    def speak(self, text: str, *, emotion: str = ..., intensity: float = ...) -> Any: ...
-
-    def react(self, *, emotion: str = ..., seconds: float = ...) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -159,23 +149,27 @@ def to_webvtt(cues: Iterable[tuple[float, float, str]]) -> str:
     return "\n".join(lines)
 
 
-def clip_seconds(clip: Any) -> float:
-    """Playing time of an AvatarClip (its own `seconds`/`duration`, else frames / fps)."""
-    for name in ("seconds", "duration"):
-        value = getattr(clip, name, None)
-        if isinstance(value, int | float) and value > 0:
-            return float(value)
-    frames = getattr(clip, "frames", None)
-    fps = getattr(clip, "fps", None)
-    if frames is not None and fps:
-        return len(frames) / float(fps)
-    raise ValueError(f"Cannot tell the length of avatar clip {type(clip).__name__}.")
+def sentence_cues(sentences: Sequence[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
+    """Cues from exactly timed sentences (start, end, text), long sentences split by length."""
+    cues: list[tuple[float, float, str]] = []
+    for start, end, text in sentences:
+        if end > start and text.strip():
+            cues += [(start + a, start + b, t) for a, b, t in split_cues(text, end - start)]
+    return cues
+
+
+@dataclass
+class ClipJob:
+    """A queued reply clip: its future and how many seconds of it are rendered so far."""
+
+    future: Future[RenderedClip]
+    rendered_s: float = 0.0  # written by the render thread, read by the request thread
 
 
 class ClipRenderer:
     """Renders reply clips one at a time off the request thread and keeps reaction clips ready."""
 
-    def __init__(self, avatar: _Avatar, store: ClipStore, *, reaction_seconds: float = 2.0) -> None:
+    def __init__(self, avatar: TalkingHeadPipeline, store: ClipStore, *, reaction_seconds: float = 2.0) -> None:
         self.avatar = avatar
         self.store = store
         self.reaction_seconds = reaction_seconds
@@ -191,41 +185,61 @@ class ClipRenderer:
             clip = self.avatar.react(emotion=emotion, seconds=self.reaction_seconds)
             path = self.store.new_path(".mp4", keep=True)
             clip.save(path)
-            self._reactions[emotion] = RenderedClip(
-                video=path,
-                subtitles=None,
-                seconds=clip_seconds(clip),
-                render_s=time.perf_counter() - t0,
-                emotion=emotion,
-            )
+            self._reactions[emotion] = RenderedClip(path, None, clip.duration, time.perf_counter() - t0, emotion)
         return dict(self._reactions)
 
     def reaction(self, emotion: str) -> RenderedClip | None:
         """The cached reaction clip for `emotion` (or neutral), None before start-up rendered them."""
         return self._reactions.get(emotion) or self._reactions.get("neutral")
 
-    # 2. Reply clips: queued on the single render thread.
-    def render(self, text: str, emotion: str, intensity: float) -> RenderedClip:
-        """Speak `text` with `emotion`, save mp4 + WebVTT into the store (runs on any thread)."""
+    # 2. Reply clips: sentence by sentence through the avatar's stream, one clip file at the end.
+    def render(self, text: str, emotion: str, intensity: float, job: ClipJob | None = None) -> RenderedClip:
+        """Speak `text` with `emotion`; save mp4 + WebVTT into the store (on any one thread).
+
+        `TalkingHeadPipeline.stream` yields ~1 s chunks and marks each sentence's first chunk
+        with its text, which gives exact sentence times for the subtitles and a progress count.
+        """
         t0 = time.perf_counter()
-        clip = self.avatar.speak(text, emotion=emotion, intensity=intensity)
+        chunks: list[AvatarClip] = []
+        sentences: list[tuple[float, float, str]] = []
+        at = 0.0
+        for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
+            if chunk.text:
+                if sentences:
+                    sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
+                sentences.append((at, at, chunk.text))
+            chunks.append(chunk)
+            at += chunk.duration
+            if job is not None:
+                job.rendered_s = at
+        if not chunks:
+            raise ValueError("The avatar rendered nothing for this reply.")
+        if sentences:
+            sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
+        clip = dataclasses.replace(
+            chunks[0],
+            frames=np.concatenate([c.frames for c in chunks]),
+            audio=np.concatenate([c.audio for c in chunks]),
+            text=" ".join(s[2] for s in sentences),
+        )
         video = self.store.new_path(".mp4")
         clip.save(video)
-        seconds = clip_seconds(clip)
         subtitles = video.with_suffix(".vtt")
-        subtitles.write_text(to_webvtt(split_cues(text, seconds)), encoding="utf-8")
-        return RenderedClip(video, subtitles, seconds, time.perf_counter() - t0, emotion)
+        subtitles.write_text(to_webvtt(sentence_cues(sentences)), encoding="utf-8")
+        return RenderedClip(video, subtitles, clip.duration, time.perf_counter() - t0, emotion)
 
-    def submit(self, text: str, emotion: str, intensity: float) -> Future[RenderedClip]:
+    def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply clip; `waiting()` tells how many are queued or rendering."""
         self.store.sweep()
         with self._count_lock:
             self._waiting += 1
-        return self._pool.submit(self._counted, self.render, text, emotion, intensity)
+        job = ClipJob(future=Future())
+        job.future = self._pool.submit(self._counted, text, emotion, intensity, job)
+        return job
 
-    def _counted(self, fn: Callable[..., RenderedClip], *args: Any) -> RenderedClip:
+    def _counted(self, text: str, emotion: str, intensity: float, job: ClipJob) -> RenderedClip:
         try:
-            return fn(*args)
+            return self.render(text, emotion, intensity, job)
         finally:
             with self._count_lock:
                 self._waiting -= 1

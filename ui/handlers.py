@@ -10,7 +10,6 @@ directly in tests, without a browser or a server.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -22,19 +21,16 @@ import gradio as gr
 import numpy as np
 
 from affect.types import AffectEstimate
-from ui.clips import RenderedClip
+from tutor.errors import StoreError
+from ui.clips import ClipJob, RenderedClip
 from ui.services import Services
 from ui.views import mastery_html, mood_html, problem_markdown, status_html
 
 log = logging.getLogger(__name__)
 
-# Pseudonyms only: short, plain characters (no e-mail addresses or full names with punctuation).
-_NAME = re.compile(r"^[\w .\-]{1,40}$")
 # The webcam streams every 0.5 s (ui/app.py); frames closer together than this are dropped so
 # one client cannot flood the face analyser (~5-10 ms per frame, FINDINGS.md).
 MIN_FRAME_INTERVAL_S = 0.25
-# Longest chat message passed to the tutor; the text analyser truncates at 2000 anyway.
-MAX_MESSAGE_CHARS = 2000
 # How often the reply handler reports render progress while a clip renders.
 PROGRESS_EVERY_S = 0.5
 
@@ -62,27 +58,37 @@ class UserState:
     last_frame_t: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
+        # Gradio deep-copies a gr.State's first value for each new client. A lock cannot be
+        # copied and a live tutor session must not be: the copy gets a fresh lock and shares
+        # nothing mutable with the original.
+        return UserState(
+            session=self.session,
+            student=self.student,
+            topic=self.topic,
+            camera_on=self.camera_on,
+            messages=[dict(m) for m in self.messages],
+            mood=self.mood,
+            last_frame_t=self.last_frame_t,
+        )
+
+
+def new_user_state() -> UserState:
+    """gr.State factory: called once per browser tab / API client."""
+    return UserState()
+
 
 # 1. Start a session -------------------------------------------------------------------------
 
 
-def clean_name(name: str) -> str:
-    name = " ".join((name or "").split())
-    if not _NAME.match(name):
-        raise UserError(
-            "Please choose a pseudonym of 1-40 letters, digits, spaces, '.', '-' or '_' (not your real name)."
-        )
-    return name
-
-
 def start_session(services: Services, state: UserState, student: str, topic: str) -> tuple[Any, ...]:
     """Start a tutoring session; returns (state, chat, problem, mastery, status, video)."""
-    student = clean_name(student)
-    topics = services.topic_choices()
-    if topic not in dict(topics).values():
-        raise UserError("Please pick a topic from the list.")
+    student = (student or "").strip()
     with state.lock:
-        state.session = services.tutor.start_session(student=student, topic=topic)
+        try:  # the tutor validates the pseudonym and the topic (one rule for UI and API)
+            state.session = services.tutor.start_session(student=student, topic=topic)
+        except ValueError as err:
+            raise UserError(str(err)) from err
         state.student, state.topic = student, topic
         opening = state.session.opening
         state.messages = [{"role": "assistant", "content": opening.text}]
@@ -116,21 +122,31 @@ def reply_video(clip: RenderedClip) -> Any:
     )
 
 
-def send_message(services: Services, state: UserState, text: str) -> Iterator[tuple[Any, ...]]:
+def send_message(
+    services: Services, state: UserState, text: str, request: gr.Request | None = None
+) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields (state, chat, box, problem, mastery, status, video) several times.
 
     First yield: the tutor's text, the problem and mastery, and a reaction clip while the reply
     clip renders. Then progress notes every PROGRESS_EVERY_S. Last: the reply clip.
     """
+    services.limits.check_chat(request)  # per-client rate limit (ui/ratelimit.py)
     text = (text or "").strip()
     if not text:
         raise UserError("Type an answer or a question first.")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise UserError(f"Please keep a message under {MAX_MESSAGE_CHARS} characters.")
     if state.session is None:
         raise UserError("Press Start first (choose a pseudonym and a topic).")
     with state.lock:
-        reply = state.session.send(text)
+        try:
+            reply = state.session.send(text)
+        except ValueError as err:  # too long, unusable: nothing was logged
+            raise UserError(str(err)) from err
+        except StoreError as err:  # disk full, read-only folder, database gone: the turn was not saved
+            log.error("session log write failed: %s", err)
+            raise UserError(
+                "The tutor could not save this message: its data folder is full, read-only or unreachable. "
+                "Nothing was half-saved; please tell your teacher, then try again."
+            ) from err
         state.messages += [{"role": "user", "content": text}, {"role": "assistant", "content": reply.text}]
         mastery = mastery_html(state.session.mastery, services.mastery_threshold)
     skip = gr.skip()
@@ -144,16 +160,13 @@ def send_message(services: Services, state: UserState, text: str) -> Iterator[tu
         reaction_video(services, reply.avatar_emotion),
     )
     t0 = time.perf_counter()
-    future = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
+    job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
     while True:
         try:
-            clip = future.result(timeout=PROGRESS_EVERY_S)
+            clip = job.future.result(timeout=PROGRESS_EVERY_S)
             break
         except FutureTimeout:
-            ahead = services.clips.waiting() - 1
-            queue = f" ({ahead} reply clips ahead of yours)" if ahead > 0 else ""
-            note = f"Rendering the tutor's video reply… {time.perf_counter() - t0:.0f} s{queue}"
-            yield (skip, skip, skip, skip, skip, status_html(note, busy=True), skip)
+            yield (skip, skip, skip, skip, skip, status_html(_progress_note(services, job, t0), busy=True), skip)
         except Exception as err:  # rendering failed: the text reply stands on its own
             log.exception("avatar clip failed for turn %s", reply.turn_id)
             note = f"The avatar could not speak this reply ({type(err).__name__}); the text above is complete."
@@ -164,11 +177,23 @@ def send_message(services: Services, state: UserState, text: str) -> Iterator[tu
     yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(clip))
 
 
-def quick_message(services: Services, state: UserState, kind: str) -> Iterator[tuple[Any, ...]]:
+def _progress_note(services: Services, job: ClipJob, t0: float) -> str:
+    waited = time.perf_counter() - t0
+    if job.rendered_s > 0:
+        return f"Recording the tutor's video reply: {job.rendered_s:.0f} s of speech ready ({waited:.0f} s)"
+    ahead = services.clips.waiting() - 1
+    if ahead > 0:
+        return f"Waiting for the avatar: {ahead} reply clip(s) ahead of yours ({waited:.0f} s)"
+    return f"Recording the tutor's video reply… ({waited:.0f} s)"
+
+
+def quick_message(
+    services: Services, state: UserState, kind: str, request: gr.Request | None = None
+) -> Iterator[tuple[Any, ...]]:
     """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message."""
     if kind not in QUICK_MESSAGES:
         raise UserError(f"Unknown quick action {kind!r}.")
-    yield from send_message(services, state, QUICK_MESSAGES[kind])
+    yield from send_message(services, state, QUICK_MESSAGES[kind], request)
 
 
 # 3. Camera: consent, then frames into the session --------------------------------------------
@@ -181,13 +206,17 @@ def set_camera(state: UserState, consent: bool) -> tuple[Any, ...]:
     return state, gr.Image(visible=state.camera_on, value=None), mood_html(None, camera_on=state.camera_on)
 
 
-def observe_frame(services: Services, state: UserState, frame: np.ndarray | None) -> Any:
+def observe_frame(
+    services: Services, state: UserState, frame: np.ndarray | None, request: gr.Request | None = None
+) -> Any:
     """One webcam frame -> the face reading (through the session when one runs) -> mood html.
 
     The frame lives only in memory: it is analysed and dropped.
     """
     if not state.camera_on or frame is None:
         return gr.skip()
+    if not services.limits.allow_frame(request):
+        return gr.skip()  # over this client's frame budget (ui/ratelimit.py): drop it
     now = time.monotonic()
     if now - state.last_frame_t < MIN_FRAME_INTERVAL_S:
         return gr.skip()
@@ -200,6 +229,8 @@ def observe_frame(services: Services, state: UserState, frame: np.ndarray | None
             estimate = state.session.observe_frame(rgb)
         else:
             estimate = services.face_reading(rgb)
+    except ValueError as err:  # an unusable frame (too small, wrong shape): say so, keep going
+        raise UserError(f"Camera frame skipped: {err}") from err
     finally:
         state.lock.release()
     if estimate is not None:

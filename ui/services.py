@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import importlib
 import logging
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,7 @@ import numpy as np
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.clips import ClipRenderer, ClipStore
 from ui.config import AppConfig
+from ui.ratelimit import ClientLimits
 
 log = logging.getLogger(__name__)
 
@@ -30,18 +31,25 @@ REQUIRED: tuple[tuple[str, str, str], ...] = (
     ("tutor", "Tutor", "issue 4 (tutor/)"),
     ("affect", "TextAffect", "issue 3 (affect/text.py)"),
     ("affect", "FaceAffect", "issue 3 (affect/face.py)"),
-    ("gan", "TalkingHeadPipeline", "issue 5 (gan/pipeline.py)"),
+    ("gan.pipeline", "TalkingHeadPipeline", "issue 5 (gan/pipeline.py)"),
 )
 
 
-def missing_components() -> list[str]:
-    """Which core objects cannot be imported yet, as readable lines (empty when all are built)."""
+def missing_components(config: AppConfig) -> list[str]:
+    """What is not built yet (code or the avatar's weights), as readable lines; empty = ready."""
     missing = []
     for module, name, issue in REQUIRED:
         try:
             getattr(importlib.import_module(module), name)
         except (ImportError, AttributeError) as err:
             missing.append(f"{module}.{name} from {issue}: {err}")
+    if not missing:
+        from gan.pipeline import DEFAULT_CHECKPOINT
+
+        folder = Path(config.avatar.checkpoint_dir or DEFAULT_CHECKPOINT)
+        for name in ("config.json", "model.safetensors"):
+            if not (folder / name).is_file():
+                missing.append(f"the trained avatar from issue 5: {folder / name} does not exist yet")
     return missing
 
 
@@ -63,13 +71,13 @@ class Services:
     face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
     clips: ClipRenderer
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
-    _face_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:
         """Load every model once, the independent ones in parallel threads."""
         from affect import FaceAffect, TextAffect
-        from gan import TalkingHeadPipeline
+        from gan.pipeline import TalkingHeadPipeline
         from tutor import Tutor
 
         timings: dict[str, float] = {}
@@ -110,23 +118,17 @@ class Services:
 
     def topic_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the topic dropdown."""
-        out = []
-        for topic in self.tutor.topics():
-            if isinstance(topic, str):
-                out.append((topic, topic))
-            else:
-                out.append((str(getattr(topic, "title", topic.id)), str(topic.id)))
-        return out
+        return [(self.tutor.topic_title(t), t) for t in self.tutor.topics()]
 
     @property
     def mastery_threshold(self) -> float:
         return self.config.tutor.mastery_threshold
 
     def face_reading(self, rgb: np.ndarray) -> AffectEstimate | None:
-        """A face reading outside any session (before Start); never stored."""
-        with self._face_lock:
-            result: AffectEstimate | None = self.face.predict(rgb)
-            return result
+        """A face reading outside any session (before Start); never stored. FaceAffect is
+        thread-safe (one lock around its MediaPipe graphs)."""
+        result: AffectEstimate | None = self.face.predict(rgb)
+        return result
 
     def close(self) -> None:
         self.clips.shutdown()

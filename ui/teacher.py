@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import hmac
-import json
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
@@ -81,7 +80,10 @@ def session_table(
     """Rows for the session list, filtered; flagged sessions first, then newest first."""
     lo, hi = _parse_day(day_from, "From"), _parse_day(day_to, "To")
     student = (student or "").strip()
-    records = services.tutor.list_sessions(student=student or None)
+    try:
+        records = services.tutor.list_sessions(student=student or None)
+    except ValueError as err:  # not a pseudonym
+        raise TeacherInputError(str(err)) from err
     rows = []
     for rec in records:
         started = _utc(_field(rec, "started_at"))
@@ -189,11 +191,12 @@ def export_session(services: Services, server: ServerConfig, password: str, sess
         raise TeacherInputError("Export format must be CSV or JSON.")
     if not session_id:
         raise TeacherInputError("Pick a session first.")
-    data = services.tutor.export(session_id, fmt=fmt)
-    if not isinstance(data, str | bytes):
-        data = json.dumps(data, indent=2, default=str)
+    try:
+        data = services.tutor.export(session_id, fmt=fmt)
+    except KeyError as err:
+        raise TeacherInputError("No such session (it may have been deleted).") from err
     path = services.clips.store.new_path(f".{fmt}", name=f"session-{session_id[:8]}")
-    path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+    path.write_text(data, encoding="utf-8")
     return str(path)
 
 
@@ -207,8 +210,11 @@ def delete_student(
         raise TeacherInputError("Type the pseudonym whose data should be deleted.")
     if not confirm:
         raise TeacherInputError("Tick 'I am sure' to delete.")
-    removed = services.tutor.delete_student(student)
-    return f"Deleted all data of {esc(student)}" + (f" ({removed} rows)." if isinstance(removed, int) else ".")
+    try:
+        removed = services.tutor.delete_student(student)
+    except ValueError as err:
+        raise TeacherInputError(str(err)) from err
+    return f"Deleted all data of {esc(student)} ({removed} rows)."
 
 
 def pick_from_table(server: ServerConfig, password: str, evt: gr.SelectData) -> Any:
@@ -266,8 +272,11 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         api_name="teacher_sessions",
         concurrency_limit=concurrency,
     )
+    def pick(password: str, evt: gr.SelectData) -> Any:  # Gradio injects SelectData by annotation
+        return pick_from_table(server, password, evt)
+
     table.select(
-        bind(pick_from_table, server),
+        pick,
         inputs=[password],
         outputs=[picker],
         api_name="teacher_pick",
