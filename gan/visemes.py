@@ -48,6 +48,7 @@ _UNKNOWN = (0.25, 0.1, 0.0, 0.5)  # any other symbol: a relaxed half-open mouth,
 _REST_DOMINANCE = 1e-3  # keeps the weights defined far from any segment (-> rest pose)
 _TAU_MIN = 0.02  # s; fall-off of the shortest segments
 _TAU_FRACTION = 0.3  # fall-off time constant as a fraction of the segment duration
+_TAU_MAX = 0.05  # s; long pauses and vowels reach at most ~100 ms into their neighbours
 
 
 def _segment_target(name: str, duration: float) -> tuple[float, float, float, float]:
@@ -78,7 +79,7 @@ def viseme_track(
         dur = end - start
         jaw, width, rnd, dom = _segment_target(name, dur)
         centre = 0.5 * (start + end)
-        tau = max(_TAU_MIN, _TAU_FRACTION * dur)
+        tau = min(_TAU_MAX, max(_TAU_MIN, _TAU_FRACTION * dur))
         # Flat top over the segment itself, exponential fall-off outside it (Cohen & Massaro 1993).
         dist = np.maximum(np.abs(t - centre) - 0.5 * dur, 0.0)
         d = dom * np.exp(-dist / tau)
