@@ -1,0 +1,126 @@
+"""Speed of the affect analysers: cold load, text per message, face per 640x480 frame.
+
+    .venv/bin/python bench/bench_affect.py            # all
+    .venv/bin/python bench/bench_affect.py --only text
+
+Targets (issue 3): text <= 15 ms median per message on 1 thread; face <= 25 ms median per
+640x480 frame (detection + mesh + classifier); cold load <= 5 s each. Prints the machine
+(platform, CPU count, torch threads, load average) because the numbers depend on it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+MESSAGES = [
+    "I'm lost, where did the x go?",
+    "x = 5",
+    "YESSS i got it!! 🎉",
+    "ugh wrong again, i've tried like 5 times",
+    "can we stop now this is boring",
+    "what if i fail the test tomorrow 😰",
+    "so do i divide both sides by 3 first?",
+    "ok",
+    "wait why is it negative now, i dont get it",
+    "that makes so much sense now, thanks!",
+]
+
+
+def timed(fn: Callable[[], object], n: int, warmup: int = 3) -> list[float]:
+    for _ in range(warmup):
+        fn()
+    out = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t) * 1000)
+    return out
+
+
+def summary(name: str, ms: list[float]) -> None:
+    ms_sorted = sorted(ms)
+    p90 = ms_sorted[int(0.9 * (len(ms) - 1))]
+    print(f"{name:44s} median {statistics.median(ms):7.2f} ms   p90 {p90:7.2f} ms   (n={len(ms)})")
+
+
+def webcam_frame() -> np.ndarray:
+    """A 640x480 RGB frame with a real face (skimage astronaut) off-centre on a plain background."""
+    import cv2
+    from skimage import data
+
+    frame = np.full((480, 640, 3), 90, np.uint8)
+    frame[60:380, 250:570] = cv2.resize(data.astronaut(), (320, 320), interpolation=cv2.INTER_AREA)
+    return frame
+
+
+def bench_text(n: int) -> None:
+    import torch
+
+    t = time.perf_counter()
+    from affect.text import TextAffect
+
+    text = TextAffect.load()
+    print(f"{'text: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
+    print(f"torch threads used by TextAffect: {text.cfg.num_threads} (process: {torch.get_num_threads()})")
+    msgs = iter(MESSAGES * (n // len(MESSAGES) + 2))
+    summary("text: predict(one message), int8" if text.cfg.quantize else "text: predict, fp32",
+            timed(lambda: text.predict(next(msgs)), n))
+    long_msg = "why " * 25_000
+    summary("text: predict(100k characters)", timed(lambda: text.predict(long_msg), 10, warmup=1))
+    summary("text: embed(one message)", timed(lambda: text.embed([MESSAGES[0]]), n))
+    batch = MESSAGES * 3
+    ms = timed(lambda: text.predict_batch(batch), 10)
+    summary(f"text: predict_batch({len(batch)}) per message", [m / len(batch) for m in ms])
+
+
+def bench_face(n: int) -> None:
+    import torch
+
+    from affect.config import FaceAffectConfig
+
+    torch.set_num_threads(1)
+    t = time.perf_counter()
+    from affect.face import FaceAffect
+
+    face = FaceAffect.load(FaceAffectConfig(static_images=False))
+    print(f"{'face: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
+    frame = webcam_frame()
+    assert face.predict(frame) is not None, "benchmark frame must contain a face"
+    summary("face: predict(640x480), tracking mode", timed(lambda: face.predict(frame), n))
+    empty = np.full((480, 640, 3), 90, np.uint8)
+    summary("face: predict(640x480 without a face)", timed(lambda: face.predict(empty), n))
+    face.close()
+    static = FaceAffect.load(FaceAffectConfig(static_images=True))
+    summary("face: predict(640x480), static mode", timed(lambda: static.predict(frame), n))
+    huge = np.zeros((4000, 4000, 3), np.uint8)
+    summary("face: predict(4000x4000), downscaled first", timed(lambda: static.predict(huge), 5, warmup=1))
+    static.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", choices=("text", "face"), default=None)
+    parser.add_argument("-n", type=int, default=200, help="timed calls per measurement")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
+    print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
+          f"cpu_count {os.cpu_count()} | torch {torch.__version__}, threads {torch.get_num_threads()} | "
+          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    if args.only in (None, "text"):
+        bench_text(args.n)
+    if args.only in (None, "face"):
+        bench_face(args.n)
+
+
+if __name__ == "__main__":
+    main()
