@@ -19,6 +19,7 @@ from typing import Any
 
 import gradio as gr
 
+from tutor.errors import StoreError
 from ui import handlers, teacher
 from ui.config import AppConfig, load_config
 from ui.ratelimit import bind_handler
@@ -178,6 +179,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     """`python -m ui.app [--server.port N ...]`: load, warm, report readiness, serve."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     t0 = time.perf_counter()
+    imports_s = _seconds_since_process_start(t0)
     config = load_config(sys.argv[1:] if argv is None else argv)
     missing = missing_components(config)
     if missing:
@@ -187,19 +189,23 @@ def main(argv: Sequence[str] | None = None) -> None:
         raise SystemExit(2)
     try:
         services = Services.load(config)
-    except (FileNotFoundError, ValueError) as err:  # affect.ModelFileError is a ValueError naming the file
+    except (FileNotFoundError, ValueError, StoreError) as err:  # ModelFileError (a ValueError) names the file
         log.debug("start-up failure", exc_info=True)
         print(f"The app cannot start: {err}", file=sys.stderr)
         raise SystemExit(2) from err
     try:
         if config.server.warm_up:
             services.warm_up()
+        t_build = time.perf_counter()
         demo = build_app(services, config)
+        services.timings["build_ui"] = time.perf_counter() - t_build
+        t_launch = time.perf_counter()
         launch(demo, config, prevent_thread_lock=True)
+        services.timings["launch"] = time.perf_counter() - t_launch
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
         log.info(
-            "ready in %.1f s since process start (%.1f s in main: %s) on http://%s:%d",
-            _seconds_since_process_start(t0), time.perf_counter() - t0, steps,
+            "ready in %.1f s since process start (imports %.1f s, then %s) on http://%s:%d",
+            _seconds_since_process_start(t0), imports_s, steps,
             config.server.host, config.server.port,
         )
         demo.block_thread()

@@ -13,6 +13,7 @@ never reach this module.
 from __future__ import annotations
 
 import dataclasses
+import queue
 import re
 import shutil
 import tempfile
@@ -20,8 +21,8 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -160,62 +161,124 @@ def sentence_cues(sentences: Sequence[tuple[float, float, str]]) -> list[tuple[f
 
 @dataclass
 class ClipJob:
-    """A queued reply clip: its future and how many seconds of it are rendered so far."""
+    """A queued reply: its parts arrive on `parts` (then None when done, or the exception)."""
 
-    future: Future[RenderedClip]
-    rendered_s: float = 0.0  # written by the render thread, read by the request thread
+    parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
+    rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
 
 
 class ClipRenderer:
-    """Renders reply clips one at a time off the request thread and keeps reaction clips ready."""
+    """Renders reply clips one at a time off the request thread and keeps reaction clips ready.
 
-    def __init__(self, avatar: TalkingHeadPipeline, store: ClipStore, *, reaction_seconds: float = 2.0) -> None:
+    A reply is delivered in two parts: its opening sentence(s) (at least FIRST_PART_MIN_S of
+    speech) as soon as they are rendered, then the rest as one clip. The student sees the
+    avatar speak after one sentence's render time instead of the whole reply's (rendering runs
+    at about real time on 2 cores), and the rest plays smoothly once it follows.
+    """
+
+    FIRST_PART_MIN_S = 1.5  # shorter openings ("Nice!") are merged with the next sentence
+
+    def __init__(
+        self,
+        avatar: TalkingHeadPipeline,
+        store: ClipStore,
+        *,
+        reaction_cache: Path | None = None,
+        reaction_seconds: float = 1.2,
+    ) -> None:
         self.avatar = avatar
         self.store = store
+        self.reaction_cache = reaction_cache  # folder of reaction clips that survives restarts
         self.reaction_seconds = reaction_seconds
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-render")
         self._reactions: dict[str, RenderedClip] = {}
         self._waiting = 0
         self._count_lock = threading.Lock()
 
-    # 1. Reaction clips: rendered once at start-up, shown while a reply renders.
-    def prerender_reactions(self, emotions: Sequence[str]) -> dict[str, RenderedClip]:
+    # 1. Reaction clips: shown (looping) while a reply renders.
+    def load_reactions(self, emotions: Sequence[str]) -> list[str]:
+        """Take reaction clips from the on-disk cache; returns the emotions still missing."""
+        missing = []
         for emotion in emotions:
+            path = self._reaction_path(emotion)
+            if path.is_file() and path.stat().st_size > 0:
+                self._reactions[emotion] = RenderedClip(path, None, 2 * self.reaction_seconds, 0.0, emotion)
+            else:
+                missing.append(emotion)
+        return missing
+
+    def render_reactions(self, emotions: Sequence[str]) -> None:
+        """Render and cache reaction clips, neutral first (blocking; call on the render thread).
+
+        Each clip is `reaction_seconds` of the expression with idle motion, played forward then
+        backward, so it loops without a jump at half the render cost.
+        """
+        for emotion in sorted(emotions, key=lambda e: e != "neutral"):
             t0 = time.perf_counter()
             clip = self.avatar.react(emotion=emotion, seconds=self.reaction_seconds)
-            path = self.store.new_path(".mp4", keep=True)
-            clip.save(path)
-            self._reactions[emotion] = RenderedClip(path, None, clip.duration, time.perf_counter() - t0, emotion)
-        return dict(self._reactions)
+            looped = dataclasses.replace(clip, frames=np.concatenate([clip.frames, clip.frames[::-1]]))
+            path = self._reaction_path(emotion)
+            tmp = path.with_suffix(".part.mp4")
+            looped.save(tmp)
+            tmp.replace(path)  # atomic: a crash never leaves a half-written clip in the cache
+            self._reactions[emotion] = RenderedClip(path, None, looped.duration, time.perf_counter() - t0, emotion)
+
+    def render_reactions_later(self, emotions: Sequence[str]) -> None:
+        """Queue `render_reactions` on the render thread (ahead of any reply)."""
+        self._pool.submit(self.render_reactions, list(emotions))
+
+    def _reaction_path(self, emotion: str) -> Path:
+        folder = self.reaction_cache or self.store.root
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder / f"react-{emotion}-{self.reaction_seconds:.2f}s.mp4"
 
     def reaction(self, emotion: str) -> RenderedClip | None:
-        """The cached reaction clip for `emotion` (or neutral), None before start-up rendered them."""
+        """The reaction clip for `emotion` (or neutral), None until one is rendered."""
         return self._reactions.get(emotion) or self._reactions.get("neutral")
 
-    # 2. Reply clips: sentence by sentence through the avatar's stream, one clip file at the end.
-    def render(self, text: str, emotion: str, intensity: float, job: ClipJob | None = None) -> RenderedClip:
-        """Speak `text` with `emotion`; save mp4 + WebVTT into the store (on any one thread).
+    # 2. Reply clips: sentence by sentence through the avatar's stream.
+    def render(self, text: str, emotion: str, intensity: float, job: ClipJob | None = None) -> list[RenderedClip]:
+        """Speak `text` with `emotion`; save each part as mp4 + WebVTT; returns the parts.
 
         `TalkingHeadPipeline.stream` yields ~1 s chunks and marks each sentence's first chunk
         with its text, which gives exact sentence times for the subtitles and a progress count.
+        Each finished part is also put on `job.parts` at once.
         """
         t0 = time.perf_counter()
+        parts: list[RenderedClip] = []
         chunks: list[AvatarClip] = []
-        sentences: list[tuple[float, float, str]] = []
-        at = 0.0
+        sentences: list[tuple[float, float, str]] = []  # (start, end, text) within the current part
+        at = 0.0  # seconds into the current part
+
+        def close_part() -> None:
+            nonlocal chunks, sentences, at, t0
+            if sentences:
+                sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
+            part = self._save(chunks, sentences, emotion, time.perf_counter() - t0)
+            parts.append(part)
+            if job is not None:
+                job.parts.put(part)
+            chunks, sentences, at, t0 = [], [], 0.0, time.perf_counter()
+
         for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
-            if chunk.text:
+            if chunk.text:  # a new sentence starts here
+                if not parts and chunks and at >= self.FIRST_PART_MIN_S:
+                    close_part()
                 if sentences:
                     sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
                 sentences.append((at, at, chunk.text))
             chunks.append(chunk)
             at += chunk.duration
             if job is not None:
-                job.rendered_s = at
+                job.rendered_s += chunk.duration
         if not chunks:
             raise ValueError("The avatar rendered nothing for this reply.")
-        if sentences:
-            sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
+        close_part()
+        return parts
+
+    def _save(
+        self, chunks: list[AvatarClip], sentences: list[tuple[float, float, str]], emotion: str, render_s: float
+    ) -> RenderedClip:
         clip = dataclasses.replace(
             chunks[0],
             frames=np.concatenate([c.frames for c in chunks]),
@@ -226,20 +289,23 @@ class ClipRenderer:
         clip.save(video)
         subtitles = video.with_suffix(".vtt")
         subtitles.write_text(to_webvtt(sentence_cues(sentences)), encoding="utf-8")
-        return RenderedClip(video, subtitles, clip.duration, time.perf_counter() - t0, emotion)
+        return RenderedClip(video, subtitles, clip.duration, render_s, emotion)
 
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
-        """Queue a reply clip; `waiting()` tells how many are queued or rendering."""
+        """Queue a reply; its parts arrive on `job.parts`; `waiting()` counts queued replies."""
         self.store.sweep()
         with self._count_lock:
             self._waiting += 1
-        job = ClipJob(future=Future())
-        job.future = self._pool.submit(self._counted, text, emotion, intensity, job)
+        job = ClipJob()
+        self._pool.submit(self._run, text, emotion, intensity, job)
         return job
 
-    def _counted(self, text: str, emotion: str, intensity: float, job: ClipJob) -> RenderedClip:
+    def _run(self, text: str, emotion: str, intensity: float, job: ClipJob) -> None:
         try:
-            return self.render(text, emotion, intensity, job)
+            self.render(text, emotion, intensity, job)
+            job.parts.put(None)
+        except Exception as err:  # handed to the waiting request, which tells the student
+            job.parts.put(err)
         finally:
             with self._count_lock:
                 self._waiting -= 1

@@ -10,10 +10,10 @@ directly in tests, without a browser or a server.
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 import time
 from collections.abc import Iterator
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,11 +28,11 @@ from ui.views import mastery_html, mood_html, problem_markdown, status_html
 
 log = logging.getLogger(__name__)
 
-# The webcam streams every 0.5 s (ui/app.py); frames closer together than this are dropped so
-# one client cannot flood the face analyser (~5-10 ms per frame, FINDINGS.md).
-MIN_FRAME_INTERVAL_S = 0.25
 # How often the reply handler reports render progress while a clip renders.
 PROGRESS_EVERY_S = 0.5
+# The browser starts a clip a little after the server sends it (fetch + decode, ~0.2-0.5 s
+# measured in the browser test); the next part waits this long beyond the clip's length.
+PLAY_SLACK_S = 0.6
 
 QUICK_MESSAGES: dict[str, str] = {
     "hint": "Can I have a hint?",
@@ -55,7 +55,6 @@ class UserState:
     camera_on: bool = False
     messages: list[dict[str, str]] = field(default_factory=list)  # Gradio 6 chat messages
     mood: AffectEstimate | None = None
-    last_frame_t: float = 0.0
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
@@ -69,7 +68,6 @@ class UserState:
             camera_on=self.camera_on,
             messages=[dict(m) for m in self.messages],
             mood=self.mood,
-            last_frame_t=self.last_frame_t,
         )
 
 
@@ -149,7 +147,6 @@ def send_message(
             ) from err
         state.messages += [{"role": "user", "content": text}, {"role": "assistant", "content": reply.text}]
         mastery = mastery_html(state.session.mastery, services.mastery_threshold)
-    skip = gr.skip()
     yield (
         state,
         list(state.messages),
@@ -159,26 +156,55 @@ def send_message(
         status_html("The tutor is getting ready to speak…", busy=True),
         reaction_video(services, reply.avatar_emotion),
     )
+    yield from _play_reply(services, state, reply)
+
+
+def _play_reply(services: Services, state: UserState, reply: Any) -> Iterator[tuple[Any, ...]]:
+    """Play the reply's clip parts in order as they are rendered, never cutting one short.
+
+    While nothing new is ready the status line shows progress, and once a part has finished
+    playing the reaction clip loops again, so the avatar never freezes on a last frame.
+    """
+    skip = gr.skip()
     t0 = time.perf_counter()
     job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
+    playing_until = 0.0  # perf_counter time when the part now on screen ends
+    idle_shown = True  # the reaction clip is on screen
+    refs: list[str] = []
     while True:
         try:
-            clip = job.future.result(timeout=PROGRESS_EVERY_S)
+            part = job.parts.get(timeout=PROGRESS_EVERY_S)
+        except queue.Empty:
+            now = time.perf_counter()
+            if refs and not idle_shown and now > playing_until:
+                idle_shown = True
+                video = reaction_video(services, reply.avatar_emotion)
+            else:
+                video = skip
+            note = _progress_note(services, job, t0, speaking=now < playing_until)
+            yield (skip, skip, skip, skip, skip, status_html(note, busy=True), video)
+            continue
+        if part is None:
             break
-        except FutureTimeout:
-            yield (skip, skip, skip, skip, skip, status_html(_progress_note(services, job, t0), busy=True), skip)
-        except Exception as err:  # rendering failed: the text reply stands on its own
-            log.exception("avatar clip failed for turn %s", reply.turn_id)
-            note = f"The avatar could not speak this reply ({type(err).__name__}); the text above is complete."
+        if isinstance(part, BaseException):  # rendering failed: the text reply stands on its own
+            log.error("avatar clip failed for turn %s: %r", reply.turn_id, part)
+            note = f"The avatar could not speak this reply ({type(part).__name__}); the text above is complete."
             yield (skip, skip, skip, skip, skip, status_html(note, busy=False), skip)
             return
-    if reply.turn_id:
-        state.session.attach_clip(reply.turn_id, clip.video.name)
-    yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(clip))
+        while (wait := playing_until - time.perf_counter()) > 0:  # let the previous part finish
+            time.sleep(min(wait, PROGRESS_EVERY_S))
+        refs.append(part.video.name)
+        playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
+        idle_shown = False
+        yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(part))
+    if reply.turn_id and refs:
+        state.session.attach_clip(reply.turn_id, "+".join(refs))
 
 
-def _progress_note(services: Services, job: ClipJob, t0: float) -> str:
+def _progress_note(services: Services, job: ClipJob, t0: float, *, speaking: bool) -> str:
     waited = time.perf_counter() - t0
+    if speaking:
+        return "The tutor is speaking; recording the rest of the reply…"
     if job.rendered_s > 0:
         return f"Recording the tutor's video reply: {job.rendered_s:.0f} s of speech ready ({waited:.0f} s)"
     ahead = services.clips.waiting() - 1
@@ -217,10 +243,6 @@ def observe_frame(
         return gr.skip()
     if not services.limits.allow_frame(request):
         return gr.skip()  # over this client's frame budget (ui/ratelimit.py): drop it
-    now = time.monotonic()
-    if now - state.last_frame_t < MIN_FRAME_INTERVAL_S:
-        return gr.skip()
-    state.last_frame_t = now
     rgb = np.ascontiguousarray(frame[..., :3], dtype=np.uint8) if frame.ndim == 3 else frame
     if not state.lock.acquire(blocking=False):
         return gr.skip()  # a message is being answered; the next frame will do

@@ -8,8 +8,10 @@ student waits no longer than the hundredth. Only core objects live here; nothing
 
 from __future__ import annotations
 
+import hashlib
 import importlib
 import logging
+import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -53,6 +55,19 @@ def missing_components(config: AppConfig) -> list[str]:
     return missing
 
 
+def reaction_cache_dir(config: AppConfig) -> Path:
+    """Where reaction clips are cached across restarts: the temp folder (Gradio serves files
+    from there), keyed by a hash of the avatar checkpoint and the avatar config, so a new
+    avatar or new settings never reuse old clips."""
+    from gan.pipeline import DEFAULT_CHECKPOINT
+
+    folder = Path(config.avatar.checkpoint_dir or DEFAULT_CHECKPOINT)
+    digest = hashlib.sha256(repr(config.avatar).encode())
+    for name in ("config.json", "model.safetensors"):
+        digest.update((folder / name).read_bytes())
+    return Path(tempfile.gettempdir()) / "tutor-avatar-cache" / digest.hexdigest()[:16]
+
+
 def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
     t0 = time.perf_counter()
     out = fn()
@@ -92,7 +107,7 @@ class Services:
                 lambda: Tutor.create(config=config.tutor, text_affect=text, face_affect=face), timings, "load_tutor"
             )
             avatar = avatar_f.result()
-        clips = ClipRenderer(avatar, ClipStore())
+        clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
         return cls(config, tutor, avatar, text, face, clips, timings)
 
     def warm_up(self) -> dict[str, float]:
@@ -105,8 +120,14 @@ class Services:
         return dict(self.timings)
 
     def _warm_avatar(self) -> None:
-        self.clips.render("Hello! Let's do some maths.", "happy", 0.5)
-        self.clips.prerender_reactions(AVATAR_EMOTIONS)
+        # One short reply exercises the whole render path (voice, mel, audio-to-motion, generator,
+        # H.264 encoder). Reaction clips come from the disk cache; missing ones render on the
+        # render thread right after start-up (neutral first), ahead of any reply.
+        self.clips.render("Hi.", "happy", 0.5)
+        missing = self.clips.load_reactions(AVATAR_EMOTIONS)
+        if missing:
+            log.info("rendering %d reaction clips in the background: %s", len(missing), ", ".join(missing))
+            self.clips.render_reactions_later(missing)
 
     def _warm_tutor(self) -> None:
         # The analysers and the store once each, without writing a session into the log.
