@@ -23,11 +23,15 @@ DISTRESS = [
     "my dad hits me", "my stepdad hurts me", "someone at home touches me", "i'm not safe at home",
     "I'm scared to go home", "I'm being bullied every day", "i cant go on", "I want someone to kill me",
     "thinking of ending my life", "I want to disappear forever",
+    "sometimes I think everyone would be happier if I wasn't around", "I don't see the point in anything anymore",
+    "I feel like giving up on life", "I want it all to stop forever", "I've been thinking about not being here",
+    "I just want to go to sleep and never wake up", "nobody cares about me",
 ]  # fmt: skip
 NOT_DISTRESS = [
     "this problem is killing me", "I could die of boredom", "I killed it!", "kill the x term",
     "I'm dying to know", "I hate fractions", "I give up", "I'm so frustrated", "x = -2", "3/4",
-    "it hit me that I should divide", "I hit the wrong key",
+    "it hit me that I should divide", "I hit the wrong key", "I give up on this one", "i want to stop",
+    "kill me now this is so hard", "I'm so done with fractions", "I need to leave", "my brain hurts",
 ]  # fmt: skip
 
 

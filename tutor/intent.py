@@ -32,7 +32,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
                "it's negative four", "twenty five percent"),
     "help": ("can I have a hint", "I need help", "I'm stuck", "I don't know how to do this",
              "I don't get it", "what do I do first", "can you help me with this one", "no idea",
-             "show me how", "give me a clue"),
+             "show me how", "give me a clue", "can you walk me through it", "what's the first step"),
     "why": ("why do we flip the fraction", "why does that work", "how come we divide by 100",
             "what does simplify mean", "what is a denominator", "can you explain the rule",
             "why is the answer negative", "how does this method work"),
@@ -50,7 +50,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
     "distress": ("I want to kill myself", "I don't want to be alive anymore", "I've been hurting myself",
                  "I think about ending my life", "nobody would care if I died", "I want to die",
                  "someone at home hurts me", "I'm scared to go home", "I feel like ending it all",
-                 "I cut myself when I'm sad"),
+                 "I cut myself when I'm sad", "everyone would be happier if I wasn't around",
+                 "I don't see the point in living", "I've been thinking about not being here"),
 }  # fmt: skip
 
 # An answer inside a sentence: "I think the answer is 3/4 but I'm not sure", "so x = -2 right?".
@@ -70,7 +71,8 @@ _RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         (
             "help",
             r"\b(?:hint|help|stuck|clue|(?:dont|do not|didn'?t) (?:get|understand|know|see)|no idea|idk|"
-            r"what do i do|how do i (?:start|do|solve|begin|get|work)|show me|give me the answer|lost)\b",
+            r"what do i do|how do i (?:start|do|solve|begin|get|work)|show me|walk me through|first step|"
+            r"give me the answer|lost)\b",
         ),
         ("unsure", r"\b(?:not sure|unsure|no clue)\b"),
         (

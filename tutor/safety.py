@@ -71,6 +71,15 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\b(?:abuse|abused|abusing|molested|molests)\b",
         r"\b(?:not safe|unsafe|scared to go|afraid to go|scared to be) (?:at )?home\b",
         r"\b(?:being|getting|get) bullied\b",
+        r"\b(?:everyone|everybody|people|they|my family) would be (?:better|happier)(?: off)? (?:if i|without me)",
+        r"\b(?:dont|do not|cant|can not) see (?:the|any) (?:point|reason) (?:in|of|to) (?:anything|living|life|"
+        r"going on|being alive|being here)",
+        r"\bgiv(?:e|ing) up on (?:life|living|myself|everything)\b",
+        r"\b(?:thinking|think) (?:about|of) (?:not being (?:here|around|alive)|dying|death|ending it)\b",
+        r"\bwant (?:it all|everything|my life) to (?:stop|end)(?: forever)?\b",
+        r"\b(?:stop|quit) (?:existing|living|being alive)\b",
+        r"\b(?:sleep|go to sleep) and (?:never|not) wake up\b",
+        r"\b(?:no one|nobody|noone) (?:cares|loves me|would care)\b",
         r"\bcant (?:go on|take it anymore|do this anymore|cope)\b(?!.*\b(?:problem|question|sum|math|maths)\b)",
     )
 )
