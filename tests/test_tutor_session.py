@@ -45,10 +45,10 @@ def reading(state: str, source: str = "face", confidence: float = 0.95) -> Affec
     return AffectEstimate.from_scores(scores, valence=0.0, arousal=0.5, confidence=confidence, source=source)  # type: ignore[arg-type]
 
 
-def set_state(session, state: str) -> None:  # type: ignore[no-untyped-def]
-    """What a webcam and an earlier chat line would report: both channels agree on `state`."""
-    session.observe_estimate(reading(state, "face"))
-    session.observe_estimate(reading(state, "text"))
+def set_state(session, state: str, t: float) -> None:  # type: ignore[no-untyped-def]
+    """What a webcam and an earlier chat line would report at time t: both channels agree on `state`."""
+    session.observe_estimate(reading(state, "face"), t=t)
+    session.observe_estimate(reading(state, "text"), t=t)
 
 
 def check_reply(r: TutorReply) -> None:
@@ -78,11 +78,13 @@ def test_public_api_opening_and_equivalent_answers(tutor: Tutor) -> None:
 def test_every_learner_state_and_every_move_in_scripted_conversations(tutor: Tutor) -> None:
     moves: set[str] = set()
     states: set[str] = set()
+    clock = [0.0]
 
     def say(session, text: str, state: str | None = None) -> TutorReply:  # type: ignore[no-untyped-def]
+        clock[0] += 60.0  # a minute per turn: earlier readings are stale (TrackerConfig.stale_after_s)
         if state is not None:
-            set_state(session, state)
-        r = session.send(text)
+            set_state(session, state, clock[0])
+        r = session.send(text, t=clock[0] + 1.0)
         check_reply(r)
         moves.add(r.move)
         states.add(r.affect.label)
