@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from tutor.numbers import ParsedAnswer, fmt, parse_answer, rational, terminates
+from tutor.numbers import ParsedAnswer, fmt, normalise, parse_answer, rational, terminates
 from tutor.types import Misconception, Problem
 
 _MIN_ROUNDED_PLACES = 2  # "0.67" for 2/3 is fine; "0.7" is too coarse to count as the answer
@@ -26,6 +26,7 @@ class CheckResult:
     parsed: bool  # False when the text holds no number at all (then it is not an attempt)
     correct: bool
     value: str = ""  # the student's value as an exact rational string ("" when not parsed)
+    shown: str = ""  # the answer as the student wrote it, tidied ("0.45", "x = 4", "25%"), for replies
     misconception: Misconception | None = None  # the faulty procedure the answer matches, if any
     note: str = ""  # "not_simplest" | "decimal_for_percent" | "percent_for_number" | ""
 
@@ -36,15 +37,16 @@ def check_answer(problem: Problem, text: str) -> CheckResult:
     if parsed is None:
         return CheckResult(parsed=False, correct=False)
     value, note = _student_value(problem, parsed)
+    shown = normalise(text)[:24]
     expected = [rational(problem.value), *(rational(v) for v in problem.alternatives)]
     if any(_equal(value, e, parsed) for e in expected):
         if problem.require_simplest and not _in_lowest_terms(parsed):
-            return CheckResult(parsed=True, correct=False, value=fmt(value), note="not_simplest")
-        return CheckResult(parsed=True, correct=True, value=fmt(value))
+            return CheckResult(parsed=True, correct=False, value=fmt(value), shown=shown, note="not_simplest")
+        return CheckResult(parsed=True, correct=True, value=fmt(value), shown=shown)
     for mis in problem.misconceptions:
         if value == rational(mis.value):
-            return CheckResult(parsed=True, correct=False, value=fmt(value), misconception=mis, note=note)
-    return CheckResult(parsed=True, correct=False, value=fmt(value), note=note)
+            return CheckResult(parsed=True, correct=False, value=fmt(value), shown=shown, misconception=mis, note=note)
+    return CheckResult(parsed=True, correct=False, value=fmt(value), shown=shown, note=note)
 
 
 def _student_value(problem: Problem, parsed: ParsedAnswer) -> tuple[sympy.Rational, str]:

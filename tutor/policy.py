@@ -52,6 +52,7 @@ class PolicyContext:
     worked_example_shown: bool = False  # a worked example was already given for this problem
     mastery: float = 0.0  # P(L) of the current skill after this turn
     just_mastered: bool = False  # this answer took the skill over the mastery threshold
+    struggled: bool = False  # the problem took wrong attempts or hints before this answer
     topic_done: bool = False  # every skill of the topic is mastered
 
 
@@ -118,10 +119,11 @@ class AffectSensitivePolicy:
                 return Decision("praise", "encouraging", _scale(0.6, conf), True, -1, tone=state)
             if state == "bored":  # Baker et al. 2010: challenge the bored student
                 return Decision("challenge", "surprised", _scale(0.5, conf), True, +1, ctx.mastery > 0.7, state)
-            if ctx.just_mastered or state in ("delighted", "confused", "anxious"):
+            if ctx.just_mastered or ctx.struggled or state in ("delighted", "confused", "anxious"):
                 base = 0.8 if state == "delighted" or ctx.just_mastered else 0.55
                 return Decision("praise", "happy", _scale(base, conf), True, tone=state)
-            # Engaged or neutral and right: stay out of the way, straight to the next problem.
+            # Engaged or neutral and right first time: stay out of the way, straight to the next problem.
+            # (After a struggle the branch above praises the persistence, Mueller & Dweck 1998.)
             return Decision("pose_problem", "happy", 0.3, True, tone=state)
         if state == "frustrated":  # empathise, then a worked example; then an easier problem
             if ctx.worked_example_shown:
@@ -129,7 +131,8 @@ class AffectSensitivePolicy:
             return Decision("worked_example", "concerned", _scale(0.4, conf), tone=state)
         if state == "anxious":  # Woolf et al. 2009: normalise mistakes, slow down
             return Decision("reassure", "encouraging", _scale(0.35, conf, 0.1), tone=state)
-        if ctx.worked_example_shown and ctx.wrong_streak >= 2:  # still stuck after the example: ease off
+        stuck = ctx.wrong_streak >= 2 or ctx.hints_given >= HINT_LADDER
+        if ctx.worked_example_shown and stuck:  # still stuck after the example: ease off
             return Decision("encourage", "encouraging", 0.45, True, -1, tone=state)
         if ctx.misconception or ctx.note:
             return Decision("clarify", "thinking", 0.5, tone=state)
@@ -142,6 +145,8 @@ class AffectSensitivePolicy:
         return Decision("hint", "thinking", 0.45, tone=state)
 
     def _help(self, ctx: PolicyContext, state: str, conf: float) -> Decision:
+        if ctx.worked_example_shown:  # hints and the example did not do it: an easier problem
+            return Decision("encourage", "encouraging", _scale(0.45, conf), True, -1, tone=state)
         if ctx.hints_given >= HINT_LADDER:
             return Decision("worked_example", "thinking", 0.5, tone=state)
         if state == "frustrated":

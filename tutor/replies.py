@@ -52,8 +52,8 @@ _T: dict[str, tuple[str, ...]] = {
     ),
     "try_again": (
         "Not quite, {value} isn't it. Have another go.",
-        "Close, but not {value}. Take another look.",
-        "Hmm, {value} isn't right yet. Try once more.",
+        "Hmm, {value} isn't right yet. Take another look.",
+        "Not {value}, but keep going. Try once more.",
     ),
     "encourage_bored": (
         "Not {value}. A quick re-check will get you there.",
@@ -151,6 +151,7 @@ class ReplyParts:
     concept: str = ""
     skill_name: str = ""
     mastered_skill: str = ""  # name of a skill mastered by this answer
+    struggled: bool = False  # a right answer that came after wrong attempts or hints
     previous_answer: str = ""  # answer of an unsolved problem the tutor moves away from
     summary: list[tuple[str, float]] = field(default_factory=list)  # (skill name, P(L))
 
@@ -182,7 +183,8 @@ class ReplyWriter:
         if move == "pose_problem":
             lines.append(self.pick("right_quick", **v) if parts.value else "")
         elif move == "praise":
-            key = {"frustrated": "praise_after_struggle", "anxious": "praise_after_struggle"}.get(tone, "")
+            after_struggle = parts.struggled or tone in ("frustrated", "anxious")
+            key = "praise_after_struggle" if after_struggle and parts.value else ""
             key = key or ("praise_effort" if parts.value else "praise_feeling")
             lines.append(self.pick(key, **v))
             if parts.mastered_skill:
@@ -246,7 +248,8 @@ class ReplyWriter:
         lines = [self.pick("empathy_frustrated", topic=topic)] if tone == "frustrated" else []
         if parts.worked is not None:
             lines.append(self.pick("worked_intro"))
-            lines.append(f"Example: {parts.worked.prompt}")
+            prompt = parts.worked.prompt
+            lines.append(f"Example: {prompt}" + ("" if prompt.endswith((".", "?", "!")) else "."))
             lines.extend(parts.worked.worked_steps)
         return lines
 

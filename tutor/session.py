@@ -156,6 +156,7 @@ class TutorSession:
         intent = self._p.intents.classify(text)
         problem = self.problem
         check, correct, before = None, None, dict(st.mastery)
+        struggled = st.wrong_streak > 0 or st.hints_given > 0
         if problem is not None and intent.intent == "answer" and intent.parsed is not None:
             check = check_answer(problem, text)
             correct = check.correct
@@ -184,11 +185,13 @@ class TutorSession:
                     mastery=st.mastery.get(skill, 0.0),
                     just_mastered=just_mastered,
                     topic_done=topic_done(st, cfg.mastery_threshold),
+                    struggled=struggled,
                 )
             )
-        parts = ReplyParts(topic=self.topic, intent=intent.intent, value=check.value if check else "", problem=problem)
+        parts = ReplyParts(topic=self.topic, intent=intent.intent, value=check.shown if check else "", problem=problem)
         if check is not None:
             parts.misconception, parts.note = check.misconception, check.note
+        parts.struggled = struggled and bool(correct)
         if just_mastered:
             parts.mastered_skill = cur.skills[skill].name
         self._carry_out(decision, problem, bool(correct), parts)
@@ -215,6 +218,7 @@ class TutorSession:
                 st.hints_given += 1
             if d.move == "worked_example":
                 parts.worked = cur.sibling(problem)
+                st.recent_prompts = [*st.recent_prompts, parts.worked.prompt]  # never posed later as a problem
                 st.worked_shown = True
                 st.hints_given = max(st.hints_given, 1)
         if d.move == "summarize":

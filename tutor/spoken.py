@@ -79,6 +79,7 @@ def to_spoken(text: str) -> str:
     s = _latex_frac(text)
     s = s.replace("\\times", "×").replace("\\div", "÷").replace("\\cdot", "×").replace("$", "")
     s = re.sub(r"[*_`#>]+", "", s)  # markdown emphasis, code, headings, quotes
+    s = re.sub(r"\s*\(([A-Za-z][^()]*)\)", r", \1,", s)  # a remark in brackets is read as a clause
     s = re.sub(r"[\u2212\u2013\u2014]", "-", s)  # unicode minus and dashes
     s = re.sub(r"(?<![\w/.])(-?)(\d+) (\d+)/(\d+)(?![\w/]|\.\d)", _mixed, s)
     s = re.sub(r"(?<![\w/.])(-?)(\d+)/(\d+)(?![\w/]|\.\d)", _fraction, s)
@@ -94,6 +95,7 @@ def to_spoken(text: str) -> str:
     s = re.sub(r"\b(\d+)([a-z])\b", r"\1 \2", s)  # "3x" -> "3 x"
     s = re.sub(r"\b(\d+) (cm|km|kg|m)\b", lambda m: f"{m.group(1)} {_UNITS[m.group(2)]}", s)
     s = re.sub(r"\s*\n+\s*", ". ", s)
+    s = re.sub(r",\s*([.!?;:])", r"\1", s)  # "clause,." left by a bracket before a full stop
     s = re.sub(r"\.(\s*\.)+", ".", s)
     s = re.sub(r"\s+", " ", s).strip()
     return s
