@@ -43,11 +43,11 @@ _PROTOTYPES: dict[str, dict[str, float]] = {
     "happy": {"cheek_raise": 1.0, "lip_corner_pull": 1.0, "inner_brow_raise": 0.15},
     "sad": {
         "inner_brow_raise": 1.0,
-        "brow_lower": 0.2,
+        "brow_lower": 0.0,
         "lip_corner_depress": 1.0,
         "chin_raise": 0.6,
         "lid_droop": 0.55,
-        "eyes_down": 1.0,
+        "eyes_down": 2.0,
     },
     "surprised": {"inner_brow_raise": 1.0, "outer_brow_raise": 1.0, "upper_lid_raise": 1.0, "jaw_drop": 0.42},
     "angry": {
@@ -109,7 +109,7 @@ class FaceShape:
 # Neutral sizes in face units (fractions of image size), from average adult proportions:
 # eye width ~ 1/5 of the face width, iris diameter ~ 45 % of eye width, mouth width ~ the
 # distance between pupils x 0.75 (Farkas 1994, "Anthropometry of the Head and Face").
-EYE_UPPER = 0.0165
+EYE_UPPER = 0.0138
 EYE_LOWER = 0.0155
 MOUTH_HALF_WIDTH = 0.066
 UPPER_LIP = 0.0135
@@ -124,7 +124,7 @@ def face_shape(params: RigParams) -> FaceShape:
     blink = float(params.blink)
     open_upper = EYE_UPPER * (
         1.0
-        + 0.55 * au["upper_lid_raise"]
+        + 0.95 * au["upper_lid_raise"]
         - 0.30 * au["lid_tighten"]
         - 0.18 * au["cheek_raise"]
         - 0.35 * au["lid_droop"]
@@ -135,9 +135,13 @@ def face_shape(params: RigParams) -> FaceShape:
     open_upper -= 0.9 * gaze_y
     # Lids meet a little below the centre when closed (the upper lid does the travelling).
     upper = open_upper * (1.0 - blink) - 0.004 * blink
-    lower = EYE_LOWER * (1.0 - 0.45 * au["cheek_raise"] - 0.35 * au["lid_tighten"] + 0.1 * au["upper_lid_raise"])
+    lower = EYE_LOWER * (1.0 - 0.45 * au["cheek_raise"] - 0.35 * au["lid_tighten"] + 0.25 * au["upper_lid_raise"])
     lower = max(lower, -upper + 0.0005)
 
+    # Inner brows up without the outer ones (AU1 without AU2): the tails drop and the brows flatten
+    # into the oblique "grief" line. Tuned on renders against the expression classifier: a
+    # strongly down-turned mouth or raised, knitted brows read as fear or anger instead.
+    oblique = max(0.0, au["inner_brow_raise"] - au["outer_brow_raise"])
     jaw = float(np.clip(params.jaw_open + au["jaw_drop"], 0.0, 1.0))
     width = float(params.lip_width)
     rnd = float(params.lip_round)
@@ -153,17 +157,17 @@ def face_shape(params: RigParams) -> FaceShape:
         lower_lid=lower,
         gaze_x=0.009 * float(params.gaze_x),
         gaze_y=gaze_y,
-        brow_inner_dy=-0.034 * au["inner_brow_raise"] + 0.032 * au["brow_lower"] - 0.004 * au["outer_brow_raise"],
-        brow_outer_dy=-0.022 * au["outer_brow_raise"] + 0.004 * au["brow_lower"] + 0.008 * au["inner_brow_raise"],
+        brow_inner_dy=-0.028 * au["inner_brow_raise"] + 0.044 * au["brow_lower"] - 0.004 * au["outer_brow_raise"],
+        brow_outer_dy=-0.022 * au["outer_brow_raise"] + 0.004 * au["brow_lower"] + 0.022 * oblique,
         brow_inner_dx=0.016 * au["brow_lower"],
-        brow_arch=0.006 * (1.0 - 0.9 * max(0.0, au["inner_brow_raise"] - au["outer_brow_raise"])),
+        brow_arch=0.006 * (1.0 - 2.3 * oblique),
         mouth_half_width=half_w,
-        corner_dy=-0.042 * smile + 0.032 * au["lip_corner_depress"],
+        corner_dy=-0.042 * smile + 0.010 * au["lip_corner_depress"],
         gap=gap,
         upper_lip_raise=0.005 * smile + 0.006 * jaw,
         upper_lip_thick=UPPER_LIP * (1.0 - 0.55 * au["lip_press"] - 0.2 * smile + 0.25 * rnd),
         lower_lip_thick=LOWER_LIP * (1.0 - 0.5 * au["lip_press"] - 0.1 * smile + 0.2 * rnd),
-        lower_lip_dy=-0.006 * au["chin_raise"],
+        lower_lip_dy=-0.012 * au["chin_raise"],
         roundness=rnd,
         jaw_drop=0.060 * jaw,
         smile=smile,
