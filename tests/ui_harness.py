@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import atexit
 import functools
+import os
+import shlex
 import shutil
 import socket
 import tempfile
@@ -19,6 +21,12 @@ from typing import Any
 import numpy as np
 
 TEACHER_PASSWORD = "correct horse battery staple"
+
+
+def extra_args() -> list[str]:
+    """Config flags from $UI_TEST_ARGS (e.g. another avatar checkpoint); none by default, so the
+    tests run the shipped models."""
+    return shlex.split(os.environ.get("UI_TEST_ARGS", ""))
 
 
 def free_port() -> int:
@@ -42,7 +50,7 @@ def services_for(data_dir: str) -> Any:
     from ui.config import load_config
     from ui.services import Services
 
-    config = load_config(["--tutor.data_dir", data_dir], env={})
+    config = load_config(["--tutor.data_dir", data_dir, *extra_args()], env={})
     services = Services.load(config)
     services.warm_up()
     atexit.register(services.close)
@@ -65,7 +73,10 @@ def live_app(password: str = TEACHER_PASSWORD) -> LiveApp:
     data_dir = shared_data_dir()
     services = services_for(data_dir)
     config = load_config(
-        ["--tutor.data_dir", data_dir, "--server.port", str(free_port()), "--server.teacher_password", password],
+        [
+            "--tutor.data_dir", data_dir, "--server.port", str(free_port()),
+            "--server.teacher_password", password, *extra_args(),
+        ],
         env={},
     )
     demo = build_app(services, config)

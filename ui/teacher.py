@@ -280,6 +280,7 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         inputs=[password],
         outputs=[picker],
         api_name="teacher_pick",
+        api_visibility="private",  # needs a browser click's SelectData; clients use teacher_session
         concurrency_limit=concurrency,
     )
     picker.change(
