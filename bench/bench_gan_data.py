@@ -125,8 +125,8 @@ def main() -> None:
         labels = []
         for k in range(args.clips):
             clip = render_actor_clip(actor, synth, SENTENCES[k % len(SENTENCES)], emo, 0.9, seed=k)
-            ps: list[np.ndarray] = [p for p in (ev.probs(f) for f in clip.frames[::2]) if p is not None]
-            labels.append(BASIC_EMOTIONS[int(np.mean(np.stack(ps), axis=0).argmax())])
+            clip_probs = [p for p in (ev.probs(f) for f in clip.frames[::2]) if p is not None]
+            labels.append(BASIC_EMOTIONS[int(np.mean(np.stack(clip_probs), axis=0).argmax())])
         hits = sum(label == EXPECTED[emo] for label in labels)
         correct, total = correct + hits, total + len(labels)
         print(f"    {emo:11s} expected {EXPECTED[emo]:9s} got {labels}")
