@@ -75,6 +75,9 @@ class Actor:
             np.exp(-0.5 * (((xs - s * 0.011) / 0.0035) ** 2 + ((ys + 0.045) / 0.014) ** 2)) for s in (-1.0, 1.0)
         ).astype(np.float32)
         self._wrinkle = np.exp(-0.5 * ((xs / 0.03) ** 2 + ((ys - 0.03) / 0.012) ** 2)).astype(np.float32)
+        lay = self._layers
+        self._albedo_alpha = np.ascontiguousarray(np.dstack([lay.albedo, lay.alpha]))  # remapped together
+        self._z_spec = np.ascontiguousarray(np.dstack([lay.z, lay.spec]))
         self._pix = np.meshgrid(np.arange(size, dtype=np.float32), np.arange(size, dtype=np.float32))
 
     @staticmethod
@@ -104,10 +107,13 @@ class Actor:
         draw_mouth(albedo, z, shape)
         rot = rotation(params.yaw, params.pitch, params.roll)
         head = self._shade(albedo, z, spec, rot)
-        rgba = np.concatenate([head * alpha[..., None], alpha[..., None]], axis=2)
+        rgba = np.empty((self.size, self.size, 4), dtype=np.float32)
+        np.multiply(head, alpha[..., None], out=rgba[..., :3])
+        rgba[..., 3] = alpha
         rgba = self._pose_warp(rgba, z, rot)
-        out = self._layers.body * (1.0 - rgba[..., 3:4]) + rgba[..., :3]
-        return np.clip(out * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        out = self._layers.body * (1.0 - rgba[..., 3:4])
+        out += rgba[..., :3]
+        return np.asarray(cv2.convertScaleAbs(out, alpha=255.0))  # rounds and saturates to uint8
 
     def render_batch(self, params: Sequence[RigParams], workers: int = 1) -> np.ndarray:
         """(T, size, size, 3) uint8; `workers` > 1 renders frames in threads (OpenCV/numpy release the GIL)."""
@@ -129,10 +135,8 @@ class Actor:
         if lower_shift * self.size > 0.05:
             map_x, map_y = self._pix
             map_y = map_y - lower_shift * self.size * lay.jaw_ramp
-            four = cv2.remap(np.dstack([lay.albedo, lay.alpha]), map_x, map_y, cv2.INTER_LINEAR,
-                             borderMode=cv2.BORDER_REPLICATE)
-            two = cv2.remap(np.dstack([lay.z, lay.spec]), map_x, map_y, cv2.INTER_LINEAR,
-                            borderMode=cv2.BORDER_REPLICATE)
+            four = cv2.remap(self._albedo_alpha, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+            two = cv2.remap(self._z_spec, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
             albedo, alpha = np.ascontiguousarray(four[..., :3]), np.ascontiguousarray(four[..., 3])
             z, spec = np.ascontiguousarray(two[..., 0]), np.ascontiguousarray(two[..., 1])
         else:
@@ -166,7 +170,10 @@ class Actor:
         diffuse = np.clip((ndl + 0.30) / 1.30, 0.0, 1.0)
         fill = 0.26 + 0.14 * nz
         ndh = np.clip(nx * half[0] + ny * half[1] + nz * half[2], 0.0, 1.0)
-        highlight = spec * ndh**28
+        ndh2 = ndh * ndh
+        ndh4 = ndh2 * ndh2
+        ndh8 = ndh4 * ndh4
+        highlight = spec * (ndh8 * ndh8 * ndh8 * ndh4)  # ndh**28 (Blinn-Phong), by repeated squaring
         blur = cv2.GaussianBlur(z, (0, 0), 3.0 * s / 256.0)
         cavity = 1.0 - np.clip((blur - z) * 28.0, 0.0, 0.45)
         light_rgb = fill[..., None] * _FILL_RGB + (0.80 * diffuse)[..., None] * _KEY_RGB
@@ -177,20 +184,23 @@ class Actor:
         if np.allclose(rot, np.eye(3), atol=1e-6):
             return rgba
         s = float(self.size)
-        r2_inv = np.linalg.inv(rot[:2, :2].astype(np.float64)).astype(np.float32)
-        r3 = rot[:2, 2]
+        a, b, c, d = (float(v) for v in rot[:2, :2].ravel())
+        det = a * d - b * c
+        i00, i01, i10, i11 = d / det, -b / det, -c / det, a / det  # inverse of the 2x2 in-plane part
+        r30, r31 = float(rot[0, 2]), float(rot[1, 2])
         px, py = self._pix
-        # screen position relative to the pivot, in face units
-        sx = (px + 0.5) / s - CX - _PIVOT[0]
-        sy = (py + 0.5) / s - CY - _PIVOT[1]
+        # Screen position relative to the pivot (face units). Solving p_xy = R2^-1 (screen - r3 (z - pivot_z))
+        # for the surface point gives map = base - gain * z(map): iterate from z = z(screen).
+        sx = (px + 0.5) / s - CX - float(_PIVOT[0])
+        sy = (py + 0.5) / s - CY - float(_PIVOT[1])
+        gain_x, gain_y = (i00 * r30 + i01 * r31) * s, (i10 * r30 + i11 * r31) * s
+        pz = float(_PIVOT[2])
+        base_x = ((i00 * sx + i01 * sy) + CX + float(_PIVOT[0])) * s - 0.5 + gain_x * pz
+        base_y = ((i10 * sx + i11 * sy) + CY + float(_PIVOT[1])) * s - 0.5 + gain_y * pz
         zs = z
         for _ in range(_POSE_ITERS):
-            ux = sx - r3[0] * (zs - _PIVOT[2])
-            uy = sy - r3[1] * (zs - _PIVOT[2])
-            lx = r2_inv[0, 0] * ux + r2_inv[0, 1] * uy
-            ly = r2_inv[1, 0] * ux + r2_inv[1, 1] * uy
-            map_x = (lx + CX + _PIVOT[0]) * s - 0.5
-            map_y = (ly + CY + _PIVOT[1]) * s - 0.5
+            map_x = cv2.addWeighted(base_x, 1.0, zs, -gain_x, 0.0)
+            map_y = cv2.addWeighted(base_y, 1.0, zs, -gain_y, 0.0)
             zs = cv2.remap(z, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_ZERO4)
         return cv2.remap(rgba, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_ZERO4)
 
