@@ -32,6 +32,7 @@ _KEY_RGB = np.array([1.0, 0.97, 0.93], dtype=np.float32)
 _FILL_RGB = np.array([0.95, 0.86, 0.86], dtype=np.float32)  # warm, like light scattered in skin
 _PIVOT = np.array([0.0, 0.06, -0.10], dtype=np.float32)  # head rotates about the top of the neck
 _POSE_ITERS = 4
+_DAMPING = 0.4  # weight of the previous depth estimate in the pose-warp iteration
 _ZERO4 = (0.0, 0.0, 0.0, 0.0)  # transparent border for the pose warp
 
 
@@ -201,7 +202,9 @@ class Actor:
         for _ in range(_POSE_ITERS):
             map_x = cv2.addWeighted(base_x, 1.0, zs, -gain_x, 0.0)
             map_y = cv2.addWeighted(base_y, 1.0, zs, -gain_y, 0.0)
-            zs = cv2.remap(z, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_ZERO4)
+            sampled = cv2.remap(z, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_ZERO4)
+            # Damped update: near silhouettes the plain iteration oscillates between two solutions.
+            zs = cv2.addWeighted(zs, _DAMPING, sampled, 1.0 - _DAMPING, 0.0)
         return cv2.remap(rgba, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=_ZERO4)
 
 
