@@ -20,6 +20,7 @@ N_MELS = 80
 MEL_FPS = MEL_SR // HOP  # 100
 WINDOW = 16  # mel frames per video frame window (0.16 s, SyncNet's audio window)
 TARGET_RMS = 0.05  # utterances are loudness-normalised so any voice/level drives the same features
+MAX_GAIN = 10.0  # ...but faint noise is not blown up into "speech" (TTS needs a gain of ~0.5-1)
 
 
 def _hz_to_mel(f: np.ndarray) -> np.ndarray:
@@ -62,7 +63,7 @@ def log_mel(audio: np.ndarray, sample_rate: int) -> np.ndarray:
     x = to_mel_rate(audio, sample_rate)
     rms = float(np.sqrt(np.mean(x**2))) if x.size else 0.0
     if rms > 1e-4:
-        x = x * (TARGET_RMS / rms)
+        x = x * min(TARGET_RMS / rms, MAX_GAIN)
     n = max(1, int(np.ceil(x.size / HOP)))
     x = np.pad(x, (0, n * HOP - x.size))
     spec = torch.stft(
