@@ -12,7 +12,9 @@ from gan.rig import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams, emotion_
 
 if TYPE_CHECKING:
     from gan.actor import Actor
+    from gan.clip import AvatarClip
     from gan.idle import idle_motion
+    from gan.pipeline import TalkingHeadPipeline
     from gan.speech import Speech, Synthesizer
     from gan.video import read_mp4, write_mp4
     from gan.visemes import viseme_track
@@ -22,9 +24,11 @@ __all__ = [
     "MOTION_FIELDS",
     "RIG_EMOTIONS",
     "Actor",
+    "AvatarClip",
     "RigParams",
     "Speech",
     "Synthesizer",
+    "TalkingHeadPipeline",
     "emotion_blend",
     "idle_motion",
     "read_mp4",
@@ -34,6 +38,9 @@ __all__ = [
 
 # name -> module that defines it (data side: actor, speech, visemes, idle motion, video I/O)
 _LAZY: dict[str, str] = {
+    # the talking head (GAN-B): pipeline and its output clip
+    "TalkingHeadPipeline": "gan.pipeline",
+    "AvatarClip": "gan.clip",
     "Actor": "gan.actor",
     "Speech": "gan.speech",
     "Synthesizer": "gan.speech",

@@ -65,15 +65,17 @@ def idle_motion(n_frames: int, fps: float, seed: int, speaking: bool = False) ->
         raise ValueError(f"n_frames must be >= 0, got {n_frames}.")
     if fps <= 0:
         raise ValueError(f"fps must be positive, got {fps}.")
-    rng = np.random.default_rng(seed)
+    # One independent random stream per component, each drawn in time order, so a longer clip
+    # starts exactly like a shorter one: idle_motion(n)[:m] == idle_motion(m) (streaming relies on it).
+    sway_rng, blink_rng, gaze_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(3))
     motion = np.zeros((n_frames, MOTION_DIM), dtype=np.float32)
     if n_frames == 0:
         return motion
     t = np.arange(n_frames) / fps
     gain = 1.8 if speaking else 1.0
-    motion[:, _IDX["yaw"]] = _sway(t, rng, 2.0 * gain, 0.05, 0.35)
-    motion[:, _IDX["pitch"]] = _sway(t, rng, 1.2 * gain, 0.08, 0.5)
-    motion[:, _IDX["roll"]] = _sway(t, rng, 0.8 * gain, 0.05, 0.3)
-    motion[:, _IDX["blink"]] = _blinks(n_frames, fps, rng, 3.2 if speaking else 4.0)
-    motion[:, [_IDX["gaze_x"], _IDX["gaze_y"]]] = _gaze(n_frames, fps, rng, speaking)
+    motion[:, _IDX["yaw"]] = _sway(t, sway_rng, 2.0 * gain, 0.05, 0.35)
+    motion[:, _IDX["pitch"]] = _sway(t, sway_rng, 1.2 * gain, 0.08, 0.5)
+    motion[:, _IDX["roll"]] = _sway(t, sway_rng, 0.8 * gain, 0.05, 0.3)
+    motion[:, _IDX["blink"]] = _blinks(n_frames, fps, blink_rng, 3.2 if speaking else 4.0)
+    motion[:, [_IDX["gaze_x"], _IDX["gaze_y"]]] = _gaze(n_frames, fps, gaze_rng, speaking)
     return motion

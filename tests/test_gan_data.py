@@ -159,6 +159,7 @@ def test_idle_motion_blinks_sways_and_stays_in_bounds() -> None:
     assert m.shape == (n, MOTION_DIM) and m.dtype == np.float32
     assert np.array_equal(m, idle_motion(n, fps, seed=3))
     assert not np.array_equal(m, idle_motion(n, fps, seed=4))
+    assert np.array_equal(idle_motion(120, fps, seed=3), m[:120])  # prefix-consistent (streaming)
     assert np.all(m[:, :3] == 0.0)  # viseme columns untouched
     for i, name in enumerate(MOTION_FIELDS):
         lo, hi = MOTION_BOUNDS[name]
