@@ -139,10 +139,10 @@ class TutorSession:
         return float(t)
 
     def _read_frame(self, rgb: np.ndarray, now: float) -> AffectEstimate | None:
-        if self._p.face_affect is None:
-            return None
         if not isinstance(rgb, np.ndarray):
             raise ValueError("A webcam frame must be a numpy array (H, W, 3) of uint8 RGB.")
+        if self._p.face_affect is None:  # webcam affect is off (TutorConfig.load_face=False)
+            return None
         est = self._p.face_affect.predict(rgb)
         if est is None:  # camera on, no face: the tracker turns long absence into disengagement
             self._fused = self._tracker.update(None, t=now)
