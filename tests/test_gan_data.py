@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -113,9 +114,24 @@ def test_speech_rejects_empty_text_and_splits_sentences(synth: Synthesizer) -> N
     for bad in ("", "   \n"):
         with pytest.raises(ValueError):
             synth.synthesize(bad)
+    with pytest.raises(ValueError):
+        synth.synthesize(None)  # type: ignore[arg-type]
+    with pytest.raises(ValueError):
+        Synthesizer.load(backend="festival")
     parts = list(synth.synthesize_sentences("Hello there. How are you?"))
     assert [p.text for p in parts] == ["Hello there.", "How are you?"]
     assert split_sentences("One! Two? Three.") == ["One!", "Two?", "Three."]
+
+
+@pytest.mark.skipif(shutil.which("espeak-ng") is None, reason="espeak-ng (the fallback backend) is not installed")
+def test_espeak_fallback_backend() -> None:
+    synth = Synthesizer.load(backend="espeak-ng")
+    sp = synth.synthesize("Papa is here. Nice work!")
+    assert synth.backend == "espeak-ng" and sp.audio.size > 0 and sp.duration > 0.5
+    ph = sp.phonemes
+    assert ph[0][1] == 0.0 and abs(ph[-1][2] - sp.duration) < 1e-9
+    assert all(abs(a[2] - b[1]) < 1e-9 and a[2] > a[1] for a, b in itertools.pairwise(ph))
+    assert "p" in [p[0] for p in ph]
 
 
 def test_merge_alignment_folds_modifiers() -> None:
