@@ -13,7 +13,9 @@ from gan.rig import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams, emotion_
 if TYPE_CHECKING:
     from gan.actor import Actor
     from gan.clip import AvatarClip
+    from gan.corpus import CorpusConfig, build_corpus
     from gan.idle import idle_motion
+    from gan.motion_estimate import estimate_motion
     from gan.pipeline import TalkingHeadPipeline
     from gan.speech import Speech, Synthesizer
     from gan.video import read_mp4, write_mp4
@@ -25,11 +27,14 @@ __all__ = [
     "RIG_EMOTIONS",
     "Actor",
     "AvatarClip",
+    "CorpusConfig",
     "RigParams",
     "Speech",
     "Synthesizer",
     "TalkingHeadPipeline",
+    "build_corpus",
     "emotion_blend",
+    "estimate_motion",
     "idle_motion",
     "read_mp4",
     "viseme_track",
@@ -47,6 +52,9 @@ _LAZY: dict[str, str] = {
     "viseme_track": "gan.visemes",
     "idle_motion": "gan.idle",
     "write_mp4": "gan.video",
+    "build_corpus": "gan.corpus",
+    "CorpusConfig": "gan.corpus",
+    "estimate_motion": "gan.motion_estimate",
     "read_mp4": "gan.video",
 }
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +16,7 @@ from gan.face_align import TEMPLATE, FaceMesher, anchor_points
 from gan.motion_estimate import estimate_motion
 from gan.rig import MOTION_FIELDS, RIG_EMOTIONS, RigParams
 from gan.speech import Synthesizer
+from gan.video import write_mp4
 
 J = MOTION_FIELDS.index("jaw_open")
 
@@ -68,9 +68,17 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         clip = render_actor_clip(actor, synth, text, emo, inten, fps=25.0, seed=i)
         save_actor_clip(clip, crema / f"{clip_name(i, emo, inten)}.mp4")
     (crema / "1002_DFA_ANG_XX.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated" + bytes(500))
-    # A clip without a rig sidecar stands in for real video; its label comes from labels.csv.
+    write_mp4(crema / "1003_DFA_HAP_XX.mp4", np.full((6, 96, 128, 3), 90, np.uint8), 25.0)  # no face at all
+    # Real video: a photo of a real person (NASA astronaut portrait, public domain, shipped with
+    # scikit-image) off-centre in a larger 30 fps frame, drifting; labelled by labels.csv.
+    from skimage.data import astronaut
+
+    face = astronaut()
+    frames = np.full((9, 600, 800, 3), 40, np.uint8)
+    for k in range(len(frames)):
+        frames[k, 60 + k : 572 + k, 250 + 2 * k : 762 + 2 * k] = face
     (root / "teacher").mkdir()
-    shutil.copy(crema / f"{clip_name(0, 'happy', 1.0)}.mp4", root / "teacher" / "take1.mp4")
+    write_mp4(root / "teacher" / "take1.mp4", frames, 30.0)
     (root / "labels.csv").write_text("path,emotion,intensity\nteacher/take1.mp4,sad,0.5\n", encoding="utf-8")
     return root
 
@@ -79,9 +87,10 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     report = build_corpus(clip_dir, out, size=64, fps=25.0, shard_frames=40, progress=False)
-    assert report.clips_found == 4 and report.clips_used == 3
+    assert report.clips_found == 5 and report.clips_used == 4
     assert len(report.clips_corrupt) == 1 and "1002_DFA_ANG_XX.mp4" in report.clips_corrupt[0]
-    assert report.frames_kept == report.frames_total > 40 and report.frames_no_face == 0
+    assert report.clips_no_face == ["crema/1003_DFA_HAP_XX.mp4"] and report.frames_no_face == 6
+    assert report.frames_kept == report.frames_total - 6 > 40
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["report"]["clips_corrupt"] == report.clips_corrupt
     assert len(manifest["shards"]) == len(report.shards) >= 2  # shard_frames=40 forces several shards
@@ -95,6 +104,7 @@ def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
     i_real, real = clips["teacher/take1.mp4"]
     assert real["emotion"] == "sad" and real["label_source"] == "csv" and not real["actor"]
     is_real = data["clip_id"] == i_real
+    assert is_real.sum() == 7  # 9 frames at 30 fps -> 7 at 25 fps, the face found in each
     assert np.isnan(data["rig_motion"][is_real]).all()
     assert np.allclose(data["intensity"][is_real], 0.5)
     assert np.allclose(data["rig_emotion"][is_real], np.eye(len(RIG_EMOTIONS))[RIG_EMOTIONS.index("sad")])
