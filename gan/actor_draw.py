@@ -117,8 +117,7 @@ def _poly_mask(points: np.ndarray, x0: int, y0: int, shape: tuple[int, int], siz
 def draw_brow(albedo: np.ndarray, shape: FaceShape, side: float, brow_noise: np.ndarray) -> None:
     """A tapered brow: thick at the inner end, arched, thin at the tail."""
     size = albedo.shape[0]
-    inner = np.array([0.040 + shape.brow_inner_dx * -1.0, BROW_Y + 0.010 + shape.brow_inner_dy])
-    inner[0] = max(0.022, 0.040 - shape.brow_inner_dx)
+    inner = np.array([max(0.022, 0.040 - shape.brow_inner_dx), BROW_Y + 0.010 + shape.brow_inner_dy])
     peak = np.array([0.108, BROW_Y - shape.brow_arch + 0.5 * (shape.brow_inner_dy + shape.brow_outer_dy)])
     outer = np.array([0.152, BROW_Y + 0.010 + shape.brow_outer_dy])
     ts = np.linspace(0.0, 1.0, 16)
