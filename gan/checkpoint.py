@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import save_file
 
 from gan.networks import AudioToMotion, Generator
 from gan.networks.identity_encoder import IdentityCode
@@ -88,28 +88,35 @@ def _jsonable_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
 
 
 def load_inference(folder: str | Path) -> InferenceModel:
-    """Rebuild the networks from config.json and load model.safetensors (strict)."""
+    """Rebuild the networks from config.json and load model.safetensors (strict).
+
+    A missing, truncated or mismatched file raises affect.modelfiles.ModelFileError (a
+    ValueError) naming the file, so the app can stop with one clear sentence.
+    """
+    from affect.modelfiles import ModelFileError, build_config, load_state, read_json, read_safetensors
+
     folder = Path(folder)
     cfg_path, weights_path = folder / "config.json", folder / "model.safetensors"
-    for p in (cfg_path, weights_path):
-        if not p.is_file():
-            raise FileNotFoundError(f"Avatar checkpoint file missing: {p}")
-    try:
-        config = json.loads(cfg_path.read_text())
-        tensors = load_file(str(weights_path))
-    except (json.JSONDecodeError, OSError, RuntimeError) as err:
-        raise ValueError(f"Avatar checkpoint in {folder} is corrupt: {err}") from err
+    fix = "Restore the shipped avatar (git checkout -- gan/weights) or export a trained run (gan/export.py)."
+    config = read_json(cfg_path, fix)
+    tensors = read_safetensors(weights_path, fix)
     if config.get("format_version") != INFERENCE_FORMAT_VERSION:
-        raise ValueError(f"{cfg_path}: format_version {config.get('format_version')} is not supported.")
-    generator = Generator(**_jsonable_kwargs(config["generator"]))
-    audio2motion = AudioToMotion(**_jsonable_kwargs(config["audio2motion"]))
+        version = config.get("format_version")
+        raise ModelFileError(cfg_path, f"has format_version {version}, which is not supported", fix)
+    try:
+        g_kwargs, a_kwargs = _jsonable_kwargs(config["generator"]), _jsonable_kwargs(config["audio2motion"])
+        n_levels = int(config["identity_levels"])
+    except (KeyError, TypeError, ValueError, AttributeError) as err:
+        raise ModelFileError(cfg_path, f"lacks a valid field ({err!r})", fix) from err
+    generator = build_config(Generator, g_kwargs, cfg_path, fix)
+    audio2motion = build_config(AudioToMotion, a_kwargs, cfg_path, fix)
     g_state = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
     a_state = {k[len("audio2motion.") :]: v for k, v in tensors.items() if k.startswith("audio2motion.")}
-    try:
-        generator.load_state_dict(g_state, strict=True)
-        audio2motion.load_state_dict(a_state, strict=True)
-    except RuntimeError as err:
-        raise ValueError(f"Avatar checkpoint in {folder} does not match its config: {err}") from err
+    load_state(generator, g_state, weights_path, fix)
+    load_state(audio2motion, a_state, weights_path, fix)
+    missing = [f"identity.{i}" for i in range(n_levels) if f"identity.{i}" not in tensors]
+    if missing:
+        raise ModelFileError(weights_path, f"lacks the identity code tensors {missing}", fix)
     identity = tuple(tensors[f"identity.{i}"] for i in range(int(config["identity_levels"])))
     generator.eval()
     audio2motion.eval()
