@@ -41,6 +41,8 @@ STREAM_EVERY_S = 0.5
 DELETE_CACHE = (300, 900)
 
 CSS = """
+.bottom-row {align-items: flex-end}
+.bottom-row > button {max-height: 46px; margin-bottom: 4px}
 .mood, .mastery, .status {font-size: 14px; line-height: 1.5}
 .mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
 .mood-off {color: var(--body-text-color-subdued)}
@@ -58,11 +60,13 @@ THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald")
 
 
 def _student_tab(services: Services, state: gr.State) -> None:
-    with gr.Row(equal_height=True):
-        name = gr.Textbox(label="Your pseudonym", placeholder="e.g. blue-fox (not your real name)", max_lines=1)
+    with gr.Row(elem_classes=["bottom-row"]):
+        name = gr.Textbox(
+            label="Your pseudonym", placeholder="e.g. blue-fox (not your real name)", max_lines=1, scale=3
+        )
         choices = services.topic_choices()
-        topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic")
-        start = gr.Button("Start", variant="primary", elem_id="start-btn")
+        topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
+        start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
@@ -149,7 +153,11 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
         state = gr.State(handlers.new_user_state)
-        gr.Markdown("## 🧮 Emotion-aware maths tutor")
+        gr.Markdown(
+            "## Emotion-aware maths tutor\nChat with the tutor; with your consent it also reads how you feel "
+            "from your camera and adapts. Use a made-up name.",
+            elem_id="header",
+        )
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
                 _student_tab(services, state)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from affect.types import LEARNER_STATES
 from ui.views import STATE_COLOURS
@@ -69,6 +70,7 @@ def mood_timeline(turns: Sequence[TurnPoint]) -> Figure:
     )
     ax.axhline(0, color="#ccc", lw=0.8)
     ax.set_ylim(-1.05, 1.05)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("turn")
     ax.set_ylabel("valence")
     ax.set_title("Mood over the session (colour = fused state, red ring = flagged)", fontsize=9)
@@ -88,6 +90,7 @@ def mastery_over_session(turns: Sequence[TurnPoint]) -> Figure:
         pts = [(t.index, t.mastery[skill]) for t in turns if skill in t.mastery]
         ax.plot([p[0] for p in pts], [p[1] for p in pts], marker="o", ms=3, lw=1.2, label=skill)
     ax.set_ylim(0, 1.02)
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("turn")
     ax.set_ylabel("P(mastered)")
     ax.set_title("Mastery per skill over the session", fontsize=9)

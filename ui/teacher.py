@@ -170,11 +170,11 @@ def list_sessions(
 
 def open_session(
     services: Services, server: ServerConfig, password: str, session_id: str | None
-) -> tuple[str, Figure, Figure, Figure]:
-    """Transcript HTML and the three plots of one session."""
+) -> tuple[str, Figure | None, Figure | None, Figure | None]:
+    """Transcript HTML and the three plots of one session (empty when no session is picked)."""
     require_teacher(server, password)
-    if not session_id:
-        raise TeacherInputError("Pick a session first.")
+    if not session_id:  # the picker was cleared (a new list): nothing to show, not an error
+        return "", None, None, None
     try:
         transcript = services.tutor.transcript(session_id)
     except KeyError as err:
@@ -238,26 +238,31 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         )
         return
     bind = functools.partial
-    with gr.Row(equal_height=True):
-        password = gr.Textbox(label="Teacher password", type="password", max_lines=1, scale=3, elem_id="teacher-pw")
+    with gr.Row(elem_classes=["bottom-row"]):
+        password = gr.Textbox(label="Teacher password", type="password", max_lines=1, scale=4, elem_id="teacher-pw")
         open_btn = gr.Button("Open dashboard", variant="primary", scale=1, elem_id="teacher-open")
     with gr.Row():
         f_student = gr.Textbox(label="Student", placeholder="pseudonym", max_lines=1)
         f_topic = gr.Dropdown(choices=[("any", ""), *services.topic_choices()], value="", label="Topic")
         f_from = gr.DateTime(label="From", include_time=False, type="string")
         f_to = gr.DateTime(label="To", include_time=False, type="string")
-    note = gr.Markdown("")
-    table = gr.Dataframe(headers=SESSION_HEADERS, interactive=False, wrap=True, elem_id="teacher-sessions")
-    picker = gr.Dropdown(label="Session", choices=[], elem_id="teacher-picker")
-    transcript = gr.HTML(elem_id="teacher-transcript")
-    with gr.Row():
-        mood_plot, mastery_plot, states_plot = gr.Plot(label="Mood"), gr.Plot(label="Mastery"), gr.Plot(label="States")
-    with gr.Row():
-        fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Export format")
-        export_btn = gr.Button("Download session")
-        export_file = gr.File(label="Export", interactive=False)
-    with gr.Accordion("Delete a student's data", open=False):
+    note = gr.Markdown("Enter the password and open the dashboard.", elem_id="teacher-note")
+    table = gr.Dataframe(
+        headers=SESSION_HEADERS, interactive=False, wrap=True, max_height=260, elem_id="teacher-sessions"
+    )
+    with gr.Row(elem_classes=["bottom-row"]):
+        picker = gr.Dropdown(label="Session", choices=[], scale=3, elem_id="teacher-picker")
+        fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Export format", scale=1)
+        export_btn = gr.Button("Download session", scale=1, elem_id="teacher-export")
+    export_file = gr.File(label="Export", interactive=False, visible=False, elem_id="teacher-file")
+    with gr.Column(visible=False) as details:
+        transcript = gr.HTML(elem_id="teacher-transcript")
         with gr.Row():
+            mood_plot = gr.Plot(label="Mood", show_label=False, elem_id="plot-mood")
+            mastery_plot = gr.Plot(label="Mastery", show_label=False, elem_id="plot-mastery")
+            states_plot = gr.Plot(label="States", show_label=False, elem_id="plot-states")
+    with gr.Accordion("Delete a student's data", open=False):
+        with gr.Row(elem_classes=["bottom-row"]):
             del_student = gr.Textbox(label="Pseudonym", max_lines=1)
             del_confirm = gr.Checkbox(label="I am sure", value=False)
             del_btn = gr.Button("Delete", variant="stop")
@@ -289,6 +294,12 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         outputs=[transcript, mood_plot, mastery_plot, states_plot],
         api_name="teacher_session",
         concurrency_limit=concurrency,
+    ).then(
+        lambda session_id: gr.Column(visible=bool(session_id)),
+        inputs=[picker],
+        outputs=[details],
+        api_name="teacher_details",
+        api_visibility="private",  # layout only
     )
     export_btn.click(
         bind(export_session, services, server),
@@ -296,6 +307,11 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         outputs=[export_file],
         api_name="teacher_export",
         concurrency_limit=concurrency,
+    ).success(
+        lambda: gr.File(visible=True),
+        outputs=[export_file],
+        api_name="teacher_export_show",
+        api_visibility="private",  # layout only
     )
     del_btn.click(
         bind(delete_student, services, server),
