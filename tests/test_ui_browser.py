@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import tempfile
 import time
 from pathlib import Path
 
@@ -47,6 +48,22 @@ def _launch_args(y4m: Path) -> list[str]:
     ]
 
 
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".tiff"}
+
+
+def _images_written_since(app, since: float) -> list[str]:
+    """Image files created since `since` where the app writes: Gradio's cache/upload folder,
+    the clip store, the data folder. Webcam frames must never be among them."""
+    roots = [Path(tempfile.gettempdir()) / "gradio", app.services.clips.store.root, app.data_dir]
+    return [
+        str(p)
+        for root in roots
+        if root.exists()
+        for p in root.rglob("*")
+        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and p.stat().st_mtime >= since
+    ]
+
+
 def _shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
@@ -56,6 +73,7 @@ def test_student_and_teacher_views_in_a_real_browser(tmp_path) -> None:
     app = live_app()
     y4m = write_y4m(tmp_path / "astronaut.y4m", astronaut_face(640, 480))
     timings: dict[str, float] = {}
+    started = time.time() - 1.0
     with sync_api.sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=_launch_args(y4m))
         context = browser.new_context(viewport={"width": 1280, "height": 900}, permissions=["camera"])
@@ -145,6 +163,7 @@ def test_student_and_teacher_views_in_a_real_browser(tmp_path) -> None:
             page.wait_for_selector(f"{plot} img", timeout=60_000)
         _shot(page, "teacher")
         assert not errors, errors
+        assert _images_written_since(app, started) == []  # the camera streamed, nothing was stored
         browser.close()
 
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
