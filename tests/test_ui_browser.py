@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 
 import pytest
-from ui_harness import TEACHER_PASSWORD, astronaut_face, live_app, write_y4m
+from ui_harness import TEACHER_PASSWORD, astronaut_face, gradio_cache_dir, live_app, write_y4m
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -54,7 +53,7 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 def _images_written_since(app, since: float) -> list[str]:
     """Image files created since `since` where the app writes: Gradio's cache/upload folder,
     the clip store, the data folder. Webcam frames must never be among them."""
-    roots = [Path(tempfile.gettempdir()) / "gradio", app.services.clips.store.root, app.data_dir]
+    roots = [gradio_cache_dir(), app.services.clips.store.root, app.data_dir]
     return [
         str(p)
         for root in roots

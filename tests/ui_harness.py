@@ -59,9 +59,20 @@ def services_for(data_dir: str) -> Any:
 
 @functools.cache
 def shared_data_dir() -> str:
+    """A private data folder for the test app; Gradio's cache goes inside it too (set before any
+    component exists), so the privacy check sees only this app's files, not other processes'."""
     path = tempfile.mkdtemp(prefix="tutor-ui-test-")
-    atexit.register(shutil.rmtree, path, True)
+    cache = tempfile.mkdtemp(prefix="tutor-ui-test-gradio-")  # not inside the data folder: that one is
+    for folder in (path, cache):  # a blocked path of the file server
+        atexit.register(shutil.rmtree, folder, True)
+    os.environ.setdefault("GRADIO_TEMP_DIR", cache)
     return path
+
+
+def gradio_cache_dir() -> Path:
+    from gradio.utils import get_upload_folder
+
+    return Path(get_upload_folder())
 
 
 @functools.cache
