@@ -15,8 +15,9 @@ Per kept frame (video resampled to `fps` by nearest frame):
 - rig_emotion (len(RIG_EMOTIONS),), intensity, emotion_id (index in BASIC_EMOTIONS);
 - clip_id, frame_idx (position in the resampled clip: consecutive frames have consecutive idx).
 
-Output: `shard_XXXX.npz` (compressed) + `manifest.json` (config, clips, counts). Frames with no
-face are skipped and counted; corrupt or unreadable mp4s are counted and listed, never fatal.
+Clips are streamed frame by frame (a long 1080p clip never sits in memory whole). Output:
+`shard_XXXX.npz` (compressed) + `manifest.json` (config, clips, counts). Frames with no face are
+skipped and counted; corrupt, unreadable or truncated mp4s are counted and listed, never fatal.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any
@@ -34,7 +36,7 @@ from tqdm import tqdm
 from affect.types import BASIC_EMOTIONS
 from gan.corpus_labels import ClipLabel, label_from_path, read_labels_csv
 from gan.rig import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS
-from gan.video import VideoError, read_mp4
+from gan.video import VideoError, VideoReader, read_audio
 
 FORMAT_VERSION = 1
 
@@ -136,11 +138,6 @@ def _load_sidecar(clip: Path) -> dict[str, np.ndarray] | None:
         return {k: np.asarray(data[k]) for k in data.files}
 
 
-def _resample_index(n_src: int, fps_src: float, fps: float) -> np.ndarray:
-    n_out = max(1, int(np.floor(n_src / fps_src * fps + 1e-6)))
-    return np.minimum(np.round(np.arange(n_out) * fps_src / fps).astype(np.int64), n_src - 1)
-
-
 def _mel_per_frame(audio: np.ndarray | None, sr: int | None, n_frames: int, fps: float) -> np.ndarray:
     from gan.mel import MEL_FPS, N_MELS, SILENCE_LEVEL, log_mel, mel_windows
 
@@ -159,7 +156,7 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, *, size: int = 128, f
 
 def run(cfg: CorpusConfig, progress: bool = True) -> CorpusReport:
     """The build loop: label -> decode -> resample -> mesh -> align -> estimate -> shard."""
-    from gan.face_align import FaceMesher, align_face
+    from gan.face_align import FaceMesher
     from gan.motion_estimate import default_estimator
 
     t0 = time.time()
@@ -185,47 +182,76 @@ def run(cfg: CorpusConfig, progress: bool = True) -> CorpusReport:
                 if cfg.unlabelled == "skip":
                     continue
                 label = ClipLabel("neutral", 0.0, "default")
-            try:
-                frames, fps_src, audio, sr = read_mp4(clip)
-            except VideoError as err:
-                report.clips_corrupt.append(f"{rel}: {err}")
-                continue
-            idx = _resample_index(len(frames), fps_src, cfg.fps)
-            mel = _mel_per_frame(audio, sr, len(idx), cfg.fps)
-            rig = _load_sidecar(clip)
-            clip_id = len(clip_meta)
-            emo_vec = rig["emotion"].astype(np.float32) if rig is not None else _rig_emotion(label)
-            intensity = float(rig["intensity"]) if rig is not None else label.intensity
-            mesher.reset()
-            kept = 0
-            for k, src_i in enumerate(idx):
-                report.frames_total += 1
-                lm = mesher(frames[src_i])
-                if lm is None:
-                    report.frames_no_face += 1
-                    continue
-                crop, lm_crop = align_face(frames[src_i], lm, cfg.size)
-                true = (rig["motion"][min(int(src_i), len(rig["motion"]) - 1)].astype(np.float32) if rig is not None
-                        else np.full(MOTION_DIM, np.nan, dtype=np.float32))
-                writer.add(
-                    frames=crop, landmarks=lm_crop.astype(np.float16), mel=mel[k],
-                    motion_est=estimator(lm), rig_motion=true, rig_emotion=emo_vec,
-                    intensity=np.float32(intensity), emotion_id=np.int8(BASIC_EMOTIONS.index(label.emotion)),
-                    clip_id=np.int32(clip_id), frame_idx=np.int32(k),
-                )
-                kept += 1
-            report.frames_kept += kept
-            if kept == 0:
-                report.clips_no_face.append(rel)
-            report.clips_used += 1
-            clip_meta.append({"path": rel, "emotion": label.emotion, "intensity": intensity,
-                              "label_source": label.source, "actor": rig is not None, "fps_src": fps_src,
-                              "frames": len(idx), "kept": kept, "audio": audio is not None})
+            meta = _process_clip(clip, rel, label, len(clip_meta), cfg, mesher, estimator, writer, report)
+            if meta is not None:
+                clip_meta.append(meta)
     writer.flush()
     report.shards = writer.files
     report.seconds = round(time.time() - t0, 2)
     _write_manifest(cfg, report, clip_meta, writer)
     return report
+
+
+def _output_frames(reader: VideoReader, fps: float) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Stream (output index k, source index i, frame): the source frame nearest to each k / fps."""
+    ratio = reader.fps / fps
+    limit = int(np.floor(reader.duration * fps + 1e-6)) if reader.duration > 0 else None
+    k = 0
+    for i, frame in enumerate(reader):
+        while round(k * ratio) <= i and (limit is None or k < limit):
+            yield k, i, frame
+            k += 1
+
+
+def _process_clip(clip: Path, rel: str, label: ClipLabel, clip_id: int, cfg: CorpusConfig, mesher: Any,
+                  estimator: Any, writer: _ShardWriter, report: CorpusReport) -> dict[str, Any] | None:
+    """One clip -> rows in the shards; returns its manifest entry (None if unreadable)."""
+    from gan.face_align import align_face
+
+    try:
+        reader = VideoReader(clip)
+        audio, sr = read_audio(clip)
+    except VideoError as err:
+        report.clips_corrupt.append(f"{rel}: {err}")
+        return None
+    n_est = int(np.ceil(max(reader.duration, 1.0 / reader.fps) * cfg.fps)) + 1
+    mel = _mel_per_frame(audio, sr, n_est, cfg.fps)
+    rig = _load_sidecar(clip)
+    emo_vec = rig["emotion"].astype(np.float32) if rig is not None else _rig_emotion(label)
+    intensity = float(rig["intensity"]) if rig is not None else label.intensity
+    emotion_id = np.int8(BASIC_EMOTIONS.index(label.emotion))
+    no_rig = np.full(MOTION_DIM, np.nan, dtype=np.float32)
+    mesher.reset()
+    kept = total = 0
+    try:
+        for k, src_i, frame in _output_frames(reader, cfg.fps):
+            total += 1
+            lm = mesher(frame)
+            if lm is None:
+                report.frames_no_face += 1
+                continue
+            crop, lm_crop = align_face(frame, lm, cfg.size)
+            true = rig["motion"][min(src_i, len(rig["motion"]) - 1)].astype(np.float32) if rig is not None else no_rig
+            writer.add(frames=crop, landmarks=lm_crop.astype(np.float16), mel=mel[min(k, len(mel) - 1)],
+                       motion_est=estimator(lm), rig_motion=true, rig_emotion=emo_vec,
+                       intensity=np.float32(intensity), emotion_id=emotion_id, clip_id=np.int32(clip_id),
+                       frame_idx=np.int32(k))
+            kept += 1
+    except VideoError as err:  # truncated mid-way: keep what decoded, report the rest
+        report.clips_corrupt.append(f"{rel}: {err} (kept {kept} frames before the error)")
+    finally:
+        reader.close()
+    if reader.truncated:
+        report.clips_corrupt.append(f"{rel}: truncated, decoded {reader.frames_read} of ~{reader.n_frames_estimate} "
+                                    f"frames (kept {kept})")
+    report.frames_total += total
+    report.frames_kept += kept
+    if kept == 0:
+        report.clips_no_face.append(rel)
+    report.clips_used += 1
+    return {"path": rel, "emotion": label.emotion, "intensity": intensity, "label_source": label.source,
+            "actor": rig is not None, "fps_src": reader.fps, "frames": total, "kept": kept,
+            "audio": audio is not None}
 
 
 def _write_manifest(cfg: CorpusConfig, report: CorpusReport, clips: list[dict[str, Any]], writer: _ShardWriter) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import subprocess
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -100,31 +101,68 @@ def probe_mp4(path: str | Path) -> dict[str, object]:
     return info
 
 
+class VideoReader:
+    """Streams an mp4's frames (RGB uint8) without holding the whole clip in memory.
+
+    `fps`, `size` (w, h) and `n_frames_estimate` come from the container before decoding.
+    Iterating raises VideoError if decoding fails part-way (corrupt or truncated data).
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import imageio_ffmpeg
+
+        self.path = Path(path)
+        self.info = probe_mp4(self.path)
+        try:
+            self._gen = imageio_ffmpeg.read_frames(str(self.path), pix_fmt="rgb24")
+            meta = next(self._gen)
+        except (RuntimeError, OSError, StopIteration, ValueError) as err:
+            raise VideoError(f"Could not decode {self.path}: {err}") from err
+        self.size: tuple[int, int] = tuple(meta["size"])  # type: ignore[assignment]
+        self.fps = float(meta.get("fps") or self.info.get("fps") or 25.0)  # type: ignore[arg-type]
+        self.duration = float(meta.get("duration") or 0.0)
+        self.n_frames_estimate = round(self.duration * self.fps)
+        self.frames_read = 0
+
+    @property
+    def truncated(self) -> bool:
+        """After iterating: True if far fewer frames decoded than the container announced."""
+        return self.n_frames_estimate > 0 and self.frames_read < 0.9 * self.n_frames_estimate
+
+    def __iter__(self) -> Iterator[np.ndarray]:
+        w, h = self.size
+        try:
+            for buf in self._gen:
+                self.frames_read += 1
+                yield np.frombuffer(buf, dtype=np.uint8).reshape(h, w, 3)
+        except (RuntimeError, OSError, ValueError) as err:
+            raise VideoError(f"Decoding {self.path} failed part-way: {err}") from err
+
+    def close(self) -> None:
+        self._gen.close()
+
+
+def read_audio(path: str | Path) -> tuple[np.ndarray | None, int | None]:
+    """(mono float32 audio at the file's own rate, sample rate), or (None, None) without audio."""
+    info = probe_mp4(path)
+    sr = info.get("sample_rate") if info.get("audio_codec") else None
+    if not sr:
+        return None, None
+    proc = subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-vn", "-ac", "1",
+                           "-ar", str(sr), "-f", "f32le", "-"], capture_output=True, check=False)
+    if proc.returncode != 0 or not proc.stdout:
+        return None, None
+    return np.frombuffer(proc.stdout, dtype=np.float32).copy(), int(sr)  # type: ignore[call-overload]
+
+
 def read_mp4(path: str | Path) -> tuple[np.ndarray, float, np.ndarray | None, int | None]:
     """(frames (T, H, W, 3) uint8 RGB, fps, mono float32 audio or None, sample rate or None).
 
     Raises VideoError for corrupt or unreadable files (never a bare ffmpeg crash).
     """
-    import imageio_ffmpeg
-
-    info = probe_mp4(path)
-    try:
-        reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
-        meta = next(reader)
-        w, h = meta["size"]
-        frames = [np.frombuffer(buf, dtype=np.uint8).reshape(h, w, 3) for buf in reader]
-    except (RuntimeError, OSError, StopIteration, ValueError) as err:
-        raise VideoError(f"Could not decode {path}: {err}") from err
+    reader = VideoReader(path)
+    frames = list(reader)
     if not frames:
         raise VideoError(f"{path} has no decodable frames.")
-    fps = float(meta.get("fps") or info.get("fps") or 25.0)  # type: ignore[arg-type]
-    audio = None
-    sr = info.get("sample_rate") if info.get("audio_codec") else None
-    if sr:
-        proc = subprocess.run([ffmpeg_exe(), "-loglevel", "error", "-i", str(path), "-vn", "-ac", "1",
-                               "-ar", str(sr), "-f", "f32le", "-"], capture_output=True, check=False)
-        if proc.returncode == 0 and proc.stdout:
-            audio = np.frombuffer(proc.stdout, dtype=np.float32).copy()
-        else:
-            sr = None
-    return np.stack(frames), fps, audio, (int(sr) if sr else None)  # type: ignore[call-overload]
+    audio, sr = read_audio(path)
+    return np.stack(frames), reader.fps, audio, sr

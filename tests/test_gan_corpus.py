@@ -69,6 +69,8 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
         save_actor_clip(clip, crema / f"{clip_name(i, emo, inten)}.mp4")
     (crema / "1002_DFA_ANG_XX.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated" + bytes(500))
     write_mp4(crema / "1003_DFA_HAP_XX.mp4", np.full((6, 96, 128, 3), 90, np.uint8), 25.0)  # no face at all
+    whole = (crema / f"{clip_name(1, 'neutral', 0.0)}.mp4").read_bytes()
+    (crema / "1004_DFA_SAD_XX.mp4").write_bytes(whole[: len(whole) // 2])  # truncated download
     # Real video: a photo of a real person (NASA astronaut portrait, public domain, shipped with
     # scikit-image) off-centre in a larger 30 fps frame, drifting; labelled by labels.csv.
     from skimage.data import astronaut
@@ -87,8 +89,10 @@ def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "corpus"
     report = build_corpus(clip_dir, out, size=64, fps=25.0, shard_frames=40, progress=False)
-    assert report.clips_found == 5 and report.clips_used == 4
-    assert len(report.clips_corrupt) == 1 and "1002_DFA_ANG_XX.mp4" in report.clips_corrupt[0]
+    assert report.clips_found == 6 and report.clips_used == 5
+    assert len(report.clips_corrupt) == 2
+    assert "1002_DFA_ANG_XX.mp4" in report.clips_corrupt[0]
+    assert "1004_DFA_SAD_XX.mp4: truncated" in report.clips_corrupt[1]
     assert report.clips_no_face == ["crema/1003_DFA_HAP_XX.mp4"] and report.frames_no_face == 6
     assert report.frames_kept == report.frames_total - 6 > 40
     manifest = json.loads((out / "manifest.json").read_text())
@@ -108,7 +112,9 @@ def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
     assert np.isnan(data["rig_motion"][is_real]).all()
     assert np.allclose(data["intensity"][is_real], 0.5)
     assert np.allclose(data["rig_emotion"][is_real], np.eye(len(RIG_EMOTIONS))[RIG_EMOTIONS.index("sad")])
-    actor_rows = ~is_real
+    actor_ids = [i for i, c in enumerate(manifest["clips"]) if c["actor"]]
+    assert len(actor_ids) == 2
+    actor_rows = np.isin(data["clip_id"], actor_ids)
     assert np.isfinite(data["rig_motion"][actor_rows]).all()
     # Landmark-estimated jaw follows the true jaw the actor rendered.
     r = np.corrcoef(data["motion_est"][actor_rows, J], data["rig_motion"][actor_rows, J])[0, 1]
