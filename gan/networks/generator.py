@@ -78,9 +78,9 @@ class Generator(nn.Module):
     def __init__(
         self,
         size: int = 128,
-        id_channels: tuple[int, ...] = (3, 16, 32, 64, 128),
-        channels: tuple[int, ...] = (128, 96, 64, 24),
-        n_convs: tuple[int, ...] = (2, 1, 1),
+        id_channels: tuple[int, ...] = (3, 16, 32, 48, 96),
+        channels: tuple[int, ...] = (96, 64, 32, 16),
+        n_convs: tuple[int, ...] = (1, 1, 1),
         w_dim: int = 256,
         flow_res: int = 16,
     ) -> None:

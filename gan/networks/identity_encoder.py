@@ -19,7 +19,7 @@ IdentityCode = tuple[torch.Tensor, ...]
 class IdentityEncoder(nn.Module):
     """Strided conv pyramid. Level 0 is the reference image itself (a copy path for detail)."""
 
-    def __init__(self, size: int = 128, channels: tuple[int, ...] = (16, 32, 64, 128)) -> None:
+    def __init__(self, size: int = 128, channels: tuple[int, ...] = (16, 32, 48, 96)) -> None:
         super().__init__()
         if size % (2 ** len(channels)) != 0:
             raise ValueError(f"IdentityEncoder size {size} must be divisible by {2 ** len(channels)}.")
