@@ -52,6 +52,7 @@ def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.n
     gy = (np.arange(y0, y1, dtype=np.float32) + 0.5) / size
     xx, yy = np.meshgrid(gx, gy)
     px = 1.0 / size
+    line = px * max(1.0, size / 256.0)  # line widths: pixels up to 256, then scale with the face
     t = (xx - ex) / ew  # -1..1 across the eye
     t_out = t * side  # + toward the outer corner
     tc = np.clip(t, -1.0, 1.0)
@@ -64,7 +65,7 @@ def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.n
     roi = albedo[y0:y1, x0:x1]
     # Lid skin: faint crease line above the open lid.
     crease_y = ey + tilt - (0.026 + 0.3 * max(shape.upper_lid, 0.0)) * peak**0.5
-    crease = np.clip(1.0 - np.abs(yy - crease_y) / (1.2 * px), 0.0, 1.0) * np.clip(1.0 - np.abs(t), 0.0, 1.0)
+    crease = np.clip(1.0 - np.abs(yy - crease_y) / (1.2 * line), 0.0, 1.0) * np.clip(1.0 - np.abs(t), 0.0, 1.0)
     roi *= (1.0 - 0.10 * crease)[..., None]
     if float(open_a.max()) > 0.0:
         eye = np.empty_like(roi)
@@ -93,11 +94,11 @@ def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.n
         eye *= (1.0 - 0.50 * lid_sh)[..., None]
         roi[...] = roi * (1.0 - open_a[..., None]) + eye * open_a[..., None]
     # Lash line along the upper lid (thicker toward the outer corner), faint lower lid margin.
-    th = (1.5 + 1.0 * np.clip(t_out, 0.0, 1.0)) * px
+    th = (1.5 + 1.0 * np.clip(t_out, 0.0, 1.0)) * line
     lash = np.clip(1.0 - np.abs(yy - (up_y - 0.3 * th)) / th, 0.0, 1.0) * np.clip(1.08 - np.abs(t), 0.0, 1.0) / 1.08
     lash = np.clip(lash * 1.6, 0.0, 1.0) * _smooth01((1.05 - np.abs(t)) / 0.15)
     _blend(roi, LASH, 0.9 * lash)
-    low = np.clip(1.0 - np.abs(yy - lo_y - 0.4 * px) / (0.9 * px), 0.0, 1.0) * np.clip(1.0 - np.abs(t), 0.0, 1.0)
+    low = np.clip(1.0 - np.abs(yy - lo_y - 0.4 * line) / (0.9 * line), 0.0, 1.0) * np.clip(1.0 - np.abs(t), 0.0, 1.0)
     _blend(roi, np.array([0.55, 0.36, 0.33], dtype=np.float32), 0.35 * low)
 
 
