@@ -67,6 +67,9 @@ def _student_tab(services: Services, state: gr.State) -> None:
         choices = services.topic_choices()
         topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
         start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
+    with gr.Accordion("Continue an earlier session", open=False), gr.Row(elem_classes=["bottom-row"]):
+        code = gr.Textbox(label="Resume code", placeholder="the code shown when your session started", scale=4)
+        resume = gr.Button("Resume", scale=1, elem_id="resume-btn")
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
@@ -115,6 +118,13 @@ def _student_tab(services: Services, state: gr.State) -> None:
         api_name="start",
         concurrency_limit=CHAT_CONCURRENCY,
     )
+    resume.click(
+        functools.partial(handlers.resume_session, services),
+        inputs=[state, code],
+        outputs=[state, chat, problem, mastery, status, video],
+        api_name="resume",
+        concurrency_limit=CHAT_CONCURRENCY,
+    )
     gr.on(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),
@@ -152,7 +162,7 @@ def _student_tab(services: Services, state: gr.State) -> None:
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(handlers.new_user_state)
+        state = gr.State(handlers.new_user_state, delete_callback=handlers.end_session)
         gr.Markdown(
             "## Emotion-aware maths tutor\nChat with the tutor; with your consent it also reads how you feel "
             "from your camera and adapts. Use a made-up name.",

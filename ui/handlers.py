@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import queue
+import re
 import threading
 import time
 from collections.abc import Iterator
@@ -24,7 +25,7 @@ from affect.types import AffectEstimate
 from tutor.errors import StoreError
 from ui.clips import ClipJob, RenderedClip
 from ui.services import Services
-from ui.views import mastery_html, mood_html, problem_markdown, status_html
+from ui.views import esc, mastery_html, mood_html, problem_markdown, status_html
 
 log = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ PROGRESS_EVERY_S = 0.5
 # The browser starts a clip a little after the server sends it (fetch + decode, ~0.2-0.5 s
 # measured in the browser test); the next part waits this long beyond the clip's length.
 PLAY_SLACK_S = 0.6
+
+# A session id as the tutor makes them (uuid4); anything else is refused before touching the log.
+_SESSION_CODE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 QUICK_MESSAGES: dict[str, str] = {
     "hint": "Can I have a hint?",
@@ -84,20 +88,57 @@ def start_session(services: Services, state: UserState, student: str, topic: str
     student = (student or "").strip()
     with state.lock:
         try:  # the tutor validates the pseudonym and the topic (one rule for UI and API)
-            state.session = services.tutor.start_session(student=student, topic=topic)
+            session = services.tutor.start_session(student=student, topic=topic)
         except ValueError as err:
             raise UserError(str(err)) from err
-        state.student, state.topic = student, topic
-        opening = state.session.opening
-        state.messages = [{"role": "assistant", "content": opening.text}]
+        state.messages = [{"role": "assistant", "content": session.opening.text}]
+        return _opened(services, state, session, f"Session started for {student}.")
+
+
+def resume_session(services: Services, state: UserState, code: str) -> tuple[Any, ...]:
+    """Continue a logged session (e.g. after the server restarted) by its resume code.
+
+    The code is the session id: unguessable (a random UUID), shown only to its own student,
+    so it works as the key to that one conversation; outputs as `start_session`.
+    """
+    code = (code or "").strip()
+    if not _SESSION_CODE.match(code):
+        raise UserError("That is not a resume code (it looks like 8f14e45f-ceea-4672-9c0a-7a1e2b3c4d5e).")
+    with state.lock:
+        try:
+            session = services.tutor.resume_session(code)
+        except KeyError as err:  # tutor.UnknownSessionError: unknown code or nothing to resume
+            raise UserError("No session can be resumed with that code.") from err
+        history = services.tutor.transcript(code)[:-1]  # the last turn is the new 'welcome back'
+        state.messages = [
+            {"role": role, "content": text}
+            for turn in history
+            for role, text in (("user", turn["student_text"]), ("assistant", turn["tutor_text"]))
+            if text
+        ] + [{"role": "assistant", "content": session.opening.text}]
+        return _opened(services, state, session, f"Welcome back, {session.student}.")
+
+
+def _opened(services: Services, state: UserState, session: Any, note: str) -> tuple[Any, ...]:
+    """Make `session` this tab's conversation (caller holds state.lock); the start outputs."""
+    if state.session is not None and state.session is not session:
+        state.session.close()  # the previous conversation of this tab ends (it stays resumable)
+    state.session, state.student, state.topic = session, session.student, session.topic
+    code = f' Resume code: <code id="resume-code">{esc(session.id)}</code>'
     return (
         state,
         list(state.messages),
-        problem_markdown(opening.problem),
-        mastery_html(state.session.mastery, services.mastery_threshold),
-        status_html(f"Session started for {student}.", busy=False),
-        reaction_video(services, opening.avatar_emotion),
+        problem_markdown(session.opening.problem),
+        mastery_html(session.mastery, services.mastery_threshold),
+        status_html(note, busy=False, extra_html=code),
+        reaction_video(services, session.opening.avatar_emotion),
     )
+
+
+def end_session(state: UserState) -> None:
+    """gr.State delete callback (the tab closed long enough ago): mark the session ended."""
+    if state.session is not None:
+        state.session.close()
 
 
 # 2. Chat: text at once, then the avatar clip --------------------------------------------------
