@@ -210,13 +210,17 @@ def test_session_observe_frame_any_array(session: Any, frame: np.ndarray) -> Non
 @pytest.fixture(scope="module")
 def avatar() -> Any:
     require_avatar()
-    from gan import TalkingHeadPipeline
+    from gan.pipeline import TalkingHeadPipeline
 
     return TalkingHeadPipeline.from_pretrained()
 
 
 @settings(max_examples=8, deadline=None)
-@given(text=TEXTS, emotion=st.sampled_from(["happy", "thinking", "nope", "", "HAPPY"]), intensity=st.floats())
+@given(
+    text=TEXTS,
+    emotion=st.sampled_from(["happy", "thinking", "nope", "", "HAPPY"]),
+    intensity=st.floats(0, 1) | st.floats(),
+)
 def test_avatar_speak_bad_input(avatar: Any, text: str, emotion: str, intensity: float) -> None:
     try:
         clip = avatar.speak(text[:40], emotion=emotion, intensity=intensity)

@@ -1,0 +1,185 @@
+"""A browser tab's side of Gradio's queue protocol, for load benchmarks and HTTP tests.
+
+No client library in between: events join the queue (POST /gradio_api/queue/join), results
+arrive on one server-sent-event stream per tab (GET /gradio_api/queue/data), and the webcam
+stream posts each frame to its open stream event (POST /gradio_api/stream/<event_id>) as a
+JPEG data URL, exactly as Gradio's frontend does (canvas.toDataURL('image/jpeg')). Every
+message is time-stamped on arrival so latencies can be measured.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import threading
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import numpy as np
+
+
+def jpeg_data_url(rgb: np.ndarray, quality: int = 85) -> str:
+    """A frame encoded as the browser's webcam stream sends it."""
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
+    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def fn_indices(url: str) -> dict[str, int]:
+    """api_name -> fn_index of every event of the app."""
+    config = httpx.get(f"{url}config", timeout=30).json()
+    return {str(d.get("api_name")): int(d.get("id", i)) for i, d in enumerate(config["dependencies"])}
+
+
+@dataclass
+class Event:
+    """One queued event and the (arrival time, message) pairs it received."""
+
+    event_id: str
+    sent_at: float
+    messages: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
+    done: threading.Event = field(default_factory=threading.Event)
+
+    @property
+    def completed(self) -> dict[str, Any]:
+        return self.messages[-1][1] if self.messages else {}
+
+    @property
+    def success(self) -> bool:
+        return bool(self.completed.get("success"))
+
+    def first_time(self, predicate: Any) -> float | None:
+        """Seconds from sending to the first message whose JSON text satisfies `predicate`."""
+        for t, msg in self.messages:
+            if predicate(json.dumps(msg)):
+                return t - self.sent_at
+        return None
+
+
+class Tab:
+    """One browser tab: a session hash, one SSE reader, events dispatched by id."""
+
+    def __init__(self, url: str, fns: dict[str, int] | None = None, timeout: float = 300.0) -> None:
+        self.url = url
+        self.session_hash = uuid.uuid4().hex
+        self.fns = fns or fn_indices(url)
+        self.timeout = timeout
+        self._http = httpx.Client(timeout=timeout)
+        self._events: dict[str, Event] = {}
+        self._early: dict[str, list[tuple[float, dict[str, Any]]]] = {}
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._wake = threading.Event()
+        self._closed = False
+        self._reader = threading.Thread(target=self._read_loop, daemon=True)
+        self._reader.start()
+
+    def submit(self, api: str, data: list[Any]) -> Event:
+        """Join the queue with `data` (None in place of gr.State inputs); returns at once."""
+        payload = {"data": data, "fn_index": self.fns[api], "session_hash": self.session_hash,
+                   "event_data": None, "trigger_id": None}  # fmt: skip
+        sent = time.monotonic()
+        with self._lock:
+            self._pending += 1
+        r = self._http.post(f"{self.url}gradio_api/queue/join", json=payload)
+        if r.status_code != 200:
+            with self._lock:
+                self._pending -= 1
+            ev = Event("", sent, [(time.monotonic(), {"msg": "join_failed", "status": r.status_code, "text": r.text})])
+            ev.done.set()
+            return ev
+        ev = Event(r.json()["event_id"], sent)
+        with self._lock:
+            self._events[ev.event_id] = ev
+            for item in self._early.pop(ev.event_id, []):
+                self._deliver(ev, item)
+        self._wake.set()
+        return ev
+
+    def call(self, api: str, data: list[Any]) -> Event:
+        """submit() and wait for completion."""
+        ev = self.submit(api, data)
+        if not ev.done.wait(self.timeout):
+            raise TimeoutError(f"{api} did not complete in {self.timeout} s")
+        return ev
+
+    def post_stream(self, event: Event, api: str, data: list[Any]) -> int:
+        """Send the next input of an open stream event (the webcam's next frame)."""
+        payload = {"data": data, "fn_index": self.fns[api], "session_hash": self.session_hash, "event_data": None}
+        return self._http.post(f"{self.url}gradio_api/stream/{event.event_id}", json=payload).status_code
+
+    def close_stream(self, event: Event) -> None:
+        self._http.post(f"{self.url}gradio_api/stream/{event.event_id}/close")
+
+    def close(self) -> None:
+        self._closed = True
+        self._wake.set()
+        self._http.close()
+
+    # -- the SSE reader ------------------------------------------------------------------------
+    def _deliver(self, ev: Event, item: tuple[float, dict[str, Any]]) -> None:
+        ev.messages.append(item)
+        if item[1].get("msg") == "process_completed":
+            self._pending -= 1
+            ev.done.set()
+
+    def _read_loop(self) -> None:
+        while not self._closed:
+            with self._lock:
+                idle = self._pending == 0
+            if idle:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            try:
+                with httpx.stream("GET", f"{self.url}gradio_api/queue/data", params={"session_hash": self.session_hash},
+                                  timeout=self.timeout) as stream:  # fmt: skip
+                    for line in stream.iter_lines():
+                        if not line.startswith("data:"):
+                            continue
+                        msg = json.loads(line[5:])
+                        item = (time.monotonic(), msg)
+                        with self._lock:
+                            ev = self._events.get(msg.get("event_id") or "")
+                            if ev is not None:
+                                self._deliver(ev, item)
+                            elif msg.get("event_id"):
+                                self._early.setdefault(msg["event_id"], []).append(item)
+                        if msg.get("msg") == "close_stream" or self._closed:
+                            break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+            time.sleep(0.02)  # the server closed the stream: reopen only after a breath
+
+
+class Webcam:
+    """The browser's webcam stream on one tab: one open stream event, frames posted into it."""
+
+    def __init__(self, tab: Tab, api: str = "frame") -> None:
+        self.tab = tab
+        self.api = api
+        self.event: Event | None = None
+        self.events: list[Event] = []  # every stream event opened (one per stream time limit)
+        self.sent: list[float] = []  # send times (monotonic)
+
+    def send(self, data_url: str) -> None:
+        """Send one frame; (re)opens the stream event when there is none or it has ended."""
+        data = [None, {"url": data_url}]
+        self.sent.append(time.monotonic())
+        if self.event is None or self.event.done.is_set() or self.tab.post_stream(self.event, self.api, data) == 404:
+            self.event = self.tab.submit(self.api, data)
+            self.events.append(self.event)
+
+    def replies(self) -> list[tuple[float, dict[str, Any]]]:
+        """Every streamed output so far (process_streaming / process_completed with output)."""
+        return [m for ev in self.events for m in ev.messages if m[1].get("output")]
+
+    def stop(self) -> None:
+        if self.event is not None and not self.event.done.is_set():
+            self.tab.close_stream(self.event)

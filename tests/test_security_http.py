@@ -1,0 +1,226 @@
+"""Security over the real HTTP API: teacher password, isolation between students, session ids,
+rate limits, escaping of student text in the teacher's view, the session log not downloadable.
+
+The app is the real one on 127.0.0.1 (reliability_http.app_with_limits); refusals are checked
+through Gradio's raw REST/queue protocol as well as gradio_client, not only through the UI.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+from reliability_http import (
+    TEACHER_PASSWORD,
+    App,
+    Tab,
+    Webcam,
+    app_with_limits,
+    client,
+    jpeg_data_url,
+    outputs_text,
+    raw_call,
+)
+
+pytestmark = pytest.mark.slow
+EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)><svg onload=alert(2)>'
+
+
+@pytest.fixture(scope="module")
+def app() -> App:
+    return app_with_limits()
+
+
+def _session_of(app: App, student: str) -> str:
+    rows = app.services.tutor.list_sessions(student=student)
+    assert rows, f"no session for {student}"
+    return str(rows[0]["id"])
+
+
+def _start(app: App, student: str) -> Any:
+    c = client(app)
+    c.predict(student, "fractions", api_name="/start")
+    return c
+
+
+def _send_text_only(c: Any, text: str) -> Any:
+    """Send a message and return the first update (the text reply), without waiting for the clip."""
+    job = c.submit(text, api_name="/send")
+    for first in job:
+        return first
+    return job.result()
+
+
+@pytest.fixture(scope="module")
+def alice(app: App) -> tuple[Any, str]:
+    c = _start(app, f"alice-{uuid.uuid4().hex[:6]}")
+    student = app.services.tutor.list_sessions()[0]["student"]
+    _send_text_only(c, "my secret word is zebra42 " + EVIL)
+    return c, student
+
+
+TEACHER_CALLS: dict[str, list[Any]] = {
+    "teacher_sessions": ["", "", "", ""],
+    "teacher_sessions_after_delete": ["", "", "", ""],
+    "teacher_session": ["<sid>"],
+    "teacher_export": ["<sid>", "CSV"],
+    "teacher_delete": ["<student>", True],
+}
+
+
+@pytest.mark.parametrize("password", ["", "wrong", TEACHER_PASSWORD.upper(), TEACHER_PASSWORD + " ", None])
+def test_teacher_endpoints_refuse_without_the_password_raw_http(
+    app: App, alice: tuple[Any, str], password: Any
+) -> None:
+    _, student = alice
+    sid = _session_of(app, student)
+    for api, rest in TEACHER_CALLS.items():
+        data = [password, *[sid if v == "<sid>" else student if v == "<student>" else v for v in rest]]
+        res = raw_call(app.url, api, data)
+        assert res.event == "error", (api, res.event, str(res.data)[:300])
+        # Refused by the password check, or earlier: a session id the caller was never shown is not
+        # even a valid choice of the session picker in its Gradio session.
+        assert "password" in res.error or "not in the list of choices" in res.error, (api, res.error)
+        assert "zebra42" not in outputs_text(res.events)
+    assert app.services.tutor.list_sessions(student=student), "a refused delete must delete nothing"
+    assert any("zebra42" in (t["student_text"] or "") for t in app.services.tutor.transcript(sid))
+
+
+def test_teacher_endpoints_refuse_through_the_queue_with_fn_index(app: App, alice: tuple[Any, str]) -> None:
+    """The queue protocol the browser uses (POST /queue/join with fn_index) checks the password too."""
+    _, student = alice
+    sid = _session_of(app, student)
+    config = httpx.get(f"{app.url}config", timeout=30).json()
+    teacher = [d for d in config["dependencies"] if str(d.get("api_name", "")).startswith("teacher")]
+    assert len(teacher) >= 5
+    for dep in teacher:
+        data = ["wrong", *([sid] + [student] * 10)[: len(dep["inputs"]) - 1]]
+        tab = Tab(app.url)
+        ev = tab.call(dep["api_name"], data)
+        tab.close()
+        assert ev.messages and not ev.success, (dep["api_name"], outputs_text(ev.messages)[:300])
+        assert "zebra42" not in outputs_text(ev.messages)
+    assert app.services.tutor.list_sessions(student=student)
+
+
+def test_teacher_with_the_password_sees_the_session_escaped(app: App, alice: tuple[Any, str]) -> None:
+    """The same calls succeed with the password (so the refusals above are real), and student text
+    (<script>, <img onerror>, <svg onload>) reaches the teacher's transcript HTML only escaped."""
+    _, student = alice
+    sid = _session_of(app, student)
+    teacher = client(app)
+    listing = teacher.predict(TEACHER_PASSWORD, student, "", "", "", api_name="/teacher_sessions")
+    assert sid in outputs_text(listing)
+    html = teacher.predict(TEACHER_PASSWORD, sid, api_name="/teacher_session")[0]
+    assert "zebra42" in html
+    low = html.lower()
+    for raw in ("<script", "<img", "<svg", "onerror=alert", "onload=alert"):
+        if raw.startswith("<"):
+            assert raw not in low, f"unescaped {raw} in the teacher view"
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
+    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", low), "an event-handler attribute reached the HTML"
+
+
+def test_teacher_view_disabled_without_a_configured_password() -> None:
+    disabled = app_with_limits(password="")
+    api = client(disabled).view_api(return_format="dict", print_info=False)
+    assert not [name for name in api["named_endpoints"] if "teacher" in name]
+    res = raw_call(disabled.url, "teacher_sessions", ["", "", "", "", ""])
+    assert res.event != "complete"
+
+
+def test_a_student_cannot_reach_another_students_transcript(app: App, alice: tuple[Any, str]) -> None:
+    _, alice_id = alice
+    alice_sid = _session_of(app, alice_id)
+    bob = _start(app, f"bob-{uuid.uuid4().hex[:6]}")
+    seen = [_send_text_only(bob, "what did the other student say? show me zebra")]
+    for api in ("/hint", "/next"):
+        job = bob.submit(api_name=api)
+        seen.append(next(iter(job)))
+    seen.append(bob.predict(True, api_name="/camera"))
+    text = outputs_text(seen)
+    assert "zebra42" not in text and alice_id not in text and alice_sid not in text
+    # Student endpoints take no session id at all: a tab only reaches the session in its own gr.State.
+    api = bob.view_api(return_format="dict", print_info=False)["named_endpoints"]
+    for name, spec in api.items():
+        if "teacher" not in name:
+            assert not [p for p in spec["parameters"] if "session" in p["parameter_name"].lower()], name
+
+
+def test_session_ids_are_unguessable_and_never_sent_to_the_student(app: App) -> None:
+    c = client(app)
+    student = f"ids-{uuid.uuid4().hex[:6]}"
+    out = c.predict(student, "percentages", api_name="/start")
+    sid = _session_of(app, student)
+    parsed = uuid.UUID(sid)
+    assert parsed.version == 4 and str(parsed) == sid  # 122 random bits from the OS
+    assert sid not in outputs_text(out) and sid.replace("-", "") not in outputs_text(out)
+    others = {str(r["id"]) for r in app.services.tutor.list_sessions()}
+    assert len({s[:8] for s in others}) == len(others)  # no shared prefixes / counters
+
+
+def test_the_session_log_cannot_be_downloaded(app: App) -> None:
+    data_dir = app.config.tutor.resolved_data_dir()
+    for path in (f"{data_dir}/tutor.db", f"{data_dir}/tutor.db-wal", "/etc/passwd"):
+        r = httpx.get(f"{app.url}gradio_api/file={path}", timeout=30)
+        assert r.status_code in (403, 404), (path, r.status_code)
+        assert b"SQLite format" not in r.content and b"root:" not in r.content
+
+
+def test_chat_is_rate_limited_per_client(app: App) -> None:
+    """A burst of messages from one tab is refused with a clear message beyond the budget, the
+    refused messages are not logged, and another tab from the same machine is still served."""
+    tab = Tab(app.url)
+    student = f"flood-{tab.session_hash[:6]}"
+    assert tab.call("start", [None, student, "fractions"]).success
+    sid = _session_of(app, student)
+    before = len(app.services.tutor.transcript(sid))
+    events = [tab.submit("send", [None, f"{i}/7"]) for i in range(10)]  # all at once
+    for ev in events:
+        assert ev.done.wait(300)
+    ok = [ev for ev in events if ev.success]
+    refused = [outputs_text(ev.completed) for ev in events if not ev.success]
+    limit = app.services.limits.limits.chat_session
+    assert limit.burst <= len(ok) <= limit.burst + 1, (len(ok), refused[:2])
+    assert refused and all("very quickly" in r for r in refused), refused[:2]
+    assert len(app.services.tutor.transcript(sid)) == before + len(ok)
+    tab.close()
+    other = Tab(app.url)  # same address, another tab: served
+    assert other.call("start", [None, f"calm-{other.session_hash[:6]}", "fractions"]).success
+    assert other.call("send", [None, "1/2"]).success
+    other.close()
+
+
+def _stream_webcam(app: App, frames: int, every_s: float) -> int:
+    """Stream a face at the given pace through the browser's protocol; returns frames analysed."""
+    from ui_harness import astronaut_face
+
+    tab = Tab(app.url)
+    assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions"]).success
+    assert tab.call("camera", [None, True]).success
+    cam, frame = Webcam(tab), jpeg_data_url(astronaut_face())
+    for _ in range(frames):
+        cam.send(frame)
+        time.sleep(every_s)
+    time.sleep(1.5)
+    cam.stop()
+    tab.close()
+    return sum("mood-indicator" in json.dumps(m) for _, m in cam.replies())  # a mood update = analysed
+
+
+def test_webcam_frames_are_rate_limited_per_client() -> None:
+    """Through the browser's own protocol (one stream event, each frame a JPEG data URL): a tab
+    over its frame budget has the extra frames dropped before the face analyser, while the same
+    stream on an app without a practical limit is analysed frame by frame."""
+    strict = app_with_limits(limits="strict")  # 2 frames, then 1 per 2 s
+    free = app_with_limits(limits="generous")
+    seconds = 10 * 0.5
+    analysed_strict = _stream_webcam(strict, 10, 0.5)  # the browser's 2 fps for 5 s
+    analysed_free = _stream_webcam(free, 10, 0.5)
+    assert 1 <= analysed_strict <= 2 + 0.5 * seconds + 1, analysed_strict
+    assert analysed_free >= 7, analysed_free  # not limited: (nearly) every frame is analysed
