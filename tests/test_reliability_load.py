@@ -24,3 +24,21 @@ def test_two_students_chatting_with_camera_on_lose_nothing() -> None:
     assert result["text_p50"] == result["text_p50"], "every reply's text arrived"  # not NaN
     assert result["clip_p50"] == result["clip_p50"], "reply clips were delivered"
     assert result["frames_analysed"] > 0 and result["frames_sent"] >= 60
+
+
+def test_long_render_queue_sheds_load_with_shorter_clips() -> None:
+    """Past SHED_AFTER waiting replies, a new reply's clip speaks only its first sentence."""
+    from ui.clips import first_sentence
+
+    assert first_sentence("Nice work! Now try 3/4 + 1/8. Take your time.") == "Nice work!"
+    assert first_sentence("No full stop here") == "No full stop here"
+    clips = app_with_limits().services.clips
+    jobs = [clips.submit("Good. Let's go on with the next one.", "happy", 0.5) for _ in range(clips.SHED_AFTER + 3)]
+    assert not jobs[0].shortened and jobs[-1].shortened
+    for job in jobs:  # every job still delivers its clip (or the end marker)
+        parts = []
+        while (part := job.parts.get(timeout=300)) is not None:
+            assert not isinstance(part, BaseException), part
+            parts.append(part)
+        assert parts
+    assert jobs[-1].rendered_s < jobs[0].rendered_s  # the shed clip is shorter

@@ -29,9 +29,11 @@ from ui.views import LATEX_DELIMITERS, mastery_html, mood_html, problem_markdown
 log = logging.getLogger("ui.app")
 
 # Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
-# thread, so several may run at once; frames take ~5-10 ms each (FINDINGS.md) and go one at a
-# time through the face analyser; teacher queries are rare.
-CHAT_CONCURRENCY = 8
+# thread, so many may run at once (a waiting handler costs a sleeping thread; with 8, the 9th
+# student's TEXT reply queued behind others' clip waits: bench/bench_load.py); frames take
+# ~5-10 ms each (FINDINGS.md) and go one at a time through the face analyser; teacher queries
+# are rare. 32 + 1 + 2 stays under Gradio's 40 worker threads.
+CHAT_CONCURRENCY = 32
 FRAME_CONCURRENCY = 1
 TEACHER_CONCURRENCY = 2
 # The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
