@@ -158,7 +158,8 @@ def plot_curves(metrics_path: Path, out_png: Path) -> None:
                 s, v = zip(*pts)
                 ax.plot(s, v, label=k, lw=0.8)
         ax.set_xlabel("step")
-        ax.legend()
+        if ax.lines:
+            ax.legend()
     axes[0].set_yscale("log")
     fig.tight_layout()
     fig.savefig(out_png, dpi=110)

@@ -31,12 +31,16 @@ def g_adversarial(fake_logits: torch.Tensor, kind: AdvKind = "hinge") -> torch.T
     return F.softplus(-fake_logits).mean()
 
 
-def mouth_weight_map(size: int, mouth_weight: float, device: torch.device | None = None) -> torch.Tensor:
-    """(1, 1, S, S) weights: 1 everywhere, `mouth_weight` in the lower-middle box around the mouth."""
+def mouth_weight_map(size: int, mouth_weight: float, device: torch.device | None = None,
+                     eye_weight: float = 1.0) -> torch.Tensor:
+    """(1, 1, S, S) weights: 1 everywhere, `mouth_weight` in the box around the mouth and
+    `eye_weight` on eyes and brows, where lip-sync and expression are judged but which are a small
+    part of the frame (a plain L1 would spend its capacity on hair and background)."""
     w = torch.ones(1, 1, size, size, device=device)
     top, bottom = int(size * 0.52), int(size * 0.80)  # the actor's mouth sits at ~0.62 S
     left, right = int(size * 0.32), int(size * 0.68)
     w[..., top:bottom, left:right] = mouth_weight
+    w[..., int(size * 0.28) : int(size * 0.48), int(size * 0.25) : int(size * 0.75)] = eye_weight  # brows+eyes
     return w
 
 

@@ -64,6 +64,7 @@ class TrainConfig:
     adv_start: int = 1500  # steps of reconstruction-only warm-up before the critics join
     w_l1: float = 20.0  # L1 reconstruction weight (pix2pix's lambda, images in [-1, 1])
     mouth_weight: float = 3.0  # L1 weight multiplier in the mouth box (lip-sync lives there)
+    eye_weight: float = 1.0  # L1 weight multiplier on eyes and brows (expression lives there)
     w_fm: float = 2.0  # feature matching on the patch critic's features (our perceptual loss)
     w_adv: float = 1.0  # patch adversarial weight
     w_temporal: float = 0.5  # temporal adversarial weight
@@ -173,7 +174,7 @@ def train_step(models: Models, batch: TripletBatch, reference: torch.Tensor, cfg
         metrics.update(d_loss=d_loss.item(), d_real=real_logits.mean().item(), d_fake=fake_logits.mean().item())
 
     # 3. Generator: reconstruction (+ critics' verdicts, feature matching, sync).
-    weight = L.mouth_weight_map(cfg.size, cfg.mouth_weight, real.device)
+    weight = L.mouth_weight_map(cfg.size, cfg.mouth_weight, real.device, cfg.eye_weight)
     l1 = L.reconstruction(fake, real, weight)
     g_loss = cfg.w_l1 * l1
     metrics["l1"] = l1.item()
