@@ -93,13 +93,13 @@ def check_log_sound(store: Store, session_id: str, acked: dict[str, int]) -> lis
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
 def test_sigkill_while_writing_loses_no_acknowledged_turn(backend: str, tmp_path: Path) -> None:
-    """Kill a writer at random moments (often mid-transaction) three times; restart each time."""
+    """Kill a writer at random moments (often mid-transaction) twice; restart each time."""
     rng = random.Random(7)
     with backend_url(backend, tmp_path) as url:
         store = Store(url)
         sid = store.create_session("s-crash", "fractions", "p", 1)
         acked: dict[str, int] = {}
-        for _ in range(3):
+        for _ in range(2):
             child = Child("store", url, sid)
             lines = child.wait_for(rng.randint(20, 60), timeout=90)
             time.sleep(rng.uniform(0.0, 0.02))  # land inside a later add_turn
@@ -107,7 +107,7 @@ def test_sigkill_while_writing_loses_no_acknowledged_turn(backend: str, tmp_path
             acked.update(acked_turns(lines))
             turns = check_log_sound(store, sid, acked)
             assert len(turns) >= len(acked)  # a turn committed just before the kill may be unacknowledged
-        assert len(acked) >= 60
+        assert len(acked) >= 40
         store.close()
 
 

@@ -73,7 +73,7 @@ TEACHER_CALLS: dict[str, list[Any]] = {
 }
 
 
-@pytest.mark.parametrize("password", ["", "wrong", TEACHER_PASSWORD.upper(), TEACHER_PASSWORD + " ", None])
+@pytest.mark.parametrize("password", ["", TEACHER_PASSWORD.upper(), TEACHER_PASSWORD + " "])
 def test_teacher_endpoints_refuse_without_the_password_raw_http(
     app: App, alice: tuple[Any, str], password: Any
 ) -> None:
