@@ -201,12 +201,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.perf_counter()
     imports_s = _seconds_since_process_start(t0)
     config = load_config(sys.argv[1:] if argv is None else argv)
-    missing = missing_components(config)
+    t_check = time.perf_counter()
+    missing = missing_components(config)  # imports the core packages (torch, mediapipe, ...)
     if missing:
         print("The app cannot start yet; these core components are not built:", file=sys.stderr)
         for line in missing:
             print(f"  - {line}", file=sys.stderr)
         raise SystemExit(2)
+    check_s = time.perf_counter() - t_check
     try:
         services = Services.load(config)
     except (FileNotFoundError, ValueError, StoreError) as err:  # ModelFileError (a ValueError) names the file
@@ -224,8 +226,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         services.timings["launch"] = time.perf_counter() - t_launch
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
         log.info(
-            "ready in %.1f s since process start (imports %.1f s, then %s) on http://%s:%d",
-            _seconds_since_process_start(t0), imports_s, steps,
+            "ready in %.1f s since process start, %.1f CPU-s (imports %.1f s, core imports %.1f s, then %s) "
+            "on http://%s:%d",
+            _seconds_since_process_start(t0), time.process_time(), imports_s, check_s, steps,
             config.server.host, config.server.port,
         )
         demo.block_thread()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import logging
+import shutil
 import tempfile
 import time
 from collections.abc import Callable
@@ -65,7 +66,18 @@ def reaction_cache_dir(config: AppConfig) -> Path:
     digest = hashlib.sha256(repr(config.avatar).encode())
     for name in ("config.json", "model.safetensors"):
         digest.update((folder / name).read_bytes())
-    return Path(tempfile.gettempdir()) / "tutor-avatar-cache" / digest.hexdigest()[:16]
+    root = Path(tempfile.gettempdir()) / "tutor-avatar-cache"
+    _prune(root, keep=digest.hexdigest()[:16])
+    return root / digest.hexdigest()[:16]
+
+
+def _prune(root: Path, keep: str, max_age_s: float = 86400.0) -> None:
+    """Delete reaction caches of other avatars unused for a day (a new checkpoint replaces them)."""
+    if not root.is_dir():
+        return
+    for folder in root.iterdir():
+        if folder.name != keep and folder.is_dir() and time.time() - folder.stat().st_mtime > max_age_s:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
