@@ -73,7 +73,7 @@ def test_reply_text_comes_first_then_subtitled_h264_clips(services) -> None:
     assert "Current problem" in problem and 'id="mastery-bars"' in mastery
     rest = list(gen)
     parts = _reply_parts(rest)
-    assert 1 <= len(parts) <= 2
+    assert len(parts) >= 1
     turn = services.tutor.transcript(state.session.id)[-1]
     assert turn["correct"] is True and turn["student_text"] == answer
     cue_text = []
