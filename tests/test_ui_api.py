@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -105,6 +106,17 @@ def test_teacher_sees_escaped_transcript_exports_and_deletes(app, student) -> No
     assert rows and all(r[1] == "ui-api-1" for r in rows), rows
     session_id = rows[0][-1]
     assert "session" in note
+    today = datetime.now(UTC).date()
+    for student, topic, since, until, expect in (
+        ("", "fractions", str(today), str(today), True),
+        ("", "percentages", "", "", False),
+        ("", "", str(today + timedelta(days=1)), "", False),
+        ("", "", "", str(today - timedelta(days=1)), False),
+    ):
+        found, *_ = client.predict(TEACHER_PASSWORD, student, topic, since, until, api_name="/teacher_sessions")
+        assert any(r[-1] == session_id for r in found["data"]) is expect, (topic, since, until)
+    with pytest.raises(AppError, match="date"):
+        client.predict(TEACHER_PASSWORD, "", "", "yesterday", "", api_name="/teacher_sessions")
     transcript, *plots = client.predict(TEACHER_PASSWORD, session_id, api_name="/teacher_session")
     assert "&lt;script&gt;" in transcript and "<script>" not in transcript and "<img" not in transcript
     assert all(p is not None for p in plots)

@@ -251,7 +251,9 @@ def build_tab(services: Services, server: ServerConfig, *, concurrency: int) -> 
         headers=SESSION_HEADERS, interactive=False, wrap=True, max_height=260, elem_id="teacher-sessions"
     )
     with gr.Row(elem_classes=["bottom-row"]):
-        picker = gr.Dropdown(label="Session", choices=[], scale=3, elem_id="teacher-picker")
+        picker = gr.Dropdown(  # custom values: API clients may name any session id (checked in open_session)
+            label="Session", choices=[], allow_custom_value=True, scale=3, elem_id="teacher-picker"
+        )
         fmt = gr.Radio(["CSV", "JSON"], value="CSV", label="Export format", scale=1)
         export_btn = gr.Button("Download session", scale=1, elem_id="teacher-export")
     export_file = gr.File(label="Export", interactive=False, visible=False, elem_id="teacher-file")
