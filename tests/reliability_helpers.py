@@ -7,6 +7,7 @@ scripts/ci_postgres.sh); each PostgreSQL test gets its own schema, dropped after
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -139,3 +140,21 @@ def image_like(data: bytes) -> str | None:
     if data[4:8] == b"ftyp":
         return "mp4"
     return None
+
+
+@functools.cache
+def text_affect() -> Any:
+    """The real TextAffect, loaded once per test process (skips while it is not shipped)."""
+    require_text_affect()
+    from affect import TextAffect
+
+    return TextAffect.load()
+
+
+@functools.cache
+def face_affect_static() -> Any:
+    """The real FaceAffect in single-image mode, loaded once per test process."""
+    from affect import FaceAffect
+    from affect.config import FaceAffectConfig
+
+    return FaceAffect.load(FaceAffectConfig(static_images=True))

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from reliability_helpers import require_avatar, require_text_affect
+from reliability_helpers import face_affect_static, require_avatar
+from reliability_helpers import text_affect as shared_text_affect
 
 from affect.types import LEARNER_STATES, AffectEstimate
 
@@ -58,10 +59,7 @@ def _check_estimate(est: Any) -> None:
 
 @pytest.fixture(scope="module")
 def text_affect() -> Any:
-    require_text_affect()
-    from affect import TextAffect
-
-    return TextAffect.load()
+    return shared_text_affect()
 
 
 @SETTINGS
@@ -85,13 +83,8 @@ def test_text_affect_wrong_types(text_affect: Any, bad: Any) -> None:
 
 
 @pytest.fixture(scope="module")
-def face_affect() -> Iterator[Any]:
-    from affect import FaceAffect
-    from affect.config import FaceAffectConfig
-
-    fa = FaceAffect.load(FaceAffectConfig(static_images=True))
-    yield fa
-    fa.close()
+def face_affect() -> Any:
+    return face_affect_static()
 
 
 FRAMES = hnp.arrays(

@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from reliability_helpers import backend_url, require_text_affect, rows_mentioning
+from reliability_helpers import backend_url, rows_mentioning
+from reliability_helpers import text_affect as shared_text_affect
 
 from tutor.errors import StoreError, UnknownSessionError
 from tutor.store import Store, clean_text
@@ -155,11 +156,9 @@ def test_sql_like_and_huge_text(url: str, text: str) -> None:
 @pytest.mark.slow
 def test_tutor_end_to_end_resume_and_delete(url: str) -> None:
     """The real Tutor (real text analyser, intent model, policy) over each backend."""
-    require_text_affect()
-    from affect import TextAffect
     from tutor import Tutor, TutorConfig
 
-    text = TextAffect.load()
+    text = shared_text_affect()
     tutor = Tutor.create(db_url=url, config=TutorConfig(seed=3, load_face=False), text_affect=text)
     s = tutor.start_session(student="s-pg", topic="fractions")
     s.send("hello")
