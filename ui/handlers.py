@@ -1,7 +1,8 @@
 """Student-view handlers: plain functions over a small per-user `UserState`.
 
 Gradio keeps one `UserState` per browser tab (or API client) in `gr.State`, so a student only
-ever reaches their own tutoring session: no handler takes a session id from the client. The
+ever reaches their own tutoring session: no handler takes a session id from the client, except
+`resume_session`, whose resume code is the unguessable id shown only to its own student. The
 functions here call the core (`tutor`, `affect` through the session, `ui.clips`) and turn its
 results into component values; `ui/app.py` only wires them to components. They can be called
 directly in tests, without a browser or a server.
@@ -45,8 +46,8 @@ QUICK_MESSAGES: dict[str, str] = {
 }
 
 
-class UserError(ValueError):
-    """Bad input from the student, with a message meant for them (shown as a gr.Error)."""
+class UserError(gr.Error, ValueError):
+    """Bad input from the student, with a message meant for them (Gradio shows it as a toast)."""
 
 
 @dataclass
