@@ -136,3 +136,13 @@ def test_resume_code_brings_back_the_conversation_in_a_new_tab(services) -> None
     for bad in ("", "../../etc/passwd", "12345", str(uuid.uuid4())):
         with pytest.raises(UserError):
             resume_session(services, new_user_state(), bad)
+
+
+def test_a_new_message_stops_the_previous_reply_clip(services) -> None:
+    state, *_ = start_session(services, new_user_state(), "ui-h-7", "fractions")
+    older = send_message(services, state, "is it 1/2?")
+    next(older)  # its text is on screen; its clip has not started
+    newer = send_message(services, state, "Can I have a hint?")
+    assert next(newer)[1][-2]["content"] == "Can I have a hint?"
+    assert list(older) == []  # the older reply puts nothing more on screen
+    newer.close()  # closing (a client that went away) cancels the newer render too

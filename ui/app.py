@@ -136,6 +136,7 @@ def _student_tab(services: Services, state: gr.State) -> None:
         concurrency_limit=CHAT_CONCURRENCY,
         show_progress="minimal",
         show_progress_on=[status],  # a timer beside the status line; the avatar keeps playing
+        trigger_mode="multiple",  # the student may answer while the tutor still speaks
     )
     for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
         button.click(
@@ -146,6 +147,7 @@ def _student_tab(services: Services, state: gr.State) -> None:
             concurrency_limit=CHAT_CONCURRENCY,
             show_progress="minimal",
             show_progress_on=[status],
+            trigger_mode="multiple",
         )
     consent.change(
         handlers.set_camera, inputs=[state, consent], outputs=[state, webcam, mood], api_name="camera"

@@ -170,6 +170,11 @@ class ClipJob:
 
     parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
     rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
+    cancelled: threading.Event = field(default_factory=threading.Event)  # nobody waits any more
+
+    def cancel(self) -> None:
+        """Stop rendering this reply at the next chunk (the student moved on)."""
+        self.cancelled.set()
     shortened: bool = False  # only the first sentence is spoken: the render queue was long (load)
 
 
@@ -270,6 +275,8 @@ class ClipRenderer:
             chunks, sentences, at, t0 = [], [], 0.0, time.perf_counter()
 
         for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
+            if job is not None and job.cancelled.is_set():
+                return parts  # the rest would never be shown: free the render thread
             if chunk.text:  # a new sentence starts here
                 if chunks and at >= (self.PART_MIN_S if parts else self.FIRST_PART_MIN_S):
                     close_part()
@@ -319,6 +326,11 @@ class ClipRenderer:
         return job
 
     def _run(self, text: str, emotion: str, intensity: float, job: ClipJob) -> None:
+        if job.cancelled.is_set():  # cancelled while queued
+            job.parts.put(None)
+            with self._count_lock:
+                self._waiting -= 1
+            return
         try:
             self.render(text, emotion, intensity, job)
             job.parts.put(None)

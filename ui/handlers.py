@@ -60,6 +60,7 @@ class UserState:
     camera_on: bool = False
     messages: list[dict[str, str]] = field(default_factory=list)  # Gradio 6 chat messages
     mood: AffectEstimate | None = None
+    reply_seq: int = 0  # counts replies; only the newest one may still put clips on screen
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
@@ -73,6 +74,7 @@ class UserState:
             camera_on=self.camera_on,
             messages=[dict(m) for m in self.messages],
             mood=self.mood,
+            reply_seq=self.reply_seq,
         )
 
 
@@ -188,6 +190,8 @@ def send_message(
                 "Nothing was half-saved; please tell your teacher, then try again."
             ) from err
         state.messages += [{"role": "user", "content": text}, {"role": "assistant", "content": reply.text}]
+        state.reply_seq += 1  # an older reply still playing stops at its next check
+        seq = state.reply_seq
         mastery = mastery_html(state.session.mastery, services.mastery_threshold)
     yield (
         state,
@@ -198,49 +202,68 @@ def send_message(
         status_html("The tutor is getting ready to speak…", busy=True),
         reaction_video(services, reply.avatar_emotion),
     )
-    yield from _play_reply(services, state, reply)
+    yield from _play_reply(services, state, reply, seq)
 
 
-def _play_reply(services: Services, state: UserState, reply: Any) -> Iterator[tuple[Any, ...]]:
+def _play_reply(services: Services, state: UserState, reply: Any, seq: int) -> Iterator[tuple[Any, ...]]:
     """Play the reply's clip parts in order as they are rendered, never cutting one short.
 
-    While nothing new is ready the status line shows progress, and once a part has finished
-    playing the reaction clip loops again, so the avatar never freezes on a last frame.
+    While nothing new is ready the status line shows progress; between parts and after the
+    last one the reaction clip loops again, so the avatar never freezes on a last frame. When
+    the student sends another message meanwhile (state.reply_seq moves on), this reply's
+    rendering is cancelled and its playback stops without touching the screen again.
     """
     skip = gr.skip()
     t0 = time.perf_counter()
     job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
     playing_until = 0.0  # perf_counter time when the part now on screen ends
-    idle_shown = True  # the reaction clip is on screen
     refs: list[str] = []
-    while True:
-        try:
-            part = job.parts.get(timeout=PROGRESS_EVERY_S)
-        except queue.Empty:
-            now = time.perf_counter()
-            if refs and not idle_shown and now > playing_until:
-                idle_shown = True
-                video = reaction_video(services, reply.avatar_emotion)
-            else:
-                video = skip
-            note = _progress_note(services, job, t0, speaking=now < playing_until)
-            yield (skip, skip, skip, skip, skip, status_html(note, busy=True), video)
-            continue
-        if part is None:
-            break
-        if isinstance(part, BaseException):  # rendering failed: the text reply stands on its own
-            log.error("avatar clip failed for turn %s: %r", reply.turn_id, part)
-            note = f"The avatar could not speak this reply ({type(part).__name__}); the text above is complete."
-            yield (skip, skip, skip, skip, skip, status_html(note, busy=False), skip)
-            return
-        while (wait := playing_until - time.perf_counter()) > 0:  # let the previous part finish
-            time.sleep(min(wait, PROGRESS_EVERY_S))
-        refs.append(part.video.name)
-        playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
-        idle_shown = False
-        yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(part))
-    if reply.turn_id and refs:
-        state.session.attach_clip(reply.turn_id, "+".join(refs))
+
+    def stale() -> bool:
+        if state.reply_seq != seq:
+            job.cancel()
+            return True
+        return False
+
+    def wait_until(deadline: float) -> bool:  # False when a newer message took over
+        while (left := deadline - time.perf_counter()) > 0:
+            if stale():
+                return False
+            time.sleep(min(left, PROGRESS_EVERY_S))
+        return not stale()
+
+    try:
+        while True:
+            try:
+                part = job.parts.get(timeout=PROGRESS_EVERY_S)
+            except queue.Empty:
+                if stale():
+                    return
+                now = time.perf_counter()
+                idle = bool(refs) and 0.0 < playing_until < now  # a part just ended: loop again
+                video = reaction_video(services, reply.avatar_emotion) if idle else skip
+                playing_until = 0.0 if idle else playing_until
+                note = _progress_note(services, job, t0, speaking=now < playing_until)
+                yield (skip, skip, skip, skip, skip, status_html(note, busy=True), video)
+                continue
+            if part is None:
+                break
+            if isinstance(part, BaseException):  # rendering failed: the text reply stands on its own
+                log.error("avatar clip failed for turn %s: %r", reply.turn_id, part)
+                note = f"The avatar could not speak this reply ({type(part).__name__}); the text above is complete."
+                yield (skip, skip, skip, skip, skip, status_html(note, busy=False), skip)
+                return
+            if not wait_until(playing_until):  # let the previous part finish
+                return
+            refs.append(part.video.name)
+            playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
+            yield (skip, skip, skip, skip, skip, status_html("", busy=False), reply_video(part))
+        if wait_until(playing_until):
+            yield (skip, skip, skip, skip, skip, skip, reaction_video(services, reply.avatar_emotion))
+    finally:  # also on GeneratorExit (the client went away): stop rendering what nobody sees
+        job.cancel()
+        if reply.turn_id and refs:
+            state.session.attach_clip(reply.turn_id, "+".join(refs))
 
 
 def _progress_note(services: Services, job: ClipJob, t0: float, *, speaking: bool) -> str:
