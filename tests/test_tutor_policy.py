@@ -83,3 +83,13 @@ def test_affect_blind_baseline_differs_only_through_affect() -> None:
     assert blind.decide(ctx("answer", "bored", correct=True)).move == "pose_problem"
     assert blind.decide(ctx("distress")).move == "flag"
     assert blind.name != POLICY.name
+
+
+def test_a_substantial_learner_state_is_acted_on_even_when_neutral_leads() -> None:
+    from tutor.policy import acted_state
+
+    mostly_neutral = {s: 0.0 for s in LEARNER_STATES} | {"neutral": 0.53, "frustrated": 0.37, "confused": 0.1}
+    assert acted_state(mostly_neutral, "neutral") == "frustrated"
+    faint = {s: 0.0 for s in LEARNER_STATES} | {"neutral": 0.8, "bored": 0.2}
+    assert acted_state(faint, "neutral") == "neutral"
+    assert acted_state(faint, "bored") == "bored"

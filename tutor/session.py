@@ -23,7 +23,7 @@ from tutor.config import TutorConfig
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState, next_problem, record_first_attempt, topic_done
 from tutor.intent import IntentClassifier
-from tutor.policy import Decision, Policy, PolicyContext
+from tutor.policy import Decision, Policy, PolicyContext, acted_state
 from tutor.replies import ReplyParts, ReplyWriter
 from tutor.selection import Selector
 from tutor.spoken import to_spoken
@@ -173,7 +173,7 @@ class TutorSession:
             decision = self._p.policy.decide(
                 PolicyContext(
                     intent=intent.intent,
-                    state=fused.label,
+                    state=acted_state(fused.scores, fused.label),
                     state_confidence=fused.confidence,
                     correct=correct,
                     parsed=check is not None,
@@ -199,7 +199,7 @@ class TutorSession:
         extras = {"intent_reason": intent.reason, "intent_confidence": round(intent.confidence, 3),
                   "misconception": check.misconception.name if check and check.misconception else "",
                   "note": check.note if check else "", "hint_level": parts.hint_level,
-                  "policy": self._p.policy.name}  # fmt: skip
+                  "policy": self._p.policy.name, "acted_state": decision.tone}  # fmt: skip
         return self._log(
             text, intent.intent, text_est, decision, display, parts.problem, correct,
             intent.reason if intent.intent == "distress" else None, extras,
