@@ -225,3 +225,17 @@ def test_bad_input_is_a_clear_error_and_logs_nothing(tutor: Tutor) -> None:
         tutor.start_session(student="s-1", topic="astrology")
     with pytest.raises(UnknownSessionError):
         tutor.resume_session("00000000-0000-4000-8000-000000000000")
+
+
+def test_mid_session_feelings_in_text_change_the_move(tutor: Tutor) -> None:
+    """Only real chat text, 15 s apart: a clear feeling after plain answers still reaches the policy."""
+    s = tutor.start_session(student="s-31", topic="fractions")
+    s.send("hi", t=15.0)
+    s.send("987654", t=30.0)
+    r = s.send("ugh I keep getting these wrong, this is so frustrating!!", t=45.0)
+    assert r.extras["acted_state"] == "frustrated" and r.move in ("worked_example", "encourage")
+    assert r.avatar_emotion == "concerned"
+    r = s.send("I'm really nervous I'll fail the test", t=120.0)
+    assert r.extras["acted_state"] == "anxious" and r.move == "reassure"
+    r = s.send("this is sooo boring", t=200.0)
+    assert r.extras["acted_state"] == "bored" and r.move == "challenge"
