@@ -27,18 +27,23 @@ def test_two_students_chatting_with_camera_on_lose_nothing() -> None:
 
 
 def test_long_render_queue_sheds_load_with_shorter_clips() -> None:
-    """Past SHED_AFTER waiting replies, a new reply's clip speaks only its first sentence."""
+    """Past SHED_AFTER waiting replies a clip speaks only its first sentence; past SKIP_AFTER the
+    reply gets the pre-rendered reaction clip at once (the render queue stays bounded)."""
     from ui.clips import first_sentence
 
     assert first_sentence("Nice work! Now try 3/4 + 1/8. Take your time.") == "Nice work!"
     assert first_sentence("No full stop here") == "No full stop here"
     clips = app_with_limits().services.clips
-    jobs = [clips.submit("Good. Let's go on with the next one.", "happy", 0.5) for _ in range(clips.SHED_AFTER + 3)]
-    assert not jobs[0].shortened and jobs[-1].shortened
+    jobs = [clips.submit("Good. Let's go on with the next one.", "happy", 0.5) for _ in range(clips.SKIP_AFTER + 3)]
+    assert not jobs[0].shortened and jobs[clips.SHED_AFTER + 1].shortened
+    pre = jobs[-1].parts.get(timeout=1)  # past SKIP_AFTER: the pre-rendered reaction clip, at once
+    assert pre is not None and not isinstance(pre, BaseException) and pre.video == clips.reaction("happy").video
+    assert jobs[-1].parts.get(timeout=1) is None
+    jobs = jobs[: clips.SKIP_AFTER]
     for job in jobs:  # every job still delivers its clip (or the end marker)
         parts = []
         while (part := job.parts.get(timeout=300)) is not None:
             assert not isinstance(part, BaseException), part
             parts.append(part)
         assert parts
-    assert jobs[-1].rendered_s < jobs[0].rendered_s  # the shed clip is shorter
+    assert jobs[-1].rendered_s < jobs[0].rendered_s  # the shed (first-sentence) clip is shorter

@@ -171,11 +171,11 @@ class ClipJob:
     parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
     rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
     cancelled: threading.Event = field(default_factory=threading.Event)  # nobody waits any more
+    shortened: bool = False  # only the first sentence is spoken: the render queue was long (load)
 
     def cancel(self) -> None:
         """Stop rendering this reply at the next chunk (the student moved on)."""
         self.cancelled.set()
-    shortened: bool = False  # only the first sentence is spoken: the render queue was long (load)
 
 
 class ClipRenderer:
@@ -311,16 +311,26 @@ class ClipRenderer:
     # SHED_AFTER replies already wait, a new reply's clip speaks only its first sentence (the whole
     # text is in the chat). Shorter clips drain the queue; nobody waits minutes for a face
     # (bench/bench_load.py, bench/results/load.txt).
+    # Past SKIP_AFTER waiting replies nothing new is rendered at all: the reply plays the
+    # pre-rendered reaction clip of its emotion at once, so the queue, and every wait, stays bounded.
     SHED_AFTER = 2
+    SKIP_AFTER = 5
 
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply; its parts arrive on `job.parts`; `waiting()` counts queued replies."""
         self.store.sweep()
+        reaction = self.reaction(emotion)
         with self._count_lock:
-            busy = self._waiting > self.SHED_AFTER
-            self._waiting += 1
-        job = ClipJob(shortened=busy)
-        if busy:
+            waiting = self._waiting
+            skip = waiting > self.SKIP_AFTER and reaction is not None
+            if not skip:
+                self._waiting += 1
+        job = ClipJob(shortened=waiting > self.SHED_AFTER)
+        if skip and reaction is not None:
+            job.parts.put(reaction)
+            job.parts.put(None)
+            return job
+        if job.shortened:
             text = first_sentence(text)
         self._pool.submit(self._run, text, emotion, intensity, job)
         return job
