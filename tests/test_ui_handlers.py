@@ -6,7 +6,6 @@ No server and no browser: the handlers are called directly, the way Gradio calls
 from __future__ import annotations
 
 import re
-import uuid
 from pathlib import Path
 
 import gradio as gr
@@ -20,7 +19,6 @@ from ui.handlers import (
     new_user_state,
     observe_frame,
     quick_message,
-    resume_session,
     send_message,
     set_camera,
     start_session,
@@ -122,20 +120,6 @@ def test_each_tab_keeps_its_own_conversation(services) -> None:
     next(send_message(services, a, "I'm not sure"))
     assert len(a.messages) == 3 and len(b.messages) == 1
     assert a.session.id != b.session.id and b.session.student == "ui-h-5b"
-
-
-def test_resume_code_brings_back_the_conversation_in_a_new_tab(services) -> None:
-    state, _chat, _problem, _mastery, status, _video = start_session(services, new_user_state(), "ui-h-6", "fractions")
-    code = state.session.id
-    assert code in status  # the student sees their resume code
-    next(send_message(services, state, "is it 1/2?"))
-    later, chat, problem, _mastery, status, _video = resume_session(services, new_user_state(), code)
-    assert later.session.id == code and later.student == "ui-h-6" and "Welcome back" in status
-    assert {"role": "user", "content": "is it 1/2?"} in chat and len(chat) >= 4
-    assert "Current problem" in problem
-    for bad in ("", "../../etc/passwd", "12345", str(uuid.uuid4())):
-        with pytest.raises(UserError):
-            resume_session(services, new_user_state(), bad)
 
 
 def test_a_new_message_stops_the_previous_reply_clip(services) -> None:

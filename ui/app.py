@@ -69,9 +69,6 @@ def _student_tab(services: Services, state: gr.State) -> None:
         choices = services.topic_choices()
         topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
         start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
-    with gr.Accordion("Continue an earlier session", open=False), gr.Row(elem_classes=["bottom-row"]):
-        code = gr.Textbox(label="Resume code", placeholder="the code shown when your session started", scale=4)
-        resume = gr.Button("Resume", scale=1, elem_id="resume-btn")
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
@@ -118,13 +115,6 @@ def _student_tab(services: Services, state: gr.State) -> None:
         inputs=[state, name, topic],
         outputs=[state, chat, problem, mastery, status, video],
         api_name="start",
-        concurrency_limit=CHAT_CONCURRENCY,
-    )
-    resume.click(
-        functools.partial(handlers.resume_session, services),
-        inputs=[state, code],
-        outputs=[state, chat, problem, mastery, status, video],
-        api_name="resume",
         concurrency_limit=CHAT_CONCURRENCY,
     )
     gr.on(

@@ -1,8 +1,8 @@
 """Student-view handlers: plain functions over a small per-user `UserState`.
 
 Gradio keeps one `UserState` per browser tab (or API client) in `gr.State`, so a student only
-ever reaches their own tutoring session: no handler takes a session id from the client, except
-`resume_session`, whose resume code is the unguessable id shown only to its own student. The
+ever reaches their own tutoring session: no handler takes a session id from the client, and
+none sends one to it (the id is the teacher's handle on a session). The
 functions here call the core (`tutor`, `affect` through the session, `ui.clips`) and turn its
 results into component values; `ui/app.py` only wires them to components. They can be called
 directly in tests, without a browser or a server.
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import queue
-import re
 import threading
 import time
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from affect.types import AffectEstimate
 from tutor.errors import StoreError
 from ui.clips import ClipJob, RenderedClip
 from ui.services import Services
-from ui.views import esc, mastery_html, mood_html, problem_markdown, status_html
+from ui.views import mastery_html, mood_html, problem_markdown, status_html
 
 log = logging.getLogger(__name__)
 
@@ -35,9 +34,6 @@ PROGRESS_EVERY_S = 0.5
 # The browser starts a clip a little after the server sends it (fetch + decode, ~0.2-0.5 s
 # measured in the browser test); the next part waits this long beyond the clip's length.
 PLAY_SLACK_S = 0.6
-
-# A session id as the tutor makes them (uuid4); anything else is refused before touching the log.
-_SESSION_CODE = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 QUICK_MESSAGES: dict[str, str] = {
     "hint": "Can I have a hint?",
@@ -98,42 +94,17 @@ def start_session(services: Services, state: UserState, student: str, topic: str
         return _opened(services, state, session, f"Session started for {student}.")
 
 
-def resume_session(services: Services, state: UserState, code: str) -> tuple[Any, ...]:
-    """Continue a logged session (e.g. after the server restarted) by its resume code.
-
-    The code is the session id: unguessable (a random UUID), shown only to its own student,
-    so it works as the key to that one conversation; outputs as `start_session`.
-    """
-    code = (code or "").strip()
-    if not _SESSION_CODE.match(code):
-        raise UserError("That is not a resume code (it looks like 8f14e45f-ceea-4672-9c0a-7a1e2b3c4d5e).")
-    with state.lock:
-        try:
-            session = services.tutor.resume_session(code)
-        except KeyError as err:  # tutor.UnknownSessionError: unknown code or nothing to resume
-            raise UserError("No session can be resumed with that code.") from err
-        history = services.tutor.transcript(code)[:-1]  # the last turn is the new 'welcome back'
-        state.messages = [
-            {"role": role, "content": text}
-            for turn in history
-            for role, text in (("user", turn["student_text"]), ("assistant", turn["tutor_text"]))
-            if text
-        ] + [{"role": "assistant", "content": session.opening.text}]
-        return _opened(services, state, session, f"Welcome back, {session.student}.")
-
-
 def _opened(services: Services, state: UserState, session: Any, note: str) -> tuple[Any, ...]:
     """Make `session` this tab's conversation (caller holds state.lock); the start outputs."""
     if state.session is not None and state.session is not session:
         state.session.close()  # the previous conversation of this tab ends (it stays resumable)
     state.session, state.student, state.topic = session, session.student, session.topic
-    code = f' Resume code: <code id="resume-code">{esc(session.id)}</code>'
     return (
         state,
         list(state.messages),
         problem_markdown(session.opening.problem),
         mastery_html(session.mastery, services.mastery_threshold),
-        status_html(note, busy=False, extra_html=code),
+        status_html(note, busy=False),
         reaction_video(services, session.opening.avatar_emotion),
     )
 

@@ -96,16 +96,12 @@ def mastery_html(mastery: Mapping[str, float], threshold: float) -> str:
     return '<div class="mastery" id="mastery-bars">' + "".join(rows) + "</div>"
 
 
-def status_html(text: str, *, busy: bool, extra_html: str = "") -> str:
-    """A one-line progress/status note; `busy` adds a spinner so a wait is never silent.
-    `extra_html` is appended unescaped: callers pass only markup they built themselves."""
+def status_html(text: str, *, busy: bool) -> str:
+    """A one-line progress/status note; `busy` adds a spinner so a wait is never silent."""
     if not text:
         return '<div class="status" id="avatar-status"></div>'
     spin = '<span class="spinner"></span>' if busy else ""
-    return (
-        f'<div class="status" id="avatar-status" data-busy="{str(busy).lower()}">{spin}{esc(text)}'
-        f"{extra_html}</div>"
-    )
+    return f'<div class="status" id="avatar-status" data-busy="{str(busy).lower()}">{spin}{esc(text)}</div>'
 
 
 
