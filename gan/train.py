@@ -308,6 +308,10 @@ def run_training(cfg: TrainConfig) -> tuple[Path, Models]:
     ckpt = run / "checkpoint.pt"
     if ckpt.is_file():
         step = _restore(models, load_training(ckpt))
+        # The config wins over the optimisers' saved learning rates (a resumed run may change them).
+        for opt, lr in ((models.opt_g, cfg.lr_g), (models.opt_d, cfg.lr_d)):
+            for group in opt.param_groups:
+                group["lr"] = lr
     try:
         test = TripletDataset(cfg.data_dir, "test_seq", max_items=None)
         idx = np.linspace(0, len(test) - 1, 6).astype(int)
