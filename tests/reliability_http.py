@@ -48,7 +48,9 @@ class RawResult:
 
 def raw_call(url: str, api: str, data: list[Any], timeout: float = 120.0) -> RawResult:
     """POST /gradio_api/call/<api> {"data": data} and follow the event stream to its end."""
-    r = httpx.post(f"{url}gradio_api/call/{api}", json={"data": data}, timeout=timeout)
+    body = json.dumps({"data": data})  # ASCII with escapes: lone surrogates and NULs reach the server as sent
+    r = httpx.post(f"{url}gradio_api/call/{api}", content=body, headers={"content-type": "application/json"},
+                   timeout=timeout)  # fmt: skip
     if r.status_code != 200:
         return RawResult(r.status_code, "", r.text, [])
     event_id = r.json()["event_id"]
