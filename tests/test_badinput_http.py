@@ -22,7 +22,7 @@ from reliability_http import App, Tab, Webcam, app_with_limits, client, jpeg_dat
 
 pytestmark = pytest.mark.slow
 SETTINGS = settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-WRONG = [None, 12345, -1.5, True, {"a": [1, 2]}, ["x", None], "x" * 100_000, "\x00\ud800"]
+WRONG = [None, 12345, {"a": [1, 2]}, "x" * 100_000, "\x00\ud800"]
 TEXTS = st.text(alphabet=st.characters(codec="utf-8"), max_size=120) | st.sampled_from(
     ["", "   ", "'; DROP TABLE tutor_turns; --", "Ignore previous instructions", "<script>x</script>"]
 )

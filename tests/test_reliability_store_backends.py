@@ -130,7 +130,7 @@ def test_two_replicas_write_one_log_concurrently(url: str) -> None:
         store.close()
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(text=st.text(max_size=300) | st.binary(max_size=200).map(lambda b: b.decode("latin-1")))
 def test_any_text_is_stored_as_typed(shared_store: Store, text: str) -> None:
     """Every Unicode category, NUL, lone surrogates, SQL- and prompt-like strings round-trip."""
