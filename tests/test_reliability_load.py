@@ -1,4 +1,4 @@
-"""Load at small N in CI: two simulated students for ~20 s against the real app (bench/bench_load.py).
+"""Load at small N in CI: two simulated students for ~16 s against the real app (bench/bench_load.py).
 
 The full sweep (N = 1, 5, 10, 20) is `python bench/bench_load.py`; its output is committed in
 bench/results/. Here the same code runs briefly and must lose nothing: zero errors, every
