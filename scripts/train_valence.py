@@ -5,7 +5,7 @@ Data (MIT, Hutto & Gilbert 2014): the `vadersentiment==3.3.2` source distributio
 Amazon review snippets, each the mean of ~20 human ratings on -4..+4. Reproduce with
 
     .venv/bin/pip download --no-deps --no-binary :all: vadersentiment==3.3.2 -d /tmp/vader
-    .venv/bin/python scripts/train_valence.py --sdist /tmp/vader/vaderSentiment-3.3.2.tar.gz
+    .venv/bin/python scripts/train_valence.py --sdist /tmp/vader/vaderSentiment-3.3.2.tar.gz --cap 2500
 
 The sentences are embedded with the shipped `TextAffect` encoder (the same `embed()` that
 `predict` uses), a tanh(linear) regressor is fitted to rating/4 with an L2 penalty chosen on a
@@ -100,7 +100,7 @@ def correlations(pred: np.ndarray, y: np.ndarray) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sdist", required=True, help="vaderSentiment-3.3.2.tar.gz")
-    parser.add_argument("--cap", type=int, default=3000, help="max sentences per source")
+    parser.add_argument("--cap", type=int, default=2500, help="max sentences per source (shipped: 2500)")
     parser.add_argument("--weights", default=str(DEFAULT_WEIGHTS_DIR))
     args = parser.parse_args()
     torch.manual_seed(0)
