@@ -48,23 +48,6 @@ def shared_store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         store.close()
 
 
-def test_log_survives_close_and_reopen(url: str) -> None:
-    store = Store(url)
-    sid = store.create_session("s-17", "fractions", "affect_sensitive", 1)
-    t0 = store.add_turn(sid, record(0, None))
-    store.add_turn(sid, record(1, "I want to give up"), flag_reason="distress words")
-    store.attach_clip(sid, t0, "clip-0.mp4")
-    store.close()
-    again = Store(url)
-    turns = again.turns(sid)
-    assert [t["index"] for t in turns] == [0, 1]
-    assert turns[0]["clip_ref"] == "clip-0.mp4" and turns[1]["flag_reason"] == "distress words"
-    assert turns[0]["time"].tzinfo is not None
-    assert again.list_sessions("s-17")[0]["n_flags"] == 1
-    assert again.integrity_check() == "ok"
-    again.close()
-
-
 def test_failed_turn_leaves_nothing_half_written(url: str) -> None:
     store = Store(url)
     sid = store.create_session("s-1", "fractions", "p", 1)
