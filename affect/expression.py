@@ -16,6 +16,7 @@ and column at the bottom/right), so pooling pads explicitly with `_tf_same_pad`.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
 from collections.abc import Sequence
@@ -122,6 +123,71 @@ class MiniXception(nn.Module):
         return self.head(x).mean(dim=(2, 3))  # global average pooling -> (B, 7)
 
 
+def _fold_bn(conv: nn.Conv2d, bn: nn.BatchNorm2d) -> nn.Conv2d:
+    """conv (no bias) followed by eval-mode BatchNorm -> one conv with bias (same outputs)."""
+    assert bn.running_mean is not None and bn.running_var is not None
+    with torch.no_grad():
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)  # (C_out,)
+        fused = copy.deepcopy(conv)  # same geometry (kernel, stride, padding, groups)
+        fused.weight = nn.Parameter(conv.weight * scale.reshape(-1, 1, 1, 1))
+        fused.bias = nn.Parameter(bn.bias - bn.running_mean * scale)
+    return fused
+
+
+def _tf_same_pool(x: torch.Tensor) -> torch.Tensor:
+    """3x3 stride-2 max-pool with TensorFlow 'same' padding, as native max_pool2d arguments.
+
+    TF pads total = (ceil(n/2)-1)*2 + 3 - n, the odd cell at the end: total 2 is padding=1 on
+    both sides, total 1 is ceil_mode (a last, partial window). Equal to `_tf_same_pad` + pool,
+    without materialising a padded copy (which also loses the channels-last layout).
+    """
+    n = x.shape[-1]
+    total = max((-(-n // 2) - 1) * 2 + 3 - n, 0)
+    if x.shape[-2] != n or total > 2:  # not met by the 64x64 network; keep the general form
+        return F.max_pool2d(_tf_same_pad(x, 3, 2, float("-inf")), 3, stride=2)
+    return F.max_pool2d(x, 3, stride=2, padding=total // 2, ceil_mode=total == 1)
+
+
+class _FoldedBlock(nn.Module):
+    """XceptionBlock with its BatchNorms folded into the pointwise and shortcut convolutions."""
+
+    def __init__(self, block: XceptionBlock) -> None:
+        super().__init__()
+        self.dw1, self.pw1 = block.sep1.depthwise, _fold_bn(block.sep1.pointwise, block.bn1)
+        self.dw2, self.pw2 = block.sep2.depthwise, _fold_bn(block.sep2.pointwise, block.bn2)
+        self.shortcut = _fold_bn(block.shortcut, block.shortcut_bn)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = F.relu(self.pw1(self.dw1(x)))
+        y = _tf_same_pool(self.pw2(self.dw2(y)))
+        return y + self.shortcut(x)
+
+
+class FoldedMiniXception(nn.Module):
+    """Inference form of a MiniXception: BatchNorm folded into the convolutions, channels-last.
+
+    Same function (logits within ~1e-5 of the module it is built from, checked in
+    tests/test_affect_expression.py); on one CPU thread the mirror pair of 64x64 crops takes
+    ~5.4 ms instead of ~10.3 ms (bench/bench_affect.py, process CPU time). Most of the gain is
+    max-pooling in channels-last layout (0.18 vs 1.4 ms for (2, 16, 60, 60)).
+    """
+
+    def __init__(self, model: MiniXception) -> None:
+        super().__init__()
+        self.conv1 = _fold_bn(model.conv1, model.bn1)
+        self.conv2 = _fold_bn(model.conv2, model.bn2)
+        self.blocks = nn.ModuleList(_FoldedBlock(b) for b in model.blocks)  # type: ignore[arg-type]
+        self.head = model.head
+        self.eval().to(memory_format=torch.channels_last)  # type: ignore[call-overload]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = x.contiguous(memory_format=torch.channels_last)  # (B, 1, 64, 64)
+        x = F.relu(self.conv2(F.relu(self.conv1(x))))  # (B, 8, 60, 60)
+        for block in self.blocks:
+            x = block(x)  # 60 -> 30 -> 15 -> 8 -> 4
+        return self.head(x).mean(dim=(2, 3))  # (B, 7)
+
+
 def preprocess_face(face: np.ndarray, size: int = 64) -> np.ndarray:
     """Face crop (grey, RGB or RGBA uint8) -> (size, size) float32 in [-1, 1], like `fer`."""
     arr = np.asarray(face)
@@ -148,8 +214,10 @@ class ExpressionClassifier:
     """
 
     def __init__(self, model: MiniXception, cfg: ExpressionConfig) -> None:
-        self.model = model.eval()
+        self.model = model.eval()  # the port, as checked against the hdf5 graph
         self.cfg = cfg
+        self._fast = FoldedMiniXception(self.model)  # what inference runs
+        self._order = [cfg.labels.index(e) for e in BASIC_EMOTIONS]
         self._lock = threading.Lock()  # torch modules are safe for inference, but keep calls serial
 
     @classmethod
@@ -182,10 +250,23 @@ class ExpressionClassifier:
         if len(faces) == 0:
             return np.zeros((0, len(BASIC_EMOTIONS)), dtype=np.float32)
         batch = np.stack([preprocess_face(f, self.cfg.input_size) for f in faces])[:, None]
+        return self._probs(batch)
+
+    def predict_mirror_pair(self, face: np.ndarray) -> np.ndarray:
+        """(7,) probabilities averaged over the crop and its mirror image (BASIC_EMOTIONS order).
+
+        A browser may or may not mirror the webcam; averaging both makes the reading independent
+        of it. The mirror is taken after the 64x64 resize (resizing commutes with a flip), so
+        the crop is prepared once.
+        """
+        grey = preprocess_face(face, self.cfg.input_size)
+        return self._probs(np.stack([grey, grey[:, ::-1]])[:, None]).mean(axis=0)
+
+    def _probs(self, batch: np.ndarray) -> np.ndarray:
+        """(N, 1, 64, 64) prepared crops -> (N, 7) probabilities in BASIC_EMOTIONS order."""
         with self._lock, torch.no_grad():
-            probs = torch.softmax(self.model(torch.from_numpy(batch)), dim=1).numpy()
-        order = [self.cfg.labels.index(e) for e in BASIC_EMOTIONS]
-        return probs[:, order]
+            probs = torch.softmax(self._fast(torch.from_numpy(batch)), dim=1).numpy()
+        return probs[:, self._order]
 
     def predict(self, face: np.ndarray) -> dict[str, float]:
         """One face crop (grey or RGB uint8, any size) -> probabilities over BASIC_EMOTIONS."""
