@@ -32,10 +32,16 @@ class FaceAffectConfig:
     max_side: int = 960  # larger frames are downscaled first (an 8000x8000 frame must stay fast)
     min_detection_confidence: float = 0.5  # MediaPipe full-range face detector threshold
     static_images: bool = False  # False = tracking mode for streams; True = every frame independent
+    redetect_every: int = 10  # streams: full-range detector every N frames while the mesh tracks (1 = every frame)
+    num_threads: int = 1  # torch intra-op threads of the expression classifier
 
     def __post_init__(self) -> None:
         if self.max_side < 64:
             raise ValueError("FaceAffectConfig.max_side must be at least 64 pixels.")
+        if self.num_threads < 1:
+            raise ValueError("FaceAffectConfig.num_threads must be at least 1.")
+        if self.redetect_every < 1:
+            raise ValueError("FaceAffectConfig.redetect_every must be at least 1 (1 = detect on every frame).")
         if not 0.0 < self.min_detection_confidence < 1.0:
             raise ValueError("FaceAffectConfig.min_detection_confidence must be in (0, 1).")
 

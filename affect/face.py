@@ -12,6 +12,18 @@ Pipeline per frame (all in memory; frames are never written anywhere):
    averaged, so the reading does not depend on whether the browser mirrors the webcam;
 5. geometric cues (affect/landmarks.py) and the documented weights below -> LEARNER_STATES.
 
+Streams (tracking mode) skip step 2 on most frames: the detector is ~12 ms of a ~30 ms frame
+(the full-range model's own cost: the same on a 192 px or a 640 px input, bench_affect.py),
+while the mesh, which tracks, already says where the face is. So after a detection the face box
+follows the mesh's landmarks (the box keeps its offset and scale relative to the landmarks'
+bounding box, measured at the detection), and the detector runs again
+- every `redetect_every` frames: a larger face that came into view wins from then on
+  (largest-face rule, at most `redetect_every - 1` frames late), and a face the detector no
+  longer finds ends the track (the detector stays the judge of "no face" as in static mode);
+- at once, in the same call, when the mesh loses the face (it left, or turned away beyond what
+  the mesh tracks) or the landmark box jumps implausibly, or the frame size changes (another
+  stream): such a frame costs detector + mesh, as every frame did before.
+
 MediaPipe graphs are not thread-safe and the UI calls from several threads, so every call into
 them holds one lock per FaceAffect.
 """
@@ -19,7 +31,10 @@ them holds one lock per FaceAffect.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from types import TracebackType
 from typing import Any
 
@@ -37,6 +52,10 @@ MESH_CROP_PX = 256  # the mesh model works at 192 px; a bigger crop only costs t
 EXPRESSION_CROP_SCALE = 1.2  # fer's crops: detector box + ~10 % margin each side (offsets=(10, 10))
 DETECT_MAX_SIDE = 384  # the full-range detector resizes its input to 192x192 anyway; a smaller copy saves time
 MIN_FACE_PX = 48  # faces smaller than this (in the analysed frame) get proportionally lower confidence
+# A tracked landmark box this far from the previous box (centre shift / side, side ratio) is not
+# the same face moving between frames: drop the track and detect. The mesh crop is 1.8 sides wide,
+# so a face whose centre moved more than ~0.9 side was outside it anyway.
+TRACK_MAX_SHIFT, TRACK_MAX_SCALE = 0.75, 1.5
 
 # Basic emotion -> learner states. Rows sum to 1. Sources: D'Mello & Graesser 2012 and
 # McDaniel et al. 2007 (concentration/engagement mostly shows as a neutral face; surprise
@@ -98,16 +117,72 @@ def to_rgb(frame: np.ndarray) -> np.ndarray:
     return arr
 
 
+Box = tuple[float, float, float, float]  # x, y, w, h in analysed-frame pixels
+Timings = dict[str, tuple[float, float]]  # stage -> (wall ms, process CPU ms) spent on it this frame
+
+
 @dataclass(frozen=True)
 class FaceReading:
     """Everything read from one frame; `estimate` is what `FaceAffect.predict` returns."""
 
     box: tuple[int, int, int, int]  # x, y, w, h of the chosen face in input-frame pixels
-    detection_score: float
+    detection_score: float  # of the detection this frame, or of the last one while tracking
     landmarks: np.ndarray | None  # (478, 3) x, y in input-frame pixels, z in the same scale; None if the mesh failed
     cues: FaceCues | None
     emotions: dict[str, float]  # over BASIC_EMOTIONS
     estimate: AffectEstimate
+    detected: bool = True  # False: the box came from tracking the mesh, the detector did not run
+    timings: Timings = field(default_factory=dict)  # "detect", "mesh", "classify" (only stages that ran)
+
+
+@dataclass(frozen=True)
+class _Track:
+    """Stream state between frames: the tracked face and how old its last detection is."""
+
+    box: Box  # detector-like box of the face in the last frame
+    score: float  # detection score of the last detection
+    calib: tuple[float, float, float, float]  # detector box vs landmark box: centre offset x, y and size x, y
+    frames: int  # frames tracked since the last detection
+    shape: tuple[int, ...]  # analysed frame shape (another shape: another stream, detect again)
+
+
+def _landmark_box(pts: np.ndarray) -> Box:
+    """Bounding box (x, y, w, h) of the landmarks' x, y."""
+    x0, y0 = pts[:, 0].min(), pts[:, 1].min()
+    return float(x0), float(y0), max(float(pts[:, 0].max() - x0), 1.0), max(float(pts[:, 1].max() - y0), 1.0)
+
+
+def _calibrate(box: Box, pts: np.ndarray) -> tuple[float, float, float, float]:
+    """Where the detector's box sits relative to the landmarks' bounding box (scale-free)."""
+    lx, ly, lw, lh = _landmark_box(pts)
+    x, y, w, h = box
+    return (x + w / 2 - lx - lw / 2) / lw, (y + h / 2 - ly - lh / 2) / lh, w / lw, h / lh
+
+
+def _box_from_landmarks(pts: np.ndarray, calib: tuple[float, float, float, float]) -> Box:
+    """The detector-like box of a tracked face: the calibration applied to its landmark box."""
+    lx, ly, lw, lh = _landmark_box(pts)
+    dx, dy, kw, kh = calib
+    w, h = kw * lw, kh * lh
+    return lx + lw / 2 + dx * lw - w / 2, ly + lh / 2 + dy * lh - h / 2, w, h
+
+
+def _same_face(prev: Box, new: Box) -> bool:
+    """Is `new` plausibly `prev` one frame later (TRACK_MAX_SHIFT, TRACK_MAX_SCALE)?"""
+    side, new_side = max(prev[2], prev[3]), max(new[2], new[3])
+    shift = np.hypot(new[0] + new[2] / 2 - prev[0] - prev[2] / 2, new[1] + new[3] / 2 - prev[1] - prev[3] / 2)
+    return shift <= TRACK_MAX_SHIFT * side and 1 / TRACK_MAX_SCALE <= new_side / side <= TRACK_MAX_SCALE
+
+
+@contextmanager
+def _timed(timings: Timings, stage: str) -> Iterator[None]:
+    """Add this block's wall and process CPU milliseconds to timings[stage]."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    try:
+        yield
+    finally:
+        w0, c0 = timings.get(stage, (0.0, 0.0))
+        timings[stage] = (w0 + (time.perf_counter() - wall) * 1e3, c0 + (time.process_time() - cpu) * 1e3)
 
 
 def _square_crop(img: np.ndarray, cx: float, cy: float, side: float) -> tuple[np.ndarray, int, int, int]:
@@ -157,12 +232,13 @@ class FaceAffect:
             min_detection_confidence=0.5, min_tracking_confidence=0.5,
         )
         self._baseline = CueBaseline()
+        self._track: _Track | None = None  # streams only; guarded by _lock
 
     @classmethod
     def load(cls, cfg: FaceAffectConfig | None = None) -> FaceAffect:
         """Build the MediaPipe graphs and load the shipped expression weights (offline)."""
         cfg = cfg or FaceAffectConfig()
-        return cls(cfg, ExpressionClassifier.load(cfg.weights_dir))
+        return cls(cfg, ExpressionClassifier.load(cfg.weights_dir, cfg.num_threads))
 
     def close(self) -> None:
         """Release the MediaPipe graphs."""
@@ -177,9 +253,10 @@ class FaceAffect:
         self.close()
 
     def reset(self) -> None:
-        """Forget the per-person cue baseline (call when a new student starts a stream)."""
+        """Forget the per-person cue baseline and the tracked face (call when a new stream starts)."""
         with self._lock:
             self._baseline = CueBaseline()
+            self._track = None
 
     # ------------------------------------------------------------------ public API
     def predict(self, rgb: np.ndarray) -> AffectEstimate | None:
@@ -191,28 +268,28 @@ class FaceAffect:
         """The largest face's 478 MediaPipe landmarks, (478, 3) float32 in input pixels, or None."""
         frame, scale = self._prepare(rgb)
         with self._lock:
-            box = self._largest_face(frame)
-            if box is None:
-                return None
-            pts = self._mesh_points(frame, box[:4])
-        return None if pts is None else (pts / scale).astype(np.float32)
+            found = self._locate(frame, {})
+        if found is None or found[2] is None:
+            return None
+        return (found[2] / scale).astype(np.float32)
 
     def analyze(self, rgb: np.ndarray) -> FaceReading | None:
         """Full reading of the largest face (box, landmarks, cues, emotions, estimate), or None."""
         frame, scale = self._prepare(rgb)
+        timings: Timings = {}
         with self._lock:
-            found = self._largest_face(frame)
+            found = self._locate(frame, timings)
             if found is None:
                 return None
-            x, y, w, h, det_score = found
-            pts = self._mesh_points(frame, (x, y, w, h))
+            (x, y, w, h), det_score, pts, detected = found
             cues = None
             if pts is not None:
                 cues = face_cues(pts, None if self.cfg.static_images else self._baseline)
                 if not self.cfg.static_images:
                     self._baseline.update({k: getattr(cues, k) for k in ("brow_height", "mouth_width", "mar", "yaw")})
-        crop, *_ = _square_crop(frame, x + w / 2, y + h / 2, max(w, h) * EXPRESSION_CROP_SCALE)
-        probs = self.classifier.predict_proba([crop, np.ascontiguousarray(crop[:, ::-1])]).mean(axis=0)
+        with _timed(timings, "classify"):
+            crop, *_ = _square_crop(frame, x + w / 2, y + h / 2, max(w, h) * EXPRESSION_CROP_SCALE)
+            probs = self.classifier.predict_mirror_pair(crop)
         emotions = {e: float(p) for e, p in zip(BASIC_EMOTIONS, probs)}
         scores, valence, arousal = states_from_face(emotions, cues)
         size_factor = min(1.0, max(w, h) / MIN_FACE_PX)
@@ -223,7 +300,7 @@ class FaceAffect:
         )
         box = (round(x / scale), round(y / scale), round(w / scale), round(h / scale))
         landmarks = None if pts is None else (pts / scale).astype(np.float32)
-        return FaceReading(box, det_score, landmarks, cues, emotions, estimate)
+        return FaceReading(box, det_score, landmarks, cues, emotions, estimate, detected, timings)
 
     # ------------------------------------------------------------------ steps
     def _prepare(self, rgb: np.ndarray) -> tuple[np.ndarray, float]:
@@ -235,6 +312,33 @@ class FaceAffect:
             size = (max(1, round(w * scale)), max(1, round(h * scale)))
             frame = cv2.resize(frame, size, interpolation=cv2.INTER_AREA)
         return np.ascontiguousarray(frame), scale
+
+    def _locate(self, frame: np.ndarray, timings: Timings) -> tuple[Box, float, np.ndarray | None, bool] | None:
+        """The face to read: (box, detection score, landmarks or None, detector ran?), or None.
+
+        Streams follow the tracked face with the mesh alone until a re-detection is due (see the
+        module docstring); single images and lost tracks run the detector. Call under _lock.
+        """
+        track, stream = self._track, not self.cfg.static_images
+        if stream and track is not None and track.shape == frame.shape and track.frames + 1 < self.cfg.redetect_every:
+            with _timed(timings, "mesh"):
+                pts = self._mesh_points(frame, track.box)
+            if pts is not None:
+                box = _box_from_landmarks(pts, track.calib)
+                if _same_face(track.box, box):
+                    self._track = replace(track, box=box, frames=track.frames + 1)
+                    return box, track.score, pts, False
+        self._track = None
+        with _timed(timings, "detect"):
+            found = self._largest_face(frame)
+        if found is None:
+            return None
+        box, score = found[:4], found[4]
+        with _timed(timings, "mesh"):
+            pts = self._mesh_points(frame, box)
+        if stream and pts is not None:
+            self._track = _Track(box, score, _calibrate(box, pts), 0, frame.shape)
+        return box, score, pts, True
 
     def _largest_face(self, frame: np.ndarray) -> tuple[float, float, float, float, float] | None:
         """Full-range detector; the largest box (x, y, w, h, score) in frame pixels."""
@@ -256,7 +360,7 @@ class FaceAffect:
                 best = cand
         return best
 
-    def _mesh_points(self, frame: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray | None:
+    def _mesh_points(self, frame: np.ndarray, box: Box) -> np.ndarray | None:
         """Face mesh on a square crop around the box -> (478, 3) in frame pixels, or None."""
         x, y, w, h = box
         crop, x0, y0, side = _square_crop(frame, x + w / 2, y + h / 2, max(w, h) * MESH_CROP_SCALE)

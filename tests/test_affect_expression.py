@@ -63,3 +63,17 @@ def test_grey_rgb_and_rgba_crops_agree(clf: ExpressionClassifier) -> None:
 def test_bad_crops_raise_value_error(clf: ExpressionClassifier, bad: np.ndarray) -> None:
     with pytest.raises(ValueError):
         clf.predict(bad)
+
+
+def test_folded_inference_network_matches_the_port_and_restores_threads(clf: ExpressionClassifier) -> None:
+    import torch
+
+    rng = np.random.default_rng(1)
+    batch = torch.from_numpy(rng.uniform(-1, 1, (4, 1, 64, 64)).astype(np.float32))
+    with torch.no_grad():
+        np.testing.assert_allclose(clf._fast(batch).numpy(), clf.model(batch).numpy(), atol=1e-4)
+    face = data.astronaut()[58:182, 164:288]
+    pair = clf.predict_proba([face, np.ascontiguousarray(face[:, ::-1])]).mean(axis=0)
+    threads = torch.get_num_threads()
+    np.testing.assert_allclose(clf.predict_mirror_pair(face), pair, atol=1e-6)  # flip after resize == before
+    assert torch.get_num_threads() == threads

