@@ -6,6 +6,12 @@
 Targets (issue 3): text <= 15 ms median per message on 1 thread; face <= 25 ms median per
 640x480 frame (detection + mesh + classifier); cold load <= 5 s each. Prints the machine
 (platform, CPU count, torch threads, load average) because the numbers depend on it.
+
+Face rows are followed by a per-stage line (from `FaceReading.timings`): on how many frames
+the detector ran, and the median wall / process-CPU milliseconds of detect, mesh and classify
+on the frames where each ran; "rest" is validation, landmark cues and the state mapping. A
+stream (tracking mode) runs the detector only every `redetect_every` frames; the row with
+redetect_every=1 is the detector on every frame, for comparison.
 """
 
 from __future__ import annotations
@@ -83,6 +89,27 @@ def bench_text(n: int) -> None:
     summary(f"text: predict_batch({len(batch)}) per message", timed(lambda: text.predict_batch(batch), 10), len(batch))
 
 
+def face_rows(name: str, face: object, frame: np.ndarray, n: int) -> None:
+    """Time `face.analyze(frame)` n times; print the summary row and the per-stage line."""
+    readings: list[object] = []
+    summary(name, timed(lambda: readings.append(face.analyze(frame)), n))  # type: ignore[attr-defined]
+    timed_readings = [r for r in readings[-n:] if r is not None]
+    if not timed_readings:
+        return
+    parts, total_wall, total_cpu = [], [], []
+    for stage in ("detect", "mesh", "classify"):
+        ran = [r.timings[stage] for r in timed_readings if stage in r.timings]  # type: ignore[attr-defined]
+        if ran:
+            wall, cpu = statistics.median(w for w, _ in ran), statistics.median(c for _, c in ran)
+            share = f" on {len(ran)}/{len(timed_readings)}" if stage == "detect" else ""
+            parts.append(f"{stage} {wall:5.2f}/{cpu:5.2f}{share}")
+    for r in timed_readings:
+        total_wall.append(sum(w for w, _ in r.timings.values()))  # type: ignore[attr-defined]
+        total_cpu.append(sum(c for _, c in r.timings.values()))  # type: ignore[attr-defined]
+    print(f"{'':6s}stages, median wall/CPU ms: " + " | ".join(parts)
+          + f" | stages per frame {statistics.median(total_wall):5.2f}/{statistics.median(total_cpu):5.2f}")
+
+
 def bench_face(n: int) -> None:
     import torch
 
@@ -96,12 +123,15 @@ def bench_face(n: int) -> None:
     print(f"{'face: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
     frame = webcam_frame()
     assert face.predict(frame) is not None, "benchmark frame must contain a face"
-    summary("face: predict(640x480), tracking mode", timed(lambda: face.predict(frame), n))
+    every = face.cfg.redetect_every
+    face_rows(f"face: predict(640x480), tracking (redetect {every})", face, frame, n)
     empty = np.full((480, 640, 3), 90, np.uint8)
     summary("face: predict(640x480 without a face)", timed(lambda: face.predict(empty), n))
     face.close()
+    with FaceAffect.load(FaceAffectConfig(static_images=False, redetect_every=1)) as each:
+        face_rows("face: predict(640x480), tracking (redetect 1)", each, frame, n)
     static = FaceAffect.load(FaceAffectConfig(static_images=True))
-    summary("face: predict(640x480), static mode", timed(lambda: static.predict(frame), n))
+    face_rows("face: predict(640x480), static mode", static, frame, n)
     huge = np.zeros((4000, 4000, 3), np.uint8)
     summary("face: predict(4000x4000), downscaled first", timed(lambda: static.predict(huge), 5, warmup=1))
     static.close()
