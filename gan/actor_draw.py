@@ -39,6 +39,21 @@ def _roi(cx: float, cy: float, hw: float, hh: float, size: int) -> tuple[int, in
     return x0, x1, y0, y1
 
 
+def lid_lines(shape: FaceShape, side: float, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Eyelid margins of one eye at positions t (-1..1 across the eye, any array shape).
+
+    Returns (peak, upper-lid y, lower-lid y) in image fractions; peak is the upper lid's profile
+    (0..1, highest a little toward the nose). Shared by the renderer and `gan.sketch`.
+    """
+    ey = CY + EYE_Y
+    tc = np.clip(t, -1.0, 1.0)
+    tilt = -0.004 * t * side  # outer corner slightly higher (positive canthal tilt)
+    peak = np.clip(1.0 - (tc + 0.18 * side * (1 - tc**2)) ** 2, 0.0, 1.0)  # upper lid peaks medially
+    up_y = ey + tilt - shape.upper_lid * peak**0.65
+    lo_y = ey + tilt + shape.lower_lid * np.clip(1.0 - tc**2, 0.0, 1.0) ** 0.8
+    return peak, up_y, lo_y
+
+
 def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.ndarray) -> None:
     """One eye: sclera, iris with limbal ring and radial texture, pupil, highlight, lids, lashes.
 
@@ -57,9 +72,7 @@ def draw_eye(albedo: np.ndarray, shape: FaceShape, side: float, iris_noise: np.n
     t_out = t * side  # + toward the outer corner
     tc = np.clip(t, -1.0, 1.0)
     tilt = -0.004 * t_out  # outer corner slightly higher (positive canthal tilt)
-    peak = np.clip(1.0 - (tc + 0.18 * side * (1 - tc**2)) ** 2, 0.0, 1.0)  # upper lid peaks medially
-    up_y = ey + tilt - shape.upper_lid * peak**0.65
-    lo_y = ey + tilt + shape.lower_lid * np.clip(1.0 - tc**2, 0.0, 1.0) ** 0.8
+    peak, up_y, lo_y = lid_lines(shape, side, t)
     inside_t = np.clip((1.0 - np.abs(t)) * ew / px, 0.0, 1.0)
     open_a = np.clip(np.minimum(yy - up_y, lo_y - yy) / px + 0.5, 0.0, 1.0) * inside_t
     roi = albedo[y0:y1, x0:x1]
@@ -118,6 +131,16 @@ def _poly_mask(points: np.ndarray, x0: int, y0: int, shape: tuple[int, int], siz
 def draw_brow(albedo: np.ndarray, shape: FaceShape, side: float, brow_noise: np.ndarray) -> None:
     """A tapered brow: thick at the inner end, arched, thin at the tail."""
     size = albedo.shape[0]
+    poly = brow_polygon(shape, side)
+    x0, x1, y0, y1 = _roi(CX + side * 0.096, CY + BROW_Y, 0.08, 0.05, size)
+    cov = _poly_mask(poly, x0, y0, (y1 - y0, x1 - x0), size)
+    cov = cv2.GaussianBlur(cov, (0, 0), 0.6 * size / 256.0)
+    hair = 0.80 + 0.20 * brow_noise[y0:y1, x0:x1]
+    _blend(albedo[y0:y1, x0:x1], BROW, np.clip(cov * hair, 0.0, 0.95))
+
+
+def brow_polygon(shape: FaceShape, side: float) -> np.ndarray:
+    """Outline (N, 2) of one brow in image fractions; shared by the renderer and `gan.sketch`."""
     inner = np.array([max(0.022, 0.040 - shape.brow_inner_dx), BROW_Y + 0.010 + shape.brow_inner_dy])
     peak = np.array([0.108, BROW_Y - shape.brow_arch + 0.5 * (shape.brow_inner_dy + shape.brow_outer_dy)])
     outer = np.array([0.152, BROW_Y + 0.010 + shape.brow_outer_dy])
@@ -134,11 +157,7 @@ def draw_brow(albedo: np.ndarray, shape: FaceShape, side: float, brow_noise: np.
     poly = np.concatenate([top, bot[::-1]], axis=0)
     poly[:, 0] = CX + side * poly[:, 0]
     poly[:, 1] = CY + poly[:, 1]
-    x0, x1, y0, y1 = _roi(CX + side * 0.096, CY + BROW_Y, 0.08, 0.05, size)
-    cov = _poly_mask(poly, x0, y0, (y1 - y0, x1 - x0), size)
-    cov = cv2.GaussianBlur(cov, (0, 0), 0.6 * size / 256.0)
-    hair = 0.80 + 0.20 * brow_noise[y0:y1, x0:x1]
-    _blend(albedo[y0:y1, x0:x1], BROW, np.clip(cov * hair, 0.0, 0.95))
+    return poly
 
 
 def mouth_contours(shape: FaceShape) -> dict[str, np.ndarray]:

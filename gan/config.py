@@ -10,7 +10,7 @@ class AvatarConfig:
     """How reply clips are rendered."""
 
     checkpoint_dir: str = ""  # inference checkpoint (config.json + model.safetensors); "" = shipped avatar
-    num_threads: int = 2  # torch threads for rendering
+    num_threads: int = 2  # threads for rendering (torch) and speech synthesis (onnxruntime)
     max_text_chars: int = 600  # longer replies are cut at a sentence boundary before speaking
     render_batch: int = 32  # frames per generator call (batching is what makes CPU rendering fast)
     stream_chunk_frames: int = 25  # frames per streamed chunk (1 s at 25 fps)

@@ -52,6 +52,7 @@ class TrainConfig:
     channels: tuple[int, ...] = (96, 64, 32, 16)
     n_convs: tuple[int, ...] = (1, 1, 1)
     w_dim: int = 256  # style vector width
+    sketch: bool = True  # condition G on the rasterised rig sketch too (gan/sketch.py); False = global style only
     d_channels: tuple[int, ...] = (32, 64, 128, 192)  # patch discriminator widths
     td_channels: tuple[int, ...] = (32, 64, 128)  # temporal discriminator widths
     batch_size: int = 4  # triplets per step (x3 frames) per process
@@ -102,8 +103,11 @@ class TrainConfig:
         )
 
     def generator_kwargs(self) -> dict[str, Any]:
+        from gan.sketch import SKETCH_CHANNELS
+
         return {"size": self.size, "id_channels": (3, *self.id_channels), "channels": self.channels,
-                "n_convs": self.n_convs, "w_dim": self.w_dim}
+                "n_convs": self.n_convs, "w_dim": self.w_dim,
+                "sketch_channels": len(SKETCH_CHANNELS) if self.sketch else 0}
 
 
 class AvatarGenerator(nn.Module):
