@@ -20,6 +20,8 @@ bounding box, measured at the detection), and the detector runs again
 - every `redetect_every` frames: a larger face that came into view wins from then on
   (largest-face rule, at most `redetect_every - 1` frames late), and a face the detector no
   longer finds ends the track (the detector stays the judge of "no face" as in static mode);
+  when the largest face is the tracked one, the mesh stays on the crop it tracks in (moving
+  the crop would move the face against the mesh's own tracked region);
 - at once, in the same call, when the mesh loses the face (it left, or turned away beyond what
   the mesh tracks) or the landmark box jumps implausibly, or the frame size changes (another
   stream): such a frame costs detector + mesh, as every frame did before.
@@ -319,8 +321,10 @@ class FaceAffect:
         Streams follow the tracked face with the mesh alone until a re-detection is due (see the
         module docstring); single images and lost tracks run the detector. Call under _lock.
         """
-        track, stream = self._track, not self.cfg.static_images
-        if stream and track is not None and track.shape == frame.shape and track.frames + 1 < self.cfg.redetect_every:
+        track = self._track if not self.cfg.static_images else None
+        if track is not None and track.shape != frame.shape:
+            track = None
+        if track is not None and track.frames + 1 < self.cfg.redetect_every:
             with _timed(timings, "mesh"):
                 pts = self._mesh_points(frame, track.box)
             if pts is not None:
@@ -328,15 +332,24 @@ class FaceAffect:
                 if _same_face(track.box, box):
                     self._track = replace(track, box=box, frames=track.frames + 1)
                     return box, track.score, pts, False
+            track = None  # lost: detect in this same call
         self._track = None
         with _timed(timings, "detect"):
             found = self._largest_face(frame)
         if found is None:
             return None
         box, score = found[:4], found[4]
-        with _timed(timings, "mesh"):
-            pts = self._mesh_points(frame, box)
-        if stream and pts is not None:
+        pts = None
+        if track is not None and _same_face(track.box, box):
+            # Re-detection found the tracked face as the largest: the mesh keeps the crop it has been
+            # tracking in (a crop re-centred on the new box would shift the face against the mesh's
+            # own tracked region by one frame of motion, measured to move brow cues on moving faces).
+            with _timed(timings, "mesh"):
+                pts = self._mesh_points(frame, track.box)
+        if pts is None:
+            with _timed(timings, "mesh"):
+                pts = self._mesh_points(frame, box)
+        if pts is not None and not self.cfg.static_images:
             self._track = _Track(box, score, _calibrate(box, pts), 0, frame.shape)
         return box, score, pts, True
 

@@ -94,3 +94,21 @@ def test_redetect_every_one_detects_on_every_frame_and_zero_is_refused(scenes: d
         assert all(r is not None and r.detected for r in (fa.analyze(scenes["both"]) for _ in range(3)))
     with pytest.raises(ValueError):
         FaceAffectConfig(redetect_every=0)
+
+
+def test_tracking_a_moving_face_reads_what_detecting_every_frame_reads() -> None:
+    """A face that drifts 0-8 px a frame and zooms +-15 %: tracked readings match detect-every-frame."""
+    astronaut = cv2.resize(data.astronaut(), (320, 320), interpolation=cv2.INTER_AREA)
+    with stream(10) as tracked, stream(1) as detected:
+        for i in range(24):
+            side = int(320 * (1 + 0.15 * np.sin(i / 4)))
+            x, y = min(40 + int(120 * (1 - np.cos(i / 5))), 640 - side), min(60 + int(40 * np.sin(i / 3)), 480 - side)
+            frame = np.full((480, 640, 3), 90, np.uint8)
+            frame[y : y + side, x : x + side] = cv2.resize(astronaut, (side, side), interpolation=cv2.INTER_AREA)
+            a, b = tracked.analyze(frame), detected.analyze(frame)
+            assert a is not None and b is not None and a.landmarks is not None and b.landmarks is not None
+            assert a.detected == (i % 10 == 0)
+            face_px = b.box[2]
+            assert np.median(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1)) < 0.03 * face_px
+            assert a.estimate.label == b.estimate.label
+            assert max(abs(a.estimate.scores[s] - b.estimate.scores[s]) for s in LEARNER_STATES) < 0.05
