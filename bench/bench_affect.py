@@ -80,8 +80,16 @@ def bench_text(n: int) -> None:
     print(f"{'text: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
     print(f"torch threads used by TextAffect: {text.cfg.num_threads} (process: {torch.get_num_threads()})")
     msgs = iter(MESSAGES * (n // len(MESSAGES) + 2))
-    summary("text: predict(one message), int8" if text.cfg.quantize else "text: predict, fp32",
-            timed(lambda: text.predict(next(msgs)), n))
+    predict_ms = timed(lambda: text.predict(next(msgs)), n)
+    summary("text: predict(one message), int8" if text.cfg.quantize else "text: predict, fp32", predict_ms)
+    from affect.text import prepare
+
+    enc_in = iter(prepare(MESSAGES, text.cfg.max_chars)[1] * (n // len(MESSAGES) + 2))
+    tok_ms = timed(lambda: text.tokenizer([next(enc_in)], truncation=True, max_length=128, return_tensors="pt"), n)
+    enc_ms = timed(lambda: text._encode([next(enc_in)]), n)  # tokenizer + MiniLM + mean pooling
+    tok, enc, total = (statistics.median(ms[1]) for ms in (tok_ms, enc_ms, predict_ms))
+    print(f"{'':6s}stages, median CPU ms: tokenize {tok:5.2f} | MiniLM encoder {enc - tok:5.2f} | "
+          f"heads, cues, estimate {total - enc:5.2f}")
     long_msg = "why " * 25_000
     summary("text: predict(100k characters)", timed(lambda: text.predict(long_msg), 10, warmup=1))
     summary("text: embed(one message)", timed(lambda: text.embed([MESSAGES[0]]), n))
