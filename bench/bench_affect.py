@@ -17,6 +17,7 @@ redetect_every=1 is the detector on every frame, for comparison.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import statistics
@@ -84,7 +85,7 @@ def bench_text(n: int) -> None:
     summary("text: predict(one message), int8" if text.cfg.quantize else "text: predict, fp32", predict_ms)
     from affect.text import prepare
 
-    enc_in = iter(prepare(MESSAGES, text.cfg.max_chars)[1] * (n // len(MESSAGES) + 2))
+    enc_in = itertools.cycle(prepare(MESSAGES, text.cfg.max_chars)[1])
     tok_ms = timed(lambda: text.tokenizer([next(enc_in)], truncation=True, max_length=128, return_tensors="pt"), n)
     enc_ms = timed(lambda: text._encode([next(enc_in)]), n)  # tokenizer + MiniLM + mean pooling
     tok, enc, total = (statistics.median(ms[1]) for ms in (tok_ms, enc_ms, predict_ms))
