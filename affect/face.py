@@ -267,7 +267,7 @@ class FaceAffect:
         return None if reading is None else reading.estimate
 
     def landmarks(self, rgb: np.ndarray) -> np.ndarray | None:
-        """The largest face's 478 MediaPipe landmarks, (478, 3) float32 in input pixels, or None."""
+        """The largest (streams: the tracked) face's 478 landmarks, (478, 3) float32 in input pixels, or None."""
         frame, scale = self._prepare(rgb)
         with self._lock:
             found = self._locate(frame, {})
