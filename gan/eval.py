@@ -7,7 +7,9 @@ Writes report.json + report.md (+ sample_sheet.png, curves.png) into out_dir. Me
 intended emotion per clip (confusion matrix); lip-sync (MediaPipe mouth opening vs audio RMS,
 Pearson r at the best lag within +-2 frames; mouth closed in silence); stability (landmark
 jitter on a silent neutral clip; identity across clips); fidelity (SSIM/PSNR vs the actor on
-held-out conditions).
+held-out conditions). With `actor_reference` the same clips are also rendered by the synthetic
+actor from the same motion and measured with the same tools: the ceiling a perfect generator
+would reach, which separates "the generator lost it" from "the rig or the tools cannot".
 """
 
 from __future__ import annotations
@@ -47,6 +49,7 @@ class EvalConfig:
     react_seeds: int = 3  # silent clips per intended emotion (different idle-motion seeds)
     react_seconds: float = 3.0  # length of each silent clip
     fidelity_items: int = 300  # held-out frames for SSIM/PSNR
+    actor_reference: bool = True  # also measure the actor on the same motion (the generator's ceiling)
 
     def __post_init__(self) -> None:
         if self.sentences_per_emotion < 1 or self.react_seeds < 2:
@@ -110,6 +113,36 @@ def _lipsync(clip: AvatarClip, landmarks: list[np.ndarray | None]) -> dict[str, 
     voiced = ok & (env > 0.3 * env.max())
     return {"r": r, "lag": lag, "open_silence": float(np.nanmean(opening[silent])) if silent.any() else float("nan"),
             "open_voiced": float(np.nanmean(opening[voiced])) if voiced.any() else float("nan")}
+
+
+class _ActorReference:
+    """The synthetic actor rendering an eval clip's motion: what a perfect generator would show."""
+
+    def __init__(self, pipe: Any) -> None:
+        from gan.actor import Actor
+
+        self.pipe = pipe
+        self.actor = Actor(size=pipe.size)
+
+    def _frames(self, motion: np.ndarray, emotion: str) -> np.ndarray:
+        from gan.pipeline import _emotion_vector
+        from gan.rig import RigParams
+
+        emo = _emotion_vector(emotion)
+        intensity = self.pipe.config.intensity
+        return self.actor.render_batch([RigParams.from_vectors(m, emo, intensity) for m in motion], workers=2)
+
+    def speaking(self, clip: AvatarClip, emotion: str) -> np.ndarray:
+        """The clip's audio -> audio-to-motion + idle motion (as `speak` does) -> actor frames."""
+        from gan.pipeline import _emotion_vector
+
+        n = len(clip.frames)
+        visemes = self.pipe._visemes(clip.audio, clip.sample_rate, n, _emotion_vector(emotion))
+        return self._frames(self.pipe._motion(visemes, n, True, self.pipe.config.seed), emotion)
+
+    def silent(self, clip: AvatarClip, emotion: str, seed: int) -> np.ndarray:
+        """The idle motion `react` used (same seed) -> actor frames."""
+        return self._frames(self.pipe._motion(None, len(clip.frames), False, seed), emotion)
 
 
 def _fidelity(pipe: Any, data_dir: str, n: int) -> tuple[dict[str, float], np.ndarray | None]:
@@ -184,6 +217,9 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     react_open: list[float] = []
     jitters: list[tuple[float, float]] = []
     shapes: list[np.ndarray] = []
+    actor = _ActorReference(pipe) if cfg.actor_reference else None
+    ref_confusion = {kind: {e: dict.fromkeys(labels, 0) for e in INTENDED} for kind in ("speak", "react")}
+    ref_lips: list[dict[str, float]] = []
     for k, emotion in enumerate(INTENDED):
         for j in range(cfg.sentences_per_emotion):
             clip = pipe.speak(texts[k * cfg.sentences_per_emotion + j], emotion=emotion)
@@ -191,12 +227,20 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
             n_frames, n_found = n_frames + len(clip.frames), n_found + int(res["found"].sum())
             confusion["speak"][emotion][_clip_label(res["probs"])] += 1
             lips.append(_lipsync(clip, res["landmarks"]))
+            if actor is not None:
+                ref = replace(clip, frames=actor.speaking(clip, emotion))
+                ref_res = tools.analyse(ref.frames)
+                ref_confusion["speak"][emotion][_clip_label(ref_res["probs"])] += 1
+                ref_lips.append(_lipsync(ref, ref_res["landmarks"]))
         for seed in range(cfg.react_seeds):
             seeded = TalkingHeadPipeline(pipe.model, replace(pipe.config, seed=seed))
             clip = seeded.react(emotion=emotion, seconds=cfg.react_seconds)
             res = tools.analyse(clip.frames)
             n_frames, n_found = n_frames + len(clip.frames), n_found + int(res["found"].sum())
             confusion["react"][emotion][_clip_label(res["probs"])] += 1
+            if actor is not None:
+                ref_probs = tools.analyse(actor.silent(clip, emotion, seed))["probs"]
+                ref_confusion["react"][emotion][_clip_label(ref_probs)] += 1
             lms = [lm for lm in res["landmarks"] if lm is not None]
             react_open.extend(mouth_opening(lm) for lm in lms)
             if emotion == "neutral" and len(lms) > 2:
@@ -229,6 +273,15 @@ def evaluate(cfg: EvalConfig) -> dict[str, Any]:
         "fidelity": fidelity,
         "eval_config": asdict(cfg),
     }
+    if actor is not None:
+        ref_correct = {kind: sum(ref_confusion[kind][e][INTENDED[e]] for e in INTENDED) for kind in ref_confusion}
+        ref_rs = np.array([x["r"] for x in ref_lips])
+        report["actor_reference"] = {
+            "expression_accuracy": {k: ref_correct[k] / totals[k] for k in ref_correct},
+            "confusion": ref_confusion,
+            "lipsync_pearson_mean": float(np.nanmean(ref_rs)),
+            "lipsync_pearson_min": float(np.nanmin(ref_rs)),
+        }
     (out / "report.json").write_text(json.dumps(report, indent=2) + "\n")
     if sheet is not None:
         cv2.imwrite(str(out / "sample_sheet.png"), cv2.cvtColor(sheet, cv2.COLOR_RGB2BGR))
@@ -265,12 +318,24 @@ def render_markdown(r: dict[str, Any]) -> str:
     fid = r.get("fidelity") or {}
     if fid:
         lines.append(f"| fidelity vs actor, held-out: SSIM / PSNR | {fid['ssim']:.3f} / {fid['psnr']:.1f} dB | |")
-    for kind in ("speak", "react"):
-        lines += ["", f"Confusion ({kind} clips; rows intended, columns classifier):", "",
-                  "| intended | " + " | ".join(BASIC_EMOTIONS) + " | none |",
-                  "|---" * (len(BASIC_EMOTIONS) + 2) + "|"]
-        for e, row in r["confusion"][kind].items():
-            lines.append(f"| {e} | " + " | ".join(str(row[c]) for c in [*BASIC_EMOTIONS, "none"]) + " |")
+    ref = r.get("actor_reference")
+    if ref:
+        racc = ref["expression_accuracy"]
+        lines += ["", "The same clips rendered by the synthetic actor from the same motion (the generator's "
+                  "ceiling; same tools):", "", "| measure | actor | GAN |", "|---|---|---|",
+                  f"| expression read as intended, speaking / silent | {racc['speak']:.2f} / {racc['react']:.2f} "
+                  f"| {acc['speak']:.2f} / {acc['react']:.2f} |",
+                  f"| lip-sync Pearson r, mean / min | {ref['lipsync_pearson_mean']:.2f} / "
+                  f"{ref['lipsync_pearson_min']:.2f} | {r['lipsync_pearson_mean']:.2f} / "
+                  f"{r['lipsync_pearson_min']:.2f} |"]
+    tables = [("GAN", r["confusion"])] + ([("actor", ref["confusion"])] if ref else [])
+    for who, confusion in tables:
+        for kind in ("speak", "react"):
+            lines += ["", f"Confusion, {who} ({kind} clips; rows intended, columns classifier):", "",
+                      "| intended | " + " | ".join(BASIC_EMOTIONS) + " | none |",
+                      "|---" * (len(BASIC_EMOTIONS) + 2) + "|"]
+            for e, row in confusion[kind].items():
+                lines.append(f"| {e} | " + " | ".join(str(row[c]) for c in [*BASIC_EMOTIONS, "none"]) + " |")
     return "\n".join(lines) + "\n"
 
 
