@@ -38,6 +38,8 @@ ARTICULATION: dict[str, tuple[float, float]] = {
     "angry": (1.1, 0.05),
 }
 
+SPEECH_INTENSITY = (0.3, 1.0)  # expression intensity of spoken training sentences: uniform in this range
+
 _SUBJECTS = ["fractions", "decimals", "percentages", "equations", "ratios", "angles", "areas", "powers"]
 _TEMPLATES = [
     "Nice work, {a} over {b} is right!",
@@ -95,12 +97,34 @@ def sample_emotion(rng: np.random.Generator) -> dict[str, float]:
 
 def emotional_visemes(visemes: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
     """(T, 3) neutral visemes -> visemes articulated with the blend (E,) at the given intensity."""
-    gain = sum(float(emotion[i]) * ARTICULATION[e][0] for i, e in enumerate(RIG_EMOTIONS))
-    offset = sum(float(emotion[i]) * ARTICULATION[e][1] for i, e in enumerate(RIG_EMOTIONS))
-    gain, offset = 1.0 + intensity * (gain - 1.0), intensity * offset
+    gain, offset = _articulation(emotion, intensity)
     out = visemes.astype(np.float32).copy()
     out[:, 0] = np.clip(out[:, 0] * gain, 0.0, 1.0)
     out[:, 1] = np.clip(out[:, 1] + offset * (out[:, 0] > 0.02), -1.0, 1.0)  # only while speaking
+    return out
+
+
+def _articulation(emotion: np.ndarray, intensity: float) -> tuple[float, float]:
+    """(jaw gain, lip-width offset) of the blend (E,) at an intensity, as emotional_visemes applies."""
+    gain = sum(float(emotion[i]) * ARTICULATION[e][0] for i, e in enumerate(RIG_EMOTIONS))
+    offset = sum(float(emotion[i]) * ARTICULATION[e][1] for i, e in enumerate(RIG_EMOTIONS))
+    return 1.0 + intensity * (gain - 1.0), intensity * offset
+
+
+def rearticulate(visemes: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
+    """Audio-to-motion output (T, 3) -> the articulation of `intensity`.
+
+    Audio-to-motion sees the emotion but not the intensity, and its targets were articulated at
+    intensities uniform in SPEECH_INTENSITY, so it predicts the articulation of the mean intensity
+    (measured: sad jaw 0.89 x neutral where intensity 1 means 0.75 x). This swaps that mean
+    articulation for the requested one.
+    """
+    mean_gain, mean_offset = _articulation(emotion, float(np.mean(SPEECH_INTENSITY)))
+    gain, offset = _articulation(emotion, intensity)
+    out = visemes.astype(np.float32).copy()
+    speaking = out[:, 0] > 0.02
+    out[:, 0] = np.clip(out[:, 0] * (gain / mean_gain), 0.0, 1.0)
+    out[:, 1] = np.clip(out[:, 1] + (offset - mean_offset) * speaking, -1.0, 1.0)
     return out
 
 
@@ -174,7 +198,7 @@ def _speech_items(texts: list[str], fps: int, seed: int) -> Iterator[tuple[np.nd
         speech = synth.synthesize(text)
         n = math.ceil(len(speech.audio) / speech.sample_rate * fps)
         emo = RigParams(emotion=sample_emotion(rng)).emotion_vector()
-        intensity = float(rng.uniform(0.3, 1.0))
+        intensity = float(rng.uniform(*SPEECH_INTENSITY))
         visemes = emotional_visemes(viseme_track(speech.phonemes, fps, n), emo, intensity)
         yield audio_windows(speech.audio, speech.sample_rate, n, fps), visemes, emo, intensity
 

@@ -137,7 +137,8 @@ class _ActorReference:
         from gan.pipeline import _emotion_vector
 
         n = len(clip.frames)
-        visemes = self.pipe._visemes(clip.audio, clip.sample_rate, n, _emotion_vector(emotion))
+        emo = _emotion_vector(emotion)
+        visemes = self.pipe._visemes(clip.audio, clip.sample_rate, n, emo, self.pipe.config.intensity)
         return self._frames(self.pipe._motion(visemes, n, True, self.pipe.config.seed), emotion)
 
     def silent(self, clip: AvatarClip, emotion: str, seed: int) -> np.ndarray:

@@ -116,10 +116,14 @@ class TalkingHeadPipeline:
         return out
 
     @torch.inference_mode()
-    def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray) -> np.ndarray:
-        """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion."""
+    def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray,
+                 intensity: float) -> np.ndarray:
+        """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion, articulated for intensity."""
+        from gan.dataset_build import rearticulate
+
         windows = torch.from_numpy(audio_windows(audio, sample_rate, n_frames, self.fps))[None]
-        return self.model.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
+        visemes = self.model.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
+        return rearticulate(visemes, emotion, intensity)
 
     def _motion(self, visemes: np.ndarray | None, n_frames: int, speaking: bool, seed: int) -> np.ndarray:
         motion = idle_motion(n_frames, self.fps, seed=seed, speaking=speaking).astype(np.float32)
@@ -143,7 +147,7 @@ class TalkingHeadPipeline:
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
         n = self._n_frames(len(speech.audio), speech.sample_rate)
-        visemes = self._visemes(speech.audio, speech.sample_rate, n, emo)  # 2-3. mel -> visemes
+        visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)  # 2-3. mel -> visemes
         frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
         return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
 
@@ -173,7 +177,7 @@ class TalkingHeadPipeline:
             raise ValueError(f"audio longer than {MAX_SECONDS} s.")
         audio = audio.astype(np.float32)
         n = self._n_frames(len(audio), int(sample_rate))
-        visemes = self._visemes(audio, int(sample_rate), n, emo)
+        visemes = self._visemes(audio, int(sample_rate), n, emo, inten)
         frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)
         return self._clip(frames, audio, int(sample_rate), emotion, "")
 
@@ -188,7 +192,7 @@ class TalkingHeadPipeline:
         offset = 0
         for speech in self._voice().synthesize_sentences(text):
             n = self._n_frames(len(speech.audio), speech.sample_rate)
-            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo)
+            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
             idx = (offset + np.arange(n)) % len(horizon)
             motion = horizon[idx].astype(np.float32)
             motion[:, :3] = visemes

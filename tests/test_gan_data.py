@@ -226,3 +226,26 @@ def test_video_bad_input(tmp_path: Path) -> None:
     write_mp4(tmp_path / "odd.mp4", np.full((3, 33, 35, 3), 128, np.uint8), 10.0)
     frames, _, audio, sr = read_mp4(tmp_path / "odd.mp4")
     assert frames.shape == (3, 34, 36, 3) and audio is None and sr is None
+
+
+def test_rearticulate_swaps_the_mean_articulation_for_the_requested_one() -> None:
+    from gan.dataset_build import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
+    from gan.rig import RIG_EMOTIONS
+
+    rng = np.random.default_rng(0)
+    neutral = np.stack([rng.uniform(0, 0.8, 50), rng.uniform(-0.3, 0.3, 50), rng.uniform(0, 0.5, 50)], 1)
+    neutral[:10, 0] = 0.0  # silence: lip width is left alone there
+    sad = np.array([1.0 if e == "sad" else 0.0 for e in RIG_EMOTIONS], np.float32)
+    mean = float(np.mean(SPEECH_INTENSITY))
+    # What audio-to-motion learns to output for sad speech: the articulation of the mean intensity.
+    learned = emotional_visemes(neutral, sad, mean)
+    np.testing.assert_allclose(rearticulate(learned, sad, mean), learned, atol=1e-6)
+    np.testing.assert_allclose(rearticulate(learned, sad, 1.0), emotional_visemes(neutral, sad, 1.0), atol=1e-5)
+    full = rearticulate(learned, sad, 1.0)
+    jaw_gain = ARTICULATION["sad"][0]
+    expected_ratio = jaw_gain / (1 + mean * (jaw_gain - 1))
+    assert full[10:, 0].mean() / learned[10:, 0].mean() == pytest.approx(expected_ratio, rel=1e-4)
+    np.testing.assert_array_equal(full[:10, 1], learned[:10, 1])
+    # Neutral speech has no emotional articulation at any intensity.
+    calm = np.eye(len(RIG_EMOTIONS), dtype=np.float32)[RIG_EMOTIONS.index("neutral")]
+    np.testing.assert_allclose(rearticulate(neutral, calm, 1.0), neutral, atol=1e-6)
