@@ -1,6 +1,6 @@
 """Reproduce the shipped default avatar (gan/weights/default_avatar) on a CPU machine.
 
-    python scripts/build_gan_dataset.py --out data/gan --split train   # (and --split speech, test)
+    python scripts/build_gan_dataset.py --out data/gan_v2 --split train   # (and --split speech, test)
     python scripts/train_default_avatar.py --data data/gan_v2 --minutes 88 --steps 9500 --adv_start 7000 \
         --w_sync 0.1 --threads 2 --ema_decay 0.999 --eye_weight 3 --mouth_weight 6 --lr_g 0.001
     # (the shipped avatar: 9,500 steps in 47 min on an idle 2-core machine)
