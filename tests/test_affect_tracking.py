@@ -112,3 +112,26 @@ def test_tracking_a_moving_face_reads_what_detecting_every_frame_reads() -> None
             assert np.median(np.linalg.norm(a.landmarks[:, :2] - b.landmarks[:, :2], axis=1)) < 0.03 * face_px
             assert a.estimate.label == b.estimate.label
             assert max(abs(a.estimate.scores[s] - b.estimate.scores[s]) for s in LEARNER_STATES) < 0.05
+
+
+def test_stream_readers_keep_each_students_track_and_baseline_apart(scenes: dict) -> None:
+    """Two webcams through one shared reader would mix baselines and break tracks; stream() readers
+    read interleaved frames exactly as each would alone, and share the classifier weights."""
+    big = np.ascontiguousarray(scenes["both"][:, 400:])  # a large face on its own
+    small = scenes["small"]
+    with stream(5) as parent:
+        a, b = parent.stream(), parent.stream()
+        assert a.classifier is parent.classifier and a._mesh is not b._mesh
+        interleaved = [(a.analyze(small), b.analyze(big)) for _ in range(7)]
+        alone_a, alone_b = parent.stream(), parent.stream()
+        reads_a = [alone_a.analyze(small) for _ in range(7)]
+        reads_b = [alone_b.analyze(big) for _ in range(7)]
+        for (ia, ib), ra, rb in zip(interleaved, reads_a, reads_b):
+            assert ia is not None and ib is not None and ra is not None and rb is not None
+            assert ia.box == ra.box and ib.box == rb.box and ia.detected == ra.detected
+            assert ia.estimate.scores == pytest.approx(ra.estimate.scores, abs=1e-9)
+            assert ib.estimate.scores == pytest.approx(rb.estimate.scores, abs=1e-9)
+        assert [r.detected for r, _ in interleaved] == [True, False, False, False, False, True, False]
+        for reader in (a, b, alone_a, alone_b):
+            reader.close()
+            reader.close()  # idempotent

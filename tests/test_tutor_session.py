@@ -209,6 +209,20 @@ def test_webcam_frames_update_mood_without_writing_turns(tutor: Tutor) -> None:
     assert r.affect.to_dict() == log["fused_affect"]
 
 
+def test_each_session_reads_its_webcam_with_its_own_face_reader(tutor: Tutor) -> None:
+    from skimage import data
+
+    a = tutor.start_session(student="s-81", topic="fractions")
+    b = tutor.start_session(student="s-82", topic="fractions")
+    assert a.observe_frame(data.astronaut()) is not None and b.observe_frame(data.astronaut()) is not None
+    readers = (a._face, b._face)
+    assert readers[0] is not None and readers[1] is not None and readers[0] is not readers[1]
+    assert readers[0] is not tutor._p.face_affect  # the shared reader keeps no student's state
+    a.close()
+    assert a._face is None
+    assert b.observe_frame(data.astronaut()) is not None  # the other student is unaffected
+
+
 def test_bad_input_is_a_clear_error_and_logs_nothing(tutor: Tutor) -> None:
     s = tutor.start_session(student="s-90", topic="fractions")
     for bad in (None, 42, b"3/4", "x" * 6000):

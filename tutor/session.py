@@ -58,6 +58,7 @@ class TutorSession:
         self._index = next_index
         self._writer = ReplyWriter(random.Random(state.seed * 31 + next_index))
         self._tracker = parts.new_tracker()
+        self._face: Any | None = None  # this session's webcam reader (affect.FaceAffect.stream), made on first frame
         self._t0 = time.monotonic()
         self._lock = threading.RLock()
         self._fused = AffectEstimate.neutral("fused")
@@ -127,7 +128,11 @@ class TutorSession:
         self._p.store.attach_clip(self.id, turn, clip_ref)
 
     def close(self) -> None:
-        """Mark the session ended in the log (it can still be resumed)."""
+        """Mark the session ended in the log (it can still be resumed); release the webcam reader."""
+        with self._lock:
+            if self._face is not None:
+                self._face.close()
+                self._face = None
         self._p.store.end_session(self.id)
 
     # --- internals -------------------------------------------------------------------------------
@@ -143,7 +148,9 @@ class TutorSession:
             raise ValueError("A webcam frame must be a numpy array (H, W, 3) of uint8 RGB.")
         if self._p.face_affect is None:  # webcam affect is off (TutorConfig.load_face=False)
             return None
-        est = self._p.face_affect.predict(rgb)
+        if self._face is None:  # own tracking and cue baseline: never mixed with another student's
+            self._face = self._p.face_affect.stream()
+        est = self._face.predict(rgb)
         if est is None:  # camera on, no face: the tracker turns long absence into disengagement
             self._fused = self._tracker.update(None, t=now)
             return None
