@@ -93,6 +93,14 @@ def test_export_csv_and_json(url: str) -> None:
     ] == 'He said "=1+1", then, a comma\nnewline'
     doc = json.loads(store.export(sid, "json"))
     assert doc["session"]["student"] == "s-2" and len(doc["turns"]) == 2
+    # CSV injection: text a spreadsheet would run as a formula is defused; numbers and JSON stay raw.
+    for k, attack in enumerate(['=HYPERLINK("http://x.example","click")', "+1+cmd|' /C calc'!A0", "@SUM(1)", "-2+3"]):
+        store.add_turn(sid, _record(2 + k, attack))
+    store.add_turn(sid, _record(6, "-3"))
+    rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
+    assert [r["student_text"] for r in rows[2:]] == [
+        '\'=HYPERLINK("http://x.example","click")', "'+1+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3", "-3"]
+    assert json.loads(store.export(sid, "json"))["turns"][2]["student_text"].startswith("=HYPERLINK")
     with pytest.raises(ValueError, match="csv"):
         store.export(sid, "xml")
 

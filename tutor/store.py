@@ -315,7 +315,7 @@ class Store:
         writer = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS))
         writer.writeheader()
         for t in turns:
-            writer.writerow(_csv_row(info, t))
+            writer.writerow({k: _defuse(v) for k, v in _csv_row(info, t).items()})
         return buf.getvalue()
 
 
@@ -328,6 +328,19 @@ def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
         "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
         "mastery": r.mastery, "state": r.state, "clip_ref": r.clip_ref, "flagged": r.flagged, "flag_reason": reason,
     }  # fmt: skip
+
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
+_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def _defuse(value: Any) -> Any:
+    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice
+    against CSV injection: a student typing =HYPERLINK(...) must not become a live link in the
+    teacher's spreadsheet). Plain numbers such as -3 stay as they are; JSON exports stay raw."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
 
 
 def _csv_row(info: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
