@@ -22,23 +22,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from gan.articulation import SPEECH_INTENSITY, emotional_visemes
 from gan.mel import audio_windows
 from gan.rig import AVATAR_TO_RIG, MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams
-
-# Emotional articulation (how the same speech looks under each emotion), applied to the viseme
-# targets so that audio-to-motion's emotion input means something: low-arousal sadness shrinks
-# articulation, high-arousal surprise/anger enlarge it, happy speech is spoken through a smile
-# (Busso & Narayanan 2007 report larger lip/jaw displacement for angry and happy speech and
-# smaller for sad). Values are ours: (jaw gain, lip-width offset).
-ARTICULATION: dict[str, tuple[float, float]] = {
-    "neutral": (1.0, 0.0),
-    "happy": (1.05, 0.25),
-    "sad": (0.75, -0.1),
-    "surprised": (1.2, -0.1),
-    "angry": (1.1, 0.05),
-}
-
-SPEECH_INTENSITY = (0.3, 1.0)  # expression intensity of spoken training sentences: uniform in this range
 
 _SUBJECTS = ["fractions", "decimals", "percentages", "equations", "ratios", "angles", "areas", "powers"]
 _TEMPLATES = [
@@ -93,39 +79,6 @@ def sample_emotion(rng: np.random.Generator) -> dict[str, float]:
         w = float(rng.uniform(0.2, 0.8))
         return {RIG_EMOTIONS[int(a)]: w, RIG_EMOTIONS[int(b)]: 1.0 - w}
     return dict(AVATAR_TO_RIG[list(AVATAR_TO_RIG)[int(rng.integers(len(AVATAR_TO_RIG)))]])
-
-
-def emotional_visemes(visemes: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
-    """(T, 3) neutral visemes -> visemes articulated with the blend (E,) at the given intensity."""
-    gain, offset = _articulation(emotion, intensity)
-    out = visemes.astype(np.float32).copy()
-    out[:, 0] = np.clip(out[:, 0] * gain, 0.0, 1.0)
-    out[:, 1] = np.clip(out[:, 1] + offset * (out[:, 0] > 0.02), -1.0, 1.0)  # only while speaking
-    return out
-
-
-def _articulation(emotion: np.ndarray, intensity: float) -> tuple[float, float]:
-    """(jaw gain, lip-width offset) of the blend (E,) at an intensity, as emotional_visemes applies."""
-    gain = sum(float(emotion[i]) * ARTICULATION[e][0] for i, e in enumerate(RIG_EMOTIONS))
-    offset = sum(float(emotion[i]) * ARTICULATION[e][1] for i, e in enumerate(RIG_EMOTIONS))
-    return 1.0 + intensity * (gain - 1.0), intensity * offset
-
-
-def rearticulate(visemes: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
-    """Audio-to-motion output (T, 3) -> the articulation of `intensity`.
-
-    Audio-to-motion sees the emotion but not the intensity, and its targets were articulated at
-    intensities uniform in SPEECH_INTENSITY, so it predicts the articulation of the mean intensity
-    (measured: sad jaw 0.89 x neutral where intensity 1 means 0.75 x). This swaps that mean
-    articulation for the requested one.
-    """
-    mean_gain, mean_offset = _articulation(emotion, float(np.mean(SPEECH_INTENSITY)))
-    gain, offset = _articulation(emotion, intensity)
-    out = visemes.astype(np.float32).copy()
-    speaking = out[:, 0] > 0.02
-    out[:, 0] = np.clip(out[:, 0] * (gain / mean_gain), 0.0, 1.0)
-    out[:, 1] = np.clip(out[:, 1] + (offset - mean_offset) * speaking, -1.0, 1.0)
-    return out
 
 
 def _clip_motion(m: np.ndarray) -> np.ndarray:

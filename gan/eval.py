@@ -124,13 +124,11 @@ class _ActorReference:
         self.pipe = pipe
         self.actor = Actor(size=pipe.size)
 
-    def _frames(self, motion: np.ndarray, emotion: str) -> np.ndarray:
-        from gan.pipeline import _emotion_vector
+    def _frames(self, motion: np.ndarray, emotion: np.ndarray) -> np.ndarray:
         from gan.rig import RigParams
 
-        emo = _emotion_vector(emotion)
         intensity = self.pipe.config.intensity
-        return self.actor.render_batch([RigParams.from_vectors(m, emo, intensity) for m in motion], workers=2)
+        return self.actor.render_batch([RigParams.from_vectors(m, emotion, intensity) for m in motion], workers=2)
 
     def speaking(self, clip: AvatarClip, emotion: str) -> np.ndarray:
         """The clip's audio -> audio-to-motion + idle motion (as `speak` does) -> actor frames."""
@@ -139,11 +137,13 @@ class _ActorReference:
         n = len(clip.frames)
         emo = _emotion_vector(emotion)
         visemes = self.pipe._visemes(clip.audio, clip.sample_rate, n, emo, self.pipe.config.intensity)
-        return self._frames(self.pipe._motion(visemes, n, True, self.pipe.config.seed), emotion)
+        return self._frames(self.pipe._motion(visemes, n, True, self.pipe.config.seed), emo)
 
     def silent(self, clip: AvatarClip, emotion: str, seed: int) -> np.ndarray:
         """The idle motion `react` used (same seed) -> actor frames."""
-        return self._frames(self.pipe._motion(None, len(clip.frames), False, seed), emotion)
+        from gan.pipeline import _emotion_vector
+
+        return self._frames(self.pipe._motion(None, len(clip.frames), False, seed), _emotion_vector(emotion))
 
 
 def _fidelity(pipe: Any, data_dir: str, n: int) -> tuple[dict[str, float], np.ndarray | None]:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from gan.articulation import rearticulate
 from gan.checkpoint import InferenceModel, load_inference
 from gan.clip import AvatarClip
 from gan.config import AvatarConfig
@@ -119,8 +120,6 @@ class TalkingHeadPipeline:
     def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray,
                  intensity: float) -> np.ndarray:
         """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion, articulated for intensity."""
-        from gan.dataset_build import rearticulate
-
         windows = torch.from_numpy(audio_windows(audio, sample_rate, n_frames, self.fps))[None]
         visemes = self.model.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
         return rearticulate(visemes, emotion, intensity)

@@ -229,7 +229,7 @@ def test_video_bad_input(tmp_path: Path) -> None:
 
 
 def test_rearticulate_swaps_the_mean_articulation_for_the_requested_one() -> None:
-    from gan.dataset_build import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
+    from gan.articulation import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
     from gan.rig import RIG_EMOTIONS
 
     rng = np.random.default_rng(0)
