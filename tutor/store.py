@@ -17,84 +17,21 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import sessionmaker
 
+from tutor import migrations
 from tutor.errors import StoreError, UnknownSessionError
 from tutor.export import EXPORT_FORMATS, export_session
+from tutor.tables import FlagRow, LearnerSkillRow, SessionRow, StudentRow, TurnRow
 
 # A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
 _STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SessionRow(Base):
-    __tablename__ = "tutor_sessions"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    student: Mapped[str] = mapped_column(String(64), index=True)
-    topic: Mapped[str] = mapped_column(String(64))
-    policy: Mapped[str] = mapped_column(String(64))
-    seed: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class TurnRow(Base):
-    __tablename__ = "tutor_turns"
-    __table_args__ = (UniqueConstraint("session_id", "idx"),)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
-    idx: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    student_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    intent: Mapped[str] = mapped_column(String(16))
-    text_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    face_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    fused_affect: Mapped[dict[str, Any]] = mapped_column(JSON)
-    move: Mapped[str] = mapped_column(String(24))
-    avatar_emotion: Mapped[str] = mapped_column(String(16))
-    intensity: Mapped[float] = mapped_column(Float)
-    tutor_text: Mapped[str] = mapped_column(Text)
-    tutor_spoken: Mapped[str] = mapped_column(Text)
-    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)  # dialogue state after the turn (for resume)
-    clip_ref: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class FlagRow(Base):
-    __tablename__ = "tutor_flags"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
-    turn_id: Mapped[str] = mapped_column(ForeignKey("tutor_turns.id", ondelete="CASCADE"))
-    student: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+# A class student's id: their pseudonym (at most 48 characters), "~" and 10 random base32 letters.
+# "~" is no pseudonym character, so nobody can type a class student's id as a practice pseudonym.
+_REGISTERED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}~[a-z2-7]{10}$")
 
 
 def new_id() -> str:
@@ -108,6 +45,8 @@ def utcnow() -> datetime:
 
 def check_student_id(student: object) -> str:
     """Return the pseudonym, or raise ValueError when it is not one."""
+    if isinstance(student, str) and _REGISTERED_ID.match(student):
+        return student
     if not isinstance(student, str) or not _STUDENT_ID.match(student):
         raise ValueError(
             "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
@@ -148,7 +87,7 @@ class Store:
             self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            Base.metadata.create_all(self.engine)
+            migrations.upgrade(self.engine)  # schema changes are alembic migrations (tutor/migrations)
         except (SQLAlchemyError, OSError) as err:
             raise StoreError(f"Cannot open the session log at {self._safe_url()}: {err}") from err
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -207,7 +146,7 @@ class Store:
         self._write(lambda s: s.execute(stmt), "end the session")
 
     def delete_student(self, student: str) -> int:
-        """Remove every row about one student (flags, turns, sessions); returns the number removed."""
+        """Remove every row about one student (flags, turns, sessions, learner model, account); returns the count."""
         check_student_id(student)
         counts: list[int] = []
 
@@ -217,6 +156,8 @@ class Store:
             counts.append(s.execute(delete(FlagRow).where(FlagRow.session_id.in_(ids))).rowcount)
             counts.append(s.execute(delete(TurnRow).where(TurnRow.session_id.in_(ids))).rowcount)
             counts.append(s.execute(delete(SessionRow).where(SessionRow.student == student)).rowcount)
+            counts.append(s.execute(delete(LearnerSkillRow).where(LearnerSkillRow.student_id == student)).rowcount)
+            counts.append(s.execute(delete(StudentRow).where(StudentRow.id == student)).rowcount)
 
         self._write(write, "delete the student's data")
         return sum(counts)
