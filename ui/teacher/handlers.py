@@ -1,0 +1,257 @@
+"""Teacher handlers: plain functions of (services, token, inputs) -> outputs; each checks the token first.
+
+`ui.teacher.tab` wires them to components; tests call them directly. Nothing is read from the
+database before `view_for(token)` has accepted the login, and the live feed (`poll`) runs only
+from a timer that is switched on by a successful login and off by logout or an expired token.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import gradio as gr
+
+from affect.types import AffectEstimate
+from tutor.export import EXPORT_FORMATS, answered_problems
+from ui.plots import TurnPoint, chart_html, mastery_over_session, mood_timeline, time_in_states
+from ui.services import Services
+from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
+from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
+from ui.views import esc
+
+ALERTS_SHOWN = 10  # newest flags in the live feed
+SESSION_HEADERS = ["flags", "topic", "started (UTC)", "turns", "last active", "session"]
+
+
+@dataclass(frozen=True)
+class FeedState:
+    """Per tab: which alerts were there at login (not NEW) and at the last poll (unchanged = no redraw)."""
+
+    baseline: frozenset[str] = frozenset()
+    last: frozenset[str] = frozenset()
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _alerts(view: Any) -> list[Alert]:
+    return [
+        Alert(
+            id=str(f["id"]),
+            at=f["created_at"],
+            student_name=str(f.get("pseudonym") or f["student"]),
+            kind=str(f["kind"]),
+            reason=str(f["reason"]),
+            session_id=str(f["session_id"]),
+        )
+        for f in view.flags(limit=ALERTS_SHOWN)
+    ]
+
+
+def _class_choices(view: Any) -> list[tuple[str, str]]:
+    return [(f"{c.name} · code {c.code} · {c.n_students} students", c.id) for c in view.classes()]
+
+
+# 1. Login / logout ---------------------------------------------------------------------------
+
+
+def _dashboard(view: Any, token: str) -> tuple[Any, ...]:
+    """Outputs of a successful login or restore: token, login box, dashboard, greeting, login
+    note, class picker, alerts, feed state, timer."""
+    alerts = _alerts(view)
+    ids = frozenset(a.id for a in alerts)
+    choices = _class_choices(view)
+    return (
+        token,
+        gr.Column(visible=False),
+        gr.Column(visible=True),
+        f"Signed in as **{esc(view.name)}**.",
+        "",
+        gr.Dropdown(choices=choices, value=choices[0][1] if choices else None),
+        alerts_html(alerts, _now()),
+        FeedState(ids, ids),
+        gr.Timer(active=True),
+    )
+
+
+def _logged_out(note: str = "") -> tuple[Any, ...]:
+    return (
+        "",
+        gr.Column(visible=True),
+        gr.Column(visible=False),
+        "",
+        note,
+        gr.Dropdown(choices=[], value=None),
+        alerts_html([], _now()),
+        FeedState(),
+        gr.Timer(active=False),
+    )
+
+
+@teacher_errors
+def login(services: Services, name: str, password: str) -> tuple[Any, ...]:
+    """Name + password -> the dashboard; the token goes to the browser state (never the password)."""
+    token, view = log_in(services, (name or "").strip(), password or "")
+    return _dashboard(view, token)
+
+
+def restore(services: Services, token: str) -> tuple[Any, ...]:
+    """Opening the tab with a stored token: the dashboard if it is still valid, else the login box."""
+    if not token:
+        return _logged_out()
+    try:
+        view = view_for(services, token)
+    except AccessDeniedError as err:
+        return _logged_out(str(err))
+    return _dashboard(view, token)
+
+
+def logout() -> tuple[Any, ...]:
+    """Forget the token in this browser and stop the live feed (reads nothing)."""
+    return _logged_out("Logged out.")
+
+
+def ended() -> tuple[Any, ...]:
+    """After the live feed was refused (the token expired or was revoked): back to the login box."""
+    return _logged_out("Your teacher login has ended; please log in again.")
+
+
+# 2. Classes and the overview -------------------------------------------------------------------
+
+
+@teacher_errors
+def create_class(services: Services, token: str, name: str) -> tuple[Any, str]:
+    """A new class of this teacher; says its join code."""
+    view = view_for(services, token)
+    info = view.create_class((name or "").strip())
+    note = f"Class **{esc(info.name)}** created. Students join with the code **{esc(info.code)}**."
+    return gr.Dropdown(choices=_class_choices(view), value=info.id), note
+
+
+@teacher_errors
+def open_class(services: Services, token: str, class_id: str | None) -> tuple[str, Any, str]:
+    """The class overview heatmap, the student picker and the join-code line."""
+    view = view_for(services, token)
+    if not class_id:
+        return "", gr.Dropdown(choices=[], value=None), "Create a class to start."
+    overview = view.class_overview(class_id)
+    students = [(s.pseudonym, s.student) for s in overview.students]
+    note = f"Join code for **{esc(overview.name)}**: **{esc(overview.code)}** ({len(students)} students)."
+    return _overview_html(overview), gr.Dropdown(choices=students, value=None), note
+
+
+def _overview_html(overview: Any) -> str:
+    return overview_html(overview, _now())
+
+
+@teacher_errors
+def poll(services: Services, token: str, class_id: str | None, feed: FeedState) -> tuple[Any, Any, FeedState]:
+    """The timer's tick: new flags appear in the feed and the overview redraws; nothing changes
+    on the page when nothing new arrived."""
+    view = view_for(services, token)
+    alerts = _alerts(view)
+    ids = frozenset(a.id for a in alerts)
+    if ids == feed.last:
+        return gr.skip(), gr.skip(), feed
+    html = alerts_html(alerts, _now(), new_ids=ids - feed.baseline)
+    overview = _overview_html(view.class_overview(class_id)) if class_id else gr.skip()
+    return html, overview, FeedState(feed.baseline, ids)
+
+
+# 3. One student: sessions, transcript, charts, export, delete ----------------------------------
+
+
+@teacher_errors
+def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str]:
+    """A student's sessions (flagged first, then newest) and the session picker."""
+    view = view_for(services, token)
+    if not student:
+        return [], gr.Dropdown(choices=[], value=None), ""
+    records = view.list_sessions(student=student)
+    records = sorted(records, key=lambda r: (not r["n_flags"], -_utc(r["started_at"]).timestamp()))
+    rows = [
+        [
+            f"⚑ {r['n_flags']}" if r["n_flags"] else "",
+            services.tutor.topic_title(r["topic"]),
+            _utc(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
+            r["n_turns"],
+            _utc(r["last_activity"]).strftime("%H:%M") if r.get("last_activity") else "",
+            r["id"],
+        ]
+        for r in records
+    ]
+    choices = [(f"{r[1]} · {r[2]}" + (f" · {r[0]}" if r[0] else ""), r[5]) for r in rows]
+    note = f"{len(rows)} session(s), flagged first." if rows else "No sessions yet."
+    return rows, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), note
+
+
+def _utc(at: datetime) -> datetime:
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
+    """The per-turn values the charts use."""
+    points = []
+    for turn in transcript:
+        fused = AffectEstimate.from_dict(turn["fused_affect"]) if turn.get("fused_affect") else None
+        text_a, face_a = turn.get("text_affect"), turn.get("face_affect")
+        points.append(
+            TurnPoint(
+                index=int(turn["index"]),
+                at=_utc(turn["at"]),
+                fused_label=fused.label if fused else "neutral",
+                fused_valence=fused.valence if fused else 0.0,
+                text_valence=float(text_a["valence"]) if text_a else None,
+                face_valence=float(face_a["valence"]) if face_a else None,
+                flagged=bool(turn.get("flagged")),
+                mastery=dict(turn.get("mastery") or {}),
+            )
+        )
+    return points
+
+
+@teacher_errors
+def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str, str, str]:
+    """Transcript and the three charts of one session (empty when no session is picked)."""
+    view = view_for(services, token)
+    if not session_id:
+        return "", "", "", ""
+    transcript = view.transcript(session_id)
+    points = turn_points(transcript)
+    names = {sid: skill.name for sid, skill in services.tutor.curriculum.skills.items()}
+    return (
+        transcript_html(transcript, answered_problems(transcript)),
+        chart_html(mood_timeline(points), "plot-mood"),
+        chart_html(mastery_over_session(points, names), "plot-mastery"),
+        chart_html(time_in_states(points), "plot-states"),
+    )
+
+
+@teacher_errors
+def export_session(services: Services, token: str, session_id: str | None, fmt: str) -> str:
+    """The session as CSV or JSON in the app's temporary store; returns the file path."""
+    view = view_for(services, token)
+    fmt = (fmt or "").lower()
+    if fmt not in EXPORT_FORMATS:
+        raise TeacherInputError("Export format must be CSV or JSON.")
+    if not session_id:
+        raise TeacherInputError("Pick a session first.")
+    data = view.export(session_id, fmt=fmt)
+    path = services.clips.store.new_path(f".{fmt}", name=f"session-{session_id[:8]}")
+    path.write_text(data, encoding="utf-8")
+    return str(path)
+
+
+@teacher_errors
+def delete_student(services: Services, token: str, student: str | None, confirm: bool) -> str:
+    """Remove every row about one student of this teacher; needs the confirm box ticked."""
+    view = view_for(services, token)
+    if not student:
+        raise TeacherInputError("Pick the student whose data should be deleted.")
+    if not confirm:
+        raise TeacherInputError("Tick 'I am sure' to delete.")
+    removed = view.delete_student(student)
+    return f"Deleted all data of this student ({removed} rows)."
