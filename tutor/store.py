@@ -14,13 +14,14 @@ from __future__ import annotations
 import os
 import re
 import uuid
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from tutor import migrations
 from tutor.errors import StoreError, UnknownSessionError
@@ -112,8 +113,15 @@ class Store:
         self._write(lambda s: s.add(row), "start the session")
         return row.id
 
-    def add_turn(self, session_id: str, record: dict[str, Any], flag_reason: str | None = None) -> str:
-        """Write one turn (and its flag) atomically; returns the turn id."""
+    def add_turn(
+        self,
+        session_id: str,
+        record: dict[str, Any],
+        flag_reason: str | None = None,
+        also: Callable[[Session, str], None] | None = None,
+    ) -> str:
+        """Write one turn (and its flag) atomically; returns the turn id. `also(db, student)` runs in
+        the same transaction (the learner model saves its update there: both or neither)."""
         turn_id = new_id()
         row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flag_reason is not None,
                       **{k: clean_text(v) if isinstance(v, str) else v for k, v in record.items()})  # fmt: skip
@@ -127,6 +135,8 @@ class Store:
                 s.flush()  # the turn row must exist before the flag refers to it (PostgreSQL FKs)
                 s.add(FlagRow(id=new_id(), session_id=session_id, turn_id=turn_id, student=student,
                               kind="distress", reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
+            if also is not None:
+                also(s, student)
 
         self._write(write, "save the turn")
         return turn_id
@@ -162,11 +172,19 @@ class Store:
         self._write(write, "delete the student's data")
         return sum(counts)
 
+    def read(self) -> Session:
+        """A database session for reading (use as a context manager)."""
+        return self._sessions()
+
+    def write(self, fn: Callable[[Session], Any], what: str) -> None:
+        """Run fn(db) in one transaction; database errors become StoreError naming `what`."""
+        self._write(fn, what)
+
     def _write(self, fn: Any, what: str) -> None:
         try:
             with self._sessions.begin() as s:
                 fn(s)
-        except UnknownSessionError:
+        except (UnknownSessionError, ValueError, PermissionError):  # the caller's own refusals pass through
             raise
         except SQLAlchemyError as err:  # disk full, read-only file, lost connection: nothing half-written
             raise StoreError(f"Could not {what} in the session log: {err.__class__.__name__}: {err}") from err
@@ -181,13 +199,18 @@ class Store:
                     "seed": row.seed, "started_at": _aware(row.started_at),
                     "ended_at": _aware(row.ended_at)}  # fmt: skip
 
-    def list_sessions(self, student: str | None = None) -> list[dict[str, Any]]:
+    def list_sessions(
+        self, student: str | None = None, students: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Sessions newest first, of one student, of a set of students, or (both None) of everyone."""
         n_turns = select(func.count()).where(TurnRow.session_id == SessionRow.id, TurnRow.idx > 0)
         n_flags = select(func.count()).where(FlagRow.session_id == SessionRow.id)
         last = select(func.max(TurnRow.created_at)).where(TurnRow.session_id == SessionRow.id)
         stmt = select(SessionRow, n_turns.scalar_subquery(), n_flags.scalar_subquery(), last.scalar_subquery())
         if student is not None:
             stmt = stmt.where(SessionRow.student == check_student_id(student))
+        if students is not None:
+            stmt = stmt.where(SessionRow.student.in_(list(students)))
         with self._sessions() as s:
             rows = s.execute(stmt.order_by(SessionRow.started_at.desc())).all()
         return [{"id": r.id, "student": r.student, "topic": r.topic, "policy": r.policy,

@@ -106,7 +106,9 @@ class LearnerSkillRow(Base):
     practised_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # forgetting runs from here
     half_life_days: Mapped[float] = mapped_column(Float)  # memory half-life; grows with each spaced review
     attempts: Mapped[int] = mapped_column(Integer, default=0)  # first attempts counted by BKT
-    mastered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    mastered_at: Mapped[datetime | None] = mapped_column(  # last answer that left P(L) >= the threshold
+        DateTime(timezone=True), nullable=True
+    )
 
 
 class SettingRow(Base):

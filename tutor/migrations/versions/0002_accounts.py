@@ -26,7 +26,7 @@ branch_labels = None
 depends_on = None
 
 LEGACY_CLASS_NAME = "Earlier sessions"
-_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # as tutor/accounts/codes.py (frozen here on purpose)
+_CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # as tutor/accounts/codes.py (frozen here on purpose)
 _HALF_LIFE_DAYS = 3.0  # TutorConfig.review_half_life_days at the time of this revision
 _MASTERED = 0.95  # TutorConfig.mastery_threshold at the time of this revision
 _TS = sa.DateTime(timezone=True)
