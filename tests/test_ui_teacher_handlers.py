@@ -117,8 +117,15 @@ HANDLERS: dict[str, Callable[..., Any]] = {
 }
 
 
-@pytest.mark.parametrize("who", ["no token", "forged", "other teacher"])
-@pytest.mark.parametrize("handler", list(HANDLERS))
+REFUSALS = [  # another teacher may create a class of their own: that one call is not a refusal
+    (handler, who)
+    for handler in HANDLERS
+    for who in ("no token", "forged", "other teacher")
+    if (handler, who) != ("create_class", "other teacher")
+]
+
+
+@pytest.mark.parametrize(("handler", "who"), REFUSALS)
 def test_every_handler_refuses_without_this_teachers_token(
     services: Any, classroom: dict, who: str, handler: str
 ) -> None:
@@ -126,8 +133,6 @@ def test_every_handler_refuses_without_this_teachers_token(
         token = _teacher(services)[1]
     else:
         token = {"no token": "", "forged": classroom["token"][:-4] + "AAAA"}[who]
-    if handler == "create_class" and who == "other teacher":
-        pytest.skip("another teacher may create their own class")
     with pytest.raises(AccessDeniedError):
         HANDLERS[handler](services, token, classroom)
     assert services.tutor.transcript(classroom["session"].id)  # nothing was deleted

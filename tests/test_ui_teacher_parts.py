@@ -13,8 +13,9 @@ from matplotlib.text import Text
 from PIL import Image
 
 from affect.types import AffectEstimate
+from tutor.accounts.types import ClassOverview, StudentSummary
 from ui.plots import DISPLAY_DPI, RENDER_DPI, TurnPoint, chart_html, mastery_over_session, mood_timeline, time_in_states
-from ui.teacher.render import Alert, StudentSummary, alerts_html, overview_html, sort_overview, transcript_html
+from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 NOW = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
@@ -77,21 +78,33 @@ def test_chart_text_is_at_least_12_px_at_the_shown_size() -> None:
         assert f'alt="{chart.alt}"' in html.replace("&#x27;", "'")
 
 
-def test_overview_puts_flagged_then_needs_help_first_and_escapes_names() -> None:
-    rows = [
-        StudentSummary("a", "calm-cat", NOW - timedelta(minutes=1), 0, {"s1": 0.9}, "engaged"),
-        StudentSummary("b", "busy-bee", NOW - timedelta(days=2), 0, {"s1": 0.2}, "frustrated"),
-        StudentSummary("c", EVIL, NOW - timedelta(hours=3), 2, {"s1": 0.6, "s2": 0.1}, "anxious"),
-        StudentSummary("d", "new-newt", None, 0, {}, ""),
-    ]
-    assert [r.student for r in sort_overview(rows)] == ["c", "b", "a", "d"]
-    assert rows[1].needs_help and not rows[0].needs_help and rows[2].needs_help and not rows[3].needs_help
-    html = overview_html(rows, [("s1", "Adding fractions"), ("s2", "Percent of")], NOW, title="7B maths")
+def _student(student: str, name: str, ago_s: float | None, flags: int, mastery: dict, **kw: object) -> StudentSummary:
+    return StudentSummary(
+        student=student, pseudonym=name, mastery={"s1": 0.3, "s2": 0.3, "s3": 0.3, **mastery},
+        practised=tuple(mastery), last_active=None if ago_s is None else NOW - timedelta(seconds=ago_s),
+        n_sessions=1 if mastery else 0, n_flags=flags, frustration=float(kw.get("frustration", 0.0)),
+        needs_help=bool(kw.get("needs_help", False)),
+    )  # fmt: skip
+
+
+def test_overview_heatmap_shows_status_values_and_escapes_names() -> None:
+    rows = (  # in the core's order: flagged, needs help, the rest
+        _student("c", EVIL, 3 * 3600, 2, {"s1": 0.6, "s2": 0.1}, frustration=0.7, needs_help=True),
+        _student("b", "busy-bee", 2 * 86400, 0, {"s1": 0.2}, frustration=0.5, needs_help=True),
+        _student("a", "calm-cat", 60, 0, {"s1": 0.9}),
+        _student("d", "new-newt", None, 0, {}),
+    )
+    overview = ClassOverview("k", "7B maths", "K7M-X3P-Q9R", ("s1", "s2", "s3"),
+                             {"s1": "Adding fractions", "s2": "Percent of", "s3": "Never practised"}, rows)  # fmt: skip
+    html = overview_html(overview, NOW)
     assert "<script>" not in html and "&lt;script&gt;" in html
     assert html.index("&lt;script&gt;") < html.index("busy-bee") < html.index("calm-cat") < html.index("new-newt")
     assert "⚑ 2 flags" in html and html.count("needs help") == 2 and "2 days ago" in html and "never" in html
-    assert ">90%<" in html and ">10%<" in html and html.count(">–<") >= 3  # printed values, not colour only
-    assert "No students" in overview_html([], [], NOW)
+    assert ">90%<" in html and ">10%<" in html and "70%" in html  # printed values, not colour only
+    assert "Adding fractions" in html and "Never practised" not in html  # columns: skills someone practised
+    assert html.count(">–<") == 4  # s2: busy-bee, calm-cat, new-newt; s1: new-newt
+    empty = overview_html(ClassOverview("k", "8A", "ABC-DEF-GHJ", ("s1",), {}, ()), NOW)
+    assert "No students" in empty and "ABC-DEF-GHJ" in empty
 
 
 def test_heatmap_cells_keep_readable_contrast() -> None:

@@ -17,7 +17,7 @@ from affect.types import AffectEstimate
 from tutor.export import EXPORT_FORMATS, answered_problems
 from ui.plots import TurnPoint, chart_html, mastery_over_session, mood_timeline, time_in_states
 from ui.services import Services
-from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
+from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, teacher_flags, view_for
 from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
 from ui.views import esc
 
@@ -37,7 +37,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _alerts(view: Any) -> list[Alert]:
+def _alerts(services: Services, view: Any) -> list[Alert]:
     return [
         Alert(
             id=str(f["id"]),
@@ -47,7 +47,7 @@ def _alerts(view: Any) -> list[Alert]:
             reason=str(f["reason"]),
             session_id=str(f["session_id"]),
         )
-        for f in view.flags(limit=ALERTS_SHOWN)
+        for f in teacher_flags(services, view, ALERTS_SHOWN)
     ]
 
 
@@ -58,10 +58,10 @@ def _class_choices(view: Any) -> list[tuple[str, str]]:
 # 1. Login / logout ---------------------------------------------------------------------------
 
 
-def _dashboard(view: Any, token: str) -> tuple[Any, ...]:
+def _dashboard(services: Services, view: Any, token: str) -> tuple[Any, ...]:
     """Outputs of a successful login or restore: token, login box, dashboard, greeting, login
     note, class picker, alerts, feed state, timer."""
-    alerts = _alerts(view)
+    alerts = _alerts(services, view)
     ids = frozenset(a.id for a in alerts)
     choices = _class_choices(view)
     return (
@@ -95,7 +95,7 @@ def _logged_out(note: str = "") -> tuple[Any, ...]:
 def login(services: Services, name: str, password: str) -> tuple[Any, ...]:
     """Name + password -> the dashboard; the token goes to the browser state (never the password)."""
     token, view = log_in(services, (name or "").strip(), password or "")
-    return _dashboard(view, token)
+    return _dashboard(services, view, token)
 
 
 def restore(services: Services, token: str) -> tuple[Any, ...]:
@@ -106,7 +106,7 @@ def restore(services: Services, token: str) -> tuple[Any, ...]:
         view = view_for(services, token)
     except AccessDeniedError as err:
         return _logged_out(str(err))
-    return _dashboard(view, token)
+    return _dashboard(services, view, token)
 
 
 def logout() -> tuple[Any, ...]:
@@ -152,7 +152,9 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
     """The timer's tick: new flags appear in the feed and the overview redraws; nothing changes
     on the page when nothing new arrived."""
     view = view_for(services, token)
-    alerts = _alerts(view)
+    if class_id and class_id not in {c.id for c in view.classes()}:  # cheap: the overview is read only on news
+        raise AccessDeniedError("That class is not in your classes.")
+    alerts = _alerts(services, view)
     ids = frozenset(a.id for a in alerts)
     if ids == feed.last:
         return gr.skip(), gr.skip(), feed
