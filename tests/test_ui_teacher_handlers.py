@@ -46,9 +46,9 @@ def _is_skip(update: Any) -> bool:
 def classroom(services: Any) -> dict[str, Any]:
     """A teacher with a class and one student who has practised once."""
     name, token = _teacher(services)
-    _picker, note = h.create_class(services, token, "7B maths")
+    picker, note, overview, _students = h.create_class(services, token, "7B maths")
     info = services.tutor.teacher(name, PASSWORD).classes()[0]
-    assert info.code in note
+    assert info.code in note and picker.value == info.id and "No students" in overview
     login = services.tutor.join_class(info.code, "fox")
     session = services.tutor.start_session(student=login.student, topic="fractions")
     session.send(session.problem.answer)
@@ -60,8 +60,11 @@ def test_login_keeps_a_token_not_the_password_and_starts_the_live_feed(services:
     services.tutor.create_teacher(name, PASSWORD)
     with pytest.raises(AccessDeniedError):
         h.login(services, name, PASSWORD + "x")
-    token, login_box, dashboard, who, note, classes, alerts, feed, timer = h.login(services, name, PASSWORD)
-    assert token and PASSWORD not in token and name in who and note == "" and classes.choices == []
+    out = dict(zip(h.LOGIN_OUTPUTS, h.login(services, name, PASSWORD), strict=True))
+    token, who, alerts, timer = out["token"], out["who"], out["alerts"], out["timer"]
+    assert token and PASSWORD not in token and name in who and out["login_note"] == ""
+    assert out["class_pick"].choices == [] and "Create a class" in out["class_note"] and out["overview"] == ""
+    login_box, dashboard, feed = out["login_box"], out["dashboard"], out["feed"]
     assert login_box.visible is False and dashboard.visible is True and timer.active is True
     assert "No flags" in alerts and feed == h.FeedState()
     restored = h.restore(services, token)
@@ -78,15 +81,17 @@ def test_restore_without_a_valid_token_shows_the_login_box_and_reads_nothing(ser
 
 def test_a_new_flag_reaches_the_feed_and_the_overview_on_the_next_tick(services: Any, classroom: dict) -> None:
     token, class_id = classroom["token"], classroom["class_id"]
-    first = h.restore(services, token)
-    feed = first[7]
-    overview, _students, note = h.open_class(services, token, class_id)
-    assert "fox" in overview and "⚑" not in overview and "Join code" in note
+    first = dict(zip(h.LOGIN_OUTPUTS, h.restore(services, token), strict=True))
+    feed, overview = first["feed"], first["overview"]
+    assert first["class_pick"].value == class_id and "Join code" in first["class_note"]
+    assert "fox" in overview and "⚑" not in overview
+    assert h.open_class(services, token, class_id)[0] == overview
     quiet = h.poll(services, token, class_id, feed)
     assert _is_skip(quiet[0]) and _is_skip(quiet[1])  # nothing new: nothing redrawn
     classroom["session"].send(DISTRESS)
-    alerts, overview, feed2 = h.poll(services, token, class_id, feed)
+    alerts, overview, students, _note, feed2 = h.poll(services, token, class_id, feed)
     assert "NEW" in alerts and "fox" in alerts and "⚑ 1 flag" in overview
+    assert ("fox", classroom["student"]) in [tuple(c) for c in students.choices]
     assert _is_skip(h.poll(services, token, class_id, feed2)[0])
 
 
@@ -94,11 +99,12 @@ def test_a_students_session_transcript_charts_and_export(services: Any, classroo
     token, sid = classroom["token"], classroom["session"].id
     rows, picker, _note = h.student_sessions(services, token, classroom["student"])
     assert rows and rows[0][-1] == sid and picker.value == sid
-    transcript, *charts = h.open_session(services, token, sid)
+    transcript, charts = h.open_session(services, token, sid)
     problem = services.tutor.transcript(sid)[0]["problem"]
     assert problem["prompt"] in transcript  # the answered problem is on the answer's row
-    for chart in charts:
-        assert "<img" in chart and 'alt="' in chart and "plot visualising" not in chart
+    assert charts.count("<img") == 3 and charts.count('alt="') == 3 and "plot visualising" not in charts
+    for elem_id in ("plot-mood", "plot-mastery", "plot-states"):
+        assert f'id="{elem_id}"' in charts
     path = Path(h.export_session(services, token, sid, "CSV"))
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert rows[1]["expected_answer"] == problem["answer"] and rows[1]["correct"] == "yes"

@@ -15,7 +15,7 @@ import gradio as gr
 
 from affect.types import AffectEstimate
 from tutor.export import EXPORT_FORMATS, answered_problems
-from ui.plots import TurnPoint, chart_html, mastery_over_session, mood_timeline, time_in_states
+from ui.plots import TurnPoint, charts_html, mastery_over_session, mood_timeline, time_in_states
 from ui.services import Services
 from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, teacher_flags, view_for
 from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
@@ -58,19 +58,35 @@ def _class_choices(view: Any) -> list[tuple[str, str]]:
 # 1. Login / logout ---------------------------------------------------------------------------
 
 
+def _class_view(view: Any, class_id: str | None, *, keep_student: bool = False) -> tuple[str, Any, str]:
+    """Overview heatmap, student picker and join-code line of one class (or a hint when none);
+    `keep_student` leaves the picked student picked (a live refresh)."""
+    if not class_id:
+        return "", gr.Dropdown(choices=[], value=None), "Create a class to start: its join code appears here."
+    overview = view.class_overview(class_id)
+    students = [(s.pseudonym, s.student) for s in overview.students]
+    note = f"Join code for **{esc(overview.name)}**: **{esc(overview.code)}** ({len(students)} students)."
+    picker = gr.Dropdown(choices=students) if keep_student else gr.Dropdown(choices=students, value=None)
+    return overview_html(overview, _now()), picker, note
+
+
 def _dashboard(services: Services, view: Any, token: str) -> tuple[Any, ...]:
-    """Outputs of a successful login or restore: token, login box, dashboard, greeting, login
-    note, class picker, alerts, feed state, timer."""
+    """Outputs of a successful login or restore, in `LOGIN_OUTPUTS` order, on the first class."""
     alerts = _alerts(services, view)
     ids = frozenset(a.id for a in alerts)
     choices = _class_choices(view)
+    first = choices[0][1] if choices else None
+    overview, students, class_note = _class_view(view, first)
     return (
         token,
         gr.Column(visible=False),
         gr.Column(visible=True),
         f"Signed in as **{esc(view.name)}**.",
         "",
-        gr.Dropdown(choices=choices, value=choices[0][1] if choices else None),
+        gr.Dropdown(choices=choices, value=first),
+        class_note,
+        overview,
+        students,
         alerts_html(alerts, _now()),
         FeedState(ids, ids),
         gr.Timer(active=True),
@@ -85,10 +101,18 @@ def _logged_out(note: str = "") -> tuple[Any, ...]:
         "",
         note,
         gr.Dropdown(choices=[], value=None),
+        "",
+        "",
+        gr.Dropdown(choices=[], value=None),
         alerts_html([], _now()),
         FeedState(),
         gr.Timer(active=False),
     )
+
+
+# The components login, restore and logout write, in order (ui.teacher.tab wires them).
+LOGIN_OUTPUTS = ("token", "login_box", "dashboard", "who", "login_note", "class_pick", "class_note", "overview",
+                 "student_pick", "alerts", "feed", "timer")  # fmt: skip
 
 
 @teacher_errors
@@ -123,44 +147,37 @@ def ended() -> tuple[Any, ...]:
 
 
 @teacher_errors
-def create_class(services: Services, token: str, name: str) -> tuple[Any, str]:
-    """A new class of this teacher; says its join code."""
+def create_class(services: Services, token: str, name: str) -> tuple[Any, str, str, Any]:
+    """A new class of this teacher, opened: class picker, join-code line, overview, student picker."""
     view = view_for(services, token)
     info = view.create_class((name or "").strip())
-    note = f"Class **{esc(info.name)}** created. Students join with the code **{esc(info.code)}**."
-    return gr.Dropdown(choices=_class_choices(view), value=info.id), note
+    overview, students, _ = _class_view(view, info.id)
+    note = f"Class **{esc(info.name)}** created. Students join on the Student tab with the code **{esc(info.code)}**."
+    return gr.Dropdown(choices=_class_choices(view), value=info.id), note, overview, students
 
 
 @teacher_errors
 def open_class(services: Services, token: str, class_id: str | None) -> tuple[str, Any, str]:
     """The class overview heatmap, the student picker and the join-code line."""
-    view = view_for(services, token)
-    if not class_id:
-        return "", gr.Dropdown(choices=[], value=None), "Create a class to start."
-    overview = view.class_overview(class_id)
-    students = [(s.pseudonym, s.student) for s in overview.students]
-    note = f"Join code for **{esc(overview.name)}**: **{esc(overview.code)}** ({len(students)} students)."
-    return _overview_html(overview), gr.Dropdown(choices=students, value=None), note
-
-
-def _overview_html(overview: Any) -> str:
-    return overview_html(overview, _now())
+    return _class_view(view_for(services, token), class_id)
 
 
 @teacher_errors
-def poll(services: Services, token: str, class_id: str | None, feed: FeedState) -> tuple[Any, Any, FeedState]:
-    """The timer's tick: new flags appear in the feed and the overview redraws; nothing changes
-    on the page when nothing new arrived."""
+def poll(services: Services, token: str, class_id: str | None, feed: FeedState) -> tuple[Any, ...]:
+    """The timer's tick: alerts, overview, student picker, join-code line, feed state. New flags
+    appear in the feed and the open class redraws (new students included); when nothing new
+    arrived nothing on the page changes."""
     view = view_for(services, token)
     if class_id and class_id not in {c.id for c in view.classes()}:  # cheap: the overview is read only on news
         raise AccessDeniedError("That class is not in your classes.")
     alerts = _alerts(services, view)
     ids = frozenset(a.id for a in alerts)
     if ids == feed.last:
-        return gr.skip(), gr.skip(), feed
+        return gr.skip(), gr.skip(), gr.skip(), gr.skip(), feed
     html = alerts_html(alerts, _now(), new_ids=ids - feed.baseline)
-    overview = _overview_html(view.class_overview(class_id)) if class_id else gr.skip()
-    return html, overview, FeedState(feed.baseline, ids)
+    if not class_id:
+        return html, gr.skip(), gr.skip(), gr.skip(), FeedState(feed.baseline, ids)
+    return html, *_class_view(view, class_id, keep_student=True), FeedState(feed.baseline, ids)
 
 
 # 3. One student: sessions, transcript, charts, export, delete ----------------------------------
@@ -216,20 +233,20 @@ def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
 
 
 @teacher_errors
-def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str, str, str]:
-    """Transcript and the three charts of one session (empty when no session is picked)."""
+def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str]:
+    """Transcript and charts (mood, mastery, time per state) of one session ("" when none is picked)."""
     view = view_for(services, token)
     if not session_id:
-        return "", "", "", ""
+        return "", ""
     transcript = view.transcript(session_id)
     points = turn_points(transcript)
     names = {sid: skill.name for sid, skill in services.tutor.curriculum.skills.items()}
-    return (
-        transcript_html(transcript, answered_problems(transcript)),
-        chart_html(mood_timeline(points), "plot-mood"),
-        chart_html(mastery_over_session(points, names), "plot-mastery"),
-        chart_html(time_in_states(points), "plot-states"),
-    )
+    charts = [
+        (mood_timeline(points), "plot-mood"),
+        (mastery_over_session(points, names), "plot-mastery"),
+        (time_in_states(points), "plot-states"),
+    ]
+    return transcript_html(transcript, answered_problems(transcript)), charts_html(charts)
 
 
 @teacher_errors

@@ -38,7 +38,7 @@ CSS = """
 .overview tr.flagged th {color: #9b1c1c}
 .overview .flag {color: #9b1c1c; font-weight: 600}
 .overview .help {background: #fff3cd; color: #5c3c00; padding: 0 6px; border-radius: 4px}
-.charts {display: flex; flex-wrap: wrap; gap: 12px; overflow-x: auto}
+.charts {display: flex; flex-wrap: wrap; gap: 12px; overflow-x: auto; padding-top: 8px}
 .charts figure.chart {margin: 0}
 .charts figure.chart img {max-width: none}
 .charts figcaption {font-size: 14px}
@@ -94,18 +94,22 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
             export_btn = gr.Button("Download session", scale=1, elem_id="teacher-export")
         export_file = gr.File(label="Export", interactive=False, visible=False, elem_id="teacher-file")
         transcript = gr.HTML("", elem_id="teacher-transcript")
-        with gr.Row(elem_classes=["charts"]):
-            mood_chart = gr.HTML("")
-            mastery_chart = gr.HTML("")
-            states_chart = gr.HTML("")
+        charts = gr.HTML("", elem_id="teacher-charts")
         with gr.Accordion("Delete this student's data", open=False):
             with gr.Row(elem_classes=["bottom-row"]):
                 del_confirm = gr.Checkbox(label="I am sure: delete every session of the chosen student", value=False)
                 del_btn = gr.Button("Delete", variant="stop", elem_id="teacher-delete")
             del_note = gr.Markdown("")
 
-    login_outputs = [token, login_box, dashboard, who, login_note, class_pick, alerts, feed, timer]
+    named = {"token": token, "login_box": login_box, "dashboard": dashboard, "who": who, "login_note": login_note,
+             "class_pick": class_pick, "class_note": class_note, "overview": overview, "student_pick": student_pick,
+             "alerts": alerts, "feed": feed, "timer": timer}  # fmt: skip
+    login_outputs = [named[n] for n in h.LOGIN_OUTPUTS]
+    session_outputs = [transcript, charts]
     common: dict[str, Any] = {"concurrency_limit": concurrency}
+    # Pickers react to the teacher's own choices (.input), never to the values the handlers set,
+    # so logging in or out never fires a follow-up call without a token; handlers that set a
+    # picker chain the follow-up explicitly.
     gr.on(
         [login_btn.click, password.submit],
         bind(h.login, services),
@@ -114,23 +118,17 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         api_name="teacher_login",
         **common,
     ).success(lambda: "", outputs=[password], api_visibility="private")
-    tab.select(
-        bind(h.restore, services),
-        inputs=[token],
-        outputs=login_outputs,
-        api_name="teacher_restore",
-        **common,
-    )
+    tab.select(bind(h.restore, services), inputs=[token], outputs=login_outputs, api_name="teacher_restore", **common)
     logout_btn.click(h.logout, outputs=login_outputs, api_name="teacher_logout")
 
     create_btn.click(
         bind(h.create_class, services),
         inputs=[token, new_class],
-        outputs=[class_pick, class_note],
+        outputs=[class_pick, class_note, overview, student_pick],
         api_name="teacher_create_class",
         **common,
     ).success(lambda: "", outputs=[new_class], api_visibility="private")
-    class_pick.change(
+    class_pick.input(
         bind(h.open_class, services),
         inputs=[token, class_pick],
         outputs=[overview, student_pick, class_note],
@@ -140,23 +138,30 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
     timer.tick(
         bind(h.poll, services),
         inputs=[token, class_pick, feed],
-        outputs=[alerts, overview, feed],
+        outputs=[alerts, overview, student_pick, class_note, feed],
         api_name="teacher_poll",
         show_progress="hidden",
         **common,
     ).failure(h.ended, outputs=login_outputs, api_visibility="private")
 
-    student_pick.change(
+    student_pick.input(
         bind(h.student_sessions, services),
         inputs=[token, student_pick],
         outputs=[sessions, session_pick, sessions_note],
         api_name="teacher_student",
         **common,
-    )
-    session_pick.change(
+    ).success(
         bind(h.open_session, services),
         inputs=[token, session_pick],
-        outputs=[transcript, mood_chart, mastery_chart, states_chart],
+        outputs=session_outputs,
+        api_name="teacher_student_first_session",
+        api_visibility="private",  # the picked student's newest session; clients call teacher_session
+        **common,
+    )
+    session_pick.input(
+        bind(h.open_session, services),
+        inputs=[token, session_pick],
+        outputs=session_outputs,
         api_name="teacher_session",
         **common,
     )
@@ -165,7 +170,14 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         row = evt.row_value or []
         return gr.Dropdown(value=row[-1]) if row else gr.skip()
 
-    sessions.select(pick, outputs=[session_pick], api_visibility="private")
+    sessions.select(pick, outputs=[session_pick], api_visibility="private").success(
+        bind(h.open_session, services),
+        inputs=[token, session_pick],
+        outputs=session_outputs,
+        api_name="teacher_session_from_row",
+        api_visibility="private",
+        **common,
+    )
     export_btn.click(
         bind(h.export_session, services),
         inputs=[token, session_pick, fmt],
@@ -186,4 +198,8 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         api_name="teacher_class_after_delete",
         api_visibility="private",  # the redraw after a delete; clients call teacher_class
         **common,
+    ).success(
+        lambda: ([], gr.Dropdown(choices=[], value=None), "", "", False),
+        outputs=[sessions, session_pick, *session_outputs, del_confirm],
+        api_visibility="private",  # clears the deleted student's session from the page
     )
