@@ -58,7 +58,15 @@ CSS = """
   vertical-align: top; text-align: left}
 .transcript tr.flagged {background: #fde2e1}
 """
-THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald")
+# Soft's labels (blue-500 on blue-100, 3.0:1), selected radios (white on blue-500, 3.7:1) and
+# subdued text such as the footer link (gray-400 on white, 2.5:1) fail WCAG AA contrast (axe-core,
+# tests/test_ui_browser_teacher.py); blue-700, blue-600 and gray-600 pass (6.6:1, 5.2:1, 7.6:1).
+THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
+    body_text_color_subdued="*neutral_600",
+    block_label_text_color="*primary_700",
+    block_title_text_color="*primary_700",
+    checkbox_label_background_fill_selected="*primary_600",
+)
 
 
 def _student_tab(services: Services, state: gr.State) -> None:
@@ -180,6 +188,10 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "css": CSS + teacher.CSS,
         "show_error": True,
         "footer_links": ["api"],
+        # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
+        # ("run history"): the teacher's password at login and students' chat on shared school
+        # computers. Off; False also deletes runs an earlier version saved.
+        "run_history": False,
         # The session log never leaves through the file server, even if a handler asked.
         "blocked_paths": [config.tutor.resolved_data_dir()],
     }

@@ -124,7 +124,7 @@ def mood_timeline(turns: Sequence[TurnPoint]) -> Chart:
     ax.set_xlabel("turn")
     ax.set_ylabel("mood (− unhappy … + happy)")
     ax.set_title("Mood over the session (dot colour = state, red ring = flagged)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")  # placed where it hides the fewest points
     _style(fig)
     return Chart(fig, _mood_alt(turns), title)
 
@@ -166,7 +166,7 @@ def mastery_over_session(turns: Sequence[TurnPoint], names: Mapping[str, str] | 
     ax.set_xlabel("turn")
     ax.set_ylabel("chance mastered")
     ax.set_title("Mastery per skill over the session")
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")  # placed where it hides the fewest points
     _style(fig)
     return Chart(fig, f"Chance each skill is mastered, from the first to the last turn: {'; '.join(summary)}.", title)
 

@@ -69,7 +69,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         with gr.Row(elem_classes=["bottom-row"]):
             who = gr.Markdown("", elem_id="teacher-who")
             logout_btn = gr.Button("Log out", size="sm", scale=0, elem_id="teacher-logout")
-        gr.Markdown("#### Flags and wellbeing notes (updated live)")
+        gr.Markdown("### Flags and wellbeing notes (updated live)")
         alerts = gr.HTML("", elem_id="teacher-alerts-box")
         with gr.Row(elem_classes=["bottom-row"]):
             class_pick = gr.Dropdown(  # custom values: API clients name a class id (ownership checked by the core)
@@ -80,7 +80,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         class_note = gr.Markdown("", elem_id="teacher-class-note")
         overview = gr.HTML("", elem_id="teacher-overview")
 
-        gr.Markdown("#### A student's sessions")
+        gr.Markdown("### A student's sessions")
         student_pick = gr.Dropdown(label="Student", choices=[], allow_custom_value=True, elem_id="teacher-student")
         sessions_note = gr.Markdown("")
         sessions = gr.Dataframe(
