@@ -13,9 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tutor.errors import StoreError, UnknownSessionError
-from tutor.store import Base, Store, check_student_id, clean_text
+from tutor.store import Store, check_student_id, clean_text
+from tutor.tables import Base
 
 PG_URL = os.environ.get("TUTOR_TEST_PG_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no TUTOR_TEST_PG_URL"))]
@@ -41,6 +43,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
     store = Store(PG_URL)
     Base.metadata.drop_all(store.engine)
+    with store.engine.begin() as conn:  # and the migrations' bookkeeping, so the next Store starts from scratch
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     store.close()
     return PG_URL
 
