@@ -315,6 +315,11 @@ def test_class_overview_flags_first_and_needs_help(tutor: Tutor) -> None:
     by = {r.pseudonym: r for r in rows}
     assert by["stuck"].needs_help and not by["calm"].needs_help, (by["stuck"].frustration, by["stuck"].mastery)
     assert [r.pseudonym for r in rows] == ["sad", "stuck", "calm"]
+    (flag,) = view.flags()
+    assert flag["pseudonym"] == "sad" and flag["class_id"] == cls.id
+    assert view.flags(since=flag["created_at"]) == []
+    tutor.create_teacher("t-o2", password=PW)
+    assert tutor.teacher("t-o2", PW).flags() == []  # another teacher sees none of them
     assert set(rows[0].mastery) == set(tutor.curriculum.skills) and by["calm"].last_active is not None
 
 

@@ -119,6 +119,9 @@ class Services:
                 lambda: Tutor.create(config=config.tutor, text_affect=text, face_affect=face), timings, "load_tutor"
             )
             avatar = avatar_f.result()
+        if config.server.teacher_password:  # a one-secret Space: the account "teacher" (tutor-admin makes others)
+            adopted = tutor.ensure_teacher("teacher", config.server.teacher_password)
+            log.info("account 'teacher' set from TUTOR_TEACHER_PASSWORD (%d earlier class(es) adopted)", adopted)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
         return cls(config, tutor, avatar, text, face, clips, timings)
 
