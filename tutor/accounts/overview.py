@@ -19,6 +19,8 @@ from tutor.learner import LearnerModel
 from tutor.store import Store
 from tutor.tables import ClassRow, FlagRow, SessionRow, StudentRow, TurnRow
 
+NOTE_KIND = "note"  # a note for the teacher (e.g. repeated abuse), not a flag: never counted as one
+
 
 @dataclass(frozen=True)
 class OverviewRules:
@@ -42,7 +44,8 @@ def class_overview(
         ids = [s.id for s in students]
         n_sessions = dict(db.execute(select(SessionRow.student, func.count()).where(SessionRow.student.in_(ids))
                                      .group_by(SessionRow.student)).all())  # fmt: skip
-        n_flags = dict(db.execute(select(FlagRow.student, func.count()).where(FlagRow.student.in_(ids))
+        n_flags = dict(db.execute(select(FlagRow.student, func.count())
+                                  .where(FlagRow.student.in_(ids), FlagRow.kind != NOTE_KIND)
                                   .group_by(FlagRow.student)).all())  # fmt: skip
         moods = {sid: _recent_frustration(db, sid, rules.recent_turns) for sid in ids}
     rows = []

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import select
 
 from tutor.accounts import codes
-from tutor.accounts.overview import OverviewRules, class_overview
+from tutor.accounts.overview import NOTE_KIND, OverviewRules, class_overview
 from tutor.accounts.service import Accounts, Teacher
 from tutor.accounts.types import ClassInfo, ClassOverview
 from tutor.errors import UnknownSessionError
@@ -110,7 +110,7 @@ class TeacherView:
             select(FlagRow, StudentRow.pseudonym, StudentRow.class_id)
             .join(StudentRow, StudentRow.id == FlagRow.student)
             .join(ClassRow, ClassRow.id == StudentRow.class_id)
-            .where(ClassRow.teacher_id == self._teacher.id)
+            .where(ClassRow.teacher_id == self._teacher.id, FlagRow.kind != NOTE_KIND)
             .order_by(FlagRow.created_at.desc())
             .limit(int(limit))
         )
