@@ -92,7 +92,7 @@ def test_export_csv_and_json(url: str) -> None:
     store.add_turn(sid, _record(0, None))
     store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
-    assert [r["index"] for r in rows] == ["0", "1"] and rows[1][
+    assert [r["turn"] for r in rows] == ["0", "1"] and rows[1][
         "student_text"
     ] == 'He said "=1+1", then, a comma\nnewline'
     doc = json.loads(store.export(sid, "json"))

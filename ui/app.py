@@ -165,8 +165,8 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
                 _student_tab(services, state)
-            with gr.Tab("Teacher", id="teacher"):
-                teacher.build_tab(services, config.server, concurrency=TEACHER_CONCURRENCY)
+            with gr.Tab("Teacher", id="teacher") as teacher_tab:
+                teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
     return demo
 
 
@@ -177,7 +177,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + teacher.CSS,
         "show_error": True,
         "footer_links": ["api"],
         # The session log never leaves through the file server, even if a handler asked.
