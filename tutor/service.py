@@ -91,7 +91,7 @@ class Tutor:
 
     def start_session(self, student: str, topic: str) -> TutorSession:
         """A new session for a pseudonymous student on one topic; its `opening` poses a problem."""
-        check_student_id(student)
+        student = check_student_id(student)
         if not isinstance(topic, str) or topic not in self._p.curriculum.topics:
             raise ValueError(f"Unknown topic {topic!r}; choose one of {self.topics()}.")
         cfg = self._p.config

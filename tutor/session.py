@@ -73,6 +73,12 @@ class TutorSession:
             return dict(self._state.mastery)
 
     @property
+    def practised(self) -> frozenset[str]:
+        """Skills this session has evidence about (a first attempt at one of their problems)."""
+        with self._lock:
+            return frozenset(skill for skill, _ok in self._state.history)
+
+    @property
     def problem(self) -> Problem | None:
         """The problem on the table."""
         pid = self._state.problem_id
@@ -230,7 +236,8 @@ class TutorSession:
                 st.hints_given = max(st.hints_given, 1)
         if d.move == "summarize":
             names = {s.id: s.name for s in cur.topic_skills(self.topic)}
-            parts.summary = [(names[sid], p) for sid, p in st.mastery.items()]
+            practised = {sid for sid, _ok in st.history}  # never name a skill the student did not try
+            parts.summary = [(names[sid], p) for sid, p in st.mastery.items() if sid in practised]
             st.summarized = True
             if correct:
                 st.problem_id = None  # answered: the next message starts a fresh problem

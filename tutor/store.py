@@ -16,6 +16,7 @@ import io
 import json
 import os
 import re
+import unicodedata
 import uuid
 from datetime import UTC, datetime
 from typing import Any
@@ -44,8 +45,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
 
 from tutor.errors import StoreError, UnknownSessionError
 
-# A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
+# A pseudonym, after normalisation (NFKC, runs of white space -> one space, trimmed): 1-40 letters
+# of any script, digits, spaces and . _ - ' (children write "blue fox" or "Zoë"), starting with a
+# letter or digit; "@", "<", ";" and the like are refused, so e-mail addresses and markup are too.
+PSEUDONYM_MAX_CHARS = 40
+_STUDENT_ID = re.compile(r"^[^\W_](?:[\w .'-]*[^\W_])?$")
 EXPORT_COLUMNS: tuple[str, ...] = (
     "session_id", "student", "topic", "index", "time", "student_text", "intent", "text_label", "face_label",
     "fused_label", "fused_confidence", "move", "avatar_emotion", "intensity", "tutor_text", "problem_id",
@@ -114,14 +118,22 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def normalize_pseudonym(student: str) -> str:
+    """The canonical form of a pseudonym: NFKC (full-width and composed letters become one
+    form), white-space runs collapsed to one space, trimmed. Case is kept as typed."""
+    return " ".join(unicodedata.normalize("NFKC", student).split())
+
+
 def check_student_id(student: object) -> str:
-    """Return the pseudonym, or raise ValueError when it is not one."""
-    if not isinstance(student, str) or not _STUDENT_ID.match(student):
+    """Return the normalised pseudonym, or raise ValueError when it is not one."""
+    name = normalize_pseudonym(student) if isinstance(student, str) else ""
+    if not name or len(name) > PSEUDONYM_MAX_CHARS or not _STUDENT_ID.match(name):
         raise ValueError(
-            "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
-            "(no spaces, no e-mail addresses), e.g. 's-17'."
+            f"A student id must be a pseudonym of 1-{PSEUDONYM_MAX_CHARS} letters, digits or spaces "
+            "(also . _ - '), starting and ending with a letter or digit, and no e-mail address, "
+            "e.g. 'blue fox'."
         )
-    return student
+    return name
 
 
 def clean_text(value: str) -> str:
@@ -216,7 +228,7 @@ class Store:
 
     def delete_student(self, student: str) -> int:
         """Remove every row about one student (flags, turns, sessions); returns the number removed."""
-        check_student_id(student)
+        student = check_student_id(student)
         counts: list[int] = []
 
         def write(s: Any) -> None:

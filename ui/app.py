@@ -13,7 +13,7 @@ import logging
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from ui import handlers, teacher
 from ui.config import AppConfig, load_config
 from ui.ratelimit import bind_handler
 from ui.services import Services, missing_components
-from ui.views import LATEX_DELIMITERS, mastery_html, mood_html, problem_markdown, status_html
+from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
 
 log = logging.getLogger("ui.app")
 
@@ -46,13 +46,21 @@ CSS = """
 .bottom-row {align-items: flex-end}
 .bottom-row > button {max-height: 46px; margin-bottom: 4px}
 .mood, .mastery, .status {font-size: 14px; line-height: 1.5}
-.mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
-.mood-off {color: var(--body-text-color-subdued)}
+.mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px; font-size: 16px}
+.mood-emoji {font-size: 22px; vertical-align: -3px}
+.mood-source {color: var(--body-text-color-subdued); font-size: 13px}
+.skill {display: flex; align-items: center; gap: 8px; font-size: 14px; margin: 3px 0}
+.skill-name {width: 55%}
+.not-started {color: var(--body-text-color-subdued); font-style: italic}
+.skill-level {min-width: 84px; text-align: right}
 .status {min-height: 22px; color: var(--body-text-color-subdued)}
+.note {padding: 6px 10px; border-radius: 8px; background: #fff4ce; color: #3d2e00; font-size: 15px}
 .spinner {display:inline-block;width:12px;height:12px;margin-right:6px;border:2px solid #bbb;
   border-top-color:#0072B2;border-radius:50%;animation:spin .8s linear infinite;vertical-align:-1px}
 @keyframes spin {to {transform: rotate(360deg)}}
 #problem {padding: 4px 12px; border-left: 4px solid #0072B2; background: var(--background-fill-secondary)}
+#problem .katex, #chat .katex {font-size: 1.15em}
+#webcam .button-wrap {display: none}  /* the camera button above starts and stops the stream */
 .transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
 .transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
   vertical-align: top; text-align: left}
@@ -60,88 +68,133 @@ CSS = """
 """
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald")
 
+# Gradio's video player writes its caption <track> without a label or a language; the avatar
+# speaks English (the Piper voice), so every caption track is labelled as such when it appears.
+HEAD = """<script>
+new MutationObserver(() => {
+  document.querySelectorAll('track:not([srclang])').forEach((t) => {
+    t.srclang = 'en'; t.label = 'English'; t.kind = 'captions';
+  });
+}).observe(document.documentElement, {subtree: true, childList: true});
+</script>"""
 
-def _student_tab(services: Services, state: gr.State) -> None:
+# One click turns the camera on: after the server shows the webcam, press Gradio's own
+# "access webcam" and "start streaming" buttons for the student (the click on our button is
+# the consent; Gradio's webcam has no option to start streaming by itself).
+START_WEBCAM_JS = """async () => {
+  const until = async (find) => {
+    for (let i = 0; i < 150; i++) { const el = find(); if (el) return el; await new Promise(r => setTimeout(r, 100)); }
+    return null;
+  };
+  const root = await until(() => document.querySelector('#webcam'));
+  if (!root) return;
+  const access = await until(() => root.querySelector('[title="grant webcam access"] button, .capture-button'));
+  if (access && !access.classList.contains('capture-button')) access.click();
+  const record = await until(() => root.querySelector('.capture-button'));
+  if (record && !root.querySelector('[title="stop recording"]')) record.click();
+}"""
+
+CONSENT = (
+    "The tutor can look at your face to see how you feel. Pictures are checked straight away and "
+    "never saved. Turn it off any time."
+)
+
+
+def _student_tab(
+    services: Services, state: gr.State, token: gr.BrowserState
+) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
+    """The student view; returns the page-load restore handler and the outputs it fills."""
     with gr.Row(elem_classes=["bottom-row"]):
         name = gr.Textbox(
-            label="Your pseudonym", placeholder="e.g. blue-fox (not your real name)", max_lines=1, scale=3
+            label="Your made-up name", placeholder="e.g. blue fox (not your real name)", max_lines=1, scale=3,
+            elem_id="name-box",
         )
         choices = services.topic_choices()
         topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
         start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
+    start_note = gr.HTML("", elem_id="start-note-box", padding=False)
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
             chat = gr.Chatbot(
-                label="Tutor chat", height=360, latex_delimiters=LATEX_DELIMITERS, elem_id="chat", buttons=[]
+                label="Chat with your tutor", height=360, latex_delimiters=LATEX_DELIMITERS, elem_id="chat",
+                buttons=[],
             )
-            with gr.Row():
+            with gr.Row(elem_classes=["bottom-row"]):
                 box = gr.Textbox(
-                    show_label=False, placeholder="Type your answer or a question…", scale=5, max_lines=3,
-                    elem_id="answer-box",
+                    label="Your answer or question", placeholder="Type your answer or a question, then press Enter",
+                    scale=5, max_lines=3, elem_id="answer-box",
                 )
                 send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
+            answer_note = gr.HTML("", elem_id="answer-note-box", padding=False)
             with gr.Row():
-                hint = gr.Button("Hint", size="sm")
-                confused = gr.Button("I'm confused", size="sm")
-                nxt = gr.Button("Next", size="sm")
+                hint = gr.Button("Hint", size="sm", elem_id="hint-btn")
+                confused = gr.Button("I'm confused", size="sm", elem_id="confused-btn")
+                nxt = gr.Button("Next problem", size="sm", elem_id="next-btn")
         with gr.Column(scale=2):
             video = gr.Video(
                 label="Your tutor", autoplay=True, interactive=False, height=280, buttons=[], elem_id="avatar"
             )
-            status = gr.HTML(status_html("", busy=False))
-            consent = gr.Checkbox(
-                value=False,
-                label="Use my camera so the tutor can see how I feel",
-                info="Frames are analysed in memory on the server and never stored. You can turn it off any time.",
-                elem_id="camera-consent",
-            )
+            with gr.Row():
+                replay_btn = gr.Button("Say it again", size="sm", interactive=False, elem_id="replay-btn")
+            status = gr.HTML(status_html("", busy=False), padding=False)
+            camera_btn = gr.Button("Turn my camera on", size="sm", elem_id="camera-btn")
+            gr.Markdown(CONSENT, elem_id="camera-consent")
             webcam = gr.Image(
                 sources=["webcam"],
                 streaming=True,
                 visible=False,
-                label="Camera",
+                label="Your camera",
                 height=200,
                 webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 320, "height": 240}}),
                 elem_id="webcam",
             )
-            mood = gr.HTML(mood_html(None, camera_on=False))
-            gr.Markdown("**Mastery**")
-            mastery = gr.HTML(mastery_html({}, services.mastery_threshold))
+            mood = gr.HTML("", elem_id="mood-box", padding=False)
+            gr.Markdown("**Your progress**")
+            mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
-    reply_outputs = [state, chat, box, problem, mastery, status, video]
-    start.click(
+    outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
+    outputs += [token, name, topic]
+    assert len(outputs) == len(handlers.OUTPUTS)
+    talk: dict[str, Any] = {
+        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY, "show_progress": "minimal",
+        "show_progress_on": [status],  # a timer beside the status line; the avatar keeps playing
+    }  # fmt: skip
+    gr.on(
+        [start.click, name.submit],
         functools.partial(handlers.start_session, services),
         inputs=[state, name, topic],
-        outputs=[state, chat, problem, mastery, status, video],
         api_name="start",
-        concurrency_limit=CHAT_CONCURRENCY,
+        **talk,
+    ).then(
+        functools.partial(handlers.speak_opening, services),
+        inputs=[state],
+        api_name="speak_opening",
+        api_visibility="private",  # the browser's follow-up of Start
+        **talk,
     )
     gr.on(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),
         inputs=[state, box],
-        outputs=reply_outputs,
         api_name="send",
-        concurrency_limit=CHAT_CONCURRENCY,
-        show_progress="minimal",
-        show_progress_on=[status],  # a timer beside the status line; the avatar keeps playing
         trigger_mode="multiple",  # the student may answer while the tutor still speaks
+        **talk,
     )
     for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
         button.click(
             bind_handler(handlers.quick_message, services, kind=kind),
             inputs=[state],
-            outputs=reply_outputs,
             api_name=kind,
-            concurrency_limit=CHAT_CONCURRENCY,
-            show_progress="minimal",
-            show_progress_on=[status],
             trigger_mode="multiple",
+            **talk,
         )
-    consent.change(
-        handlers.set_camera, inputs=[state, consent], outputs=[state, webcam, mood], api_name="camera"
+    replay_btn.click(
+        functools.partial(handlers.replay, services), inputs=[state], api_name="replay", **talk
     )
+    camera_btn.click(
+        handlers.toggle_camera, inputs=[state], outputs=[state, webcam, mood, camera_btn], api_name="camera"
+    ).then(None, js=START_WEBCAM_JS)
     webcam.stream(
         bind_handler(handlers.observe_frame, services),
         inputs=[state, webcam],
@@ -151,22 +204,27 @@ def _student_tab(services: Services, state: gr.State) -> None:
         concurrency_limit=FRAME_CONCURRENCY,
         show_progress="hidden",
     )
+    return functools.partial(handlers.restore_session, services), outputs
 
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
         state = gr.State(handlers.new_user_state, delete_callback=handlers.end_session)
+        # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
+        # obfuscation, but it must stay the same across restarts for the browser to read it back).
+        token = gr.BrowserState("", storage_key="tutor-resume", secret=services.tokens.browser_secret)
         gr.Markdown(
-            "## Emotion-aware maths tutor\nChat with the tutor; with your consent it also reads how you feel "
-            "from your camera and adapts. Use a made-up name.",
+            "## Your maths tutor\nChat with the tutor about maths. If you like, turn on your camera so the tutor "
+            "can see how you feel. Use a made-up name, not your real one.",
             elem_id="header",
         )
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
-                _student_tab(services, state)
+                restore, outputs = _student_tab(services, state, token)
             with gr.Tab("Teacher", id="teacher"):
                 teacher.build_tab(services, config.server, concurrency=TEACHER_CONCURRENCY)
+        demo.load(restore, inputs=[state, token], outputs=outputs, api_name="restore", api_visibility="private")
     return demo
 
 
@@ -178,6 +236,7 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "server_port": config.server.port,
         "theme": THEME,
         "css": CSS,
+        "head": HEAD,
         "show_error": True,
         "footer_links": ["api"],
         # The session log never leaves through the file server, even if a handler asked.
