@@ -195,8 +195,9 @@ def restore_session(services: Services, state: UserState, token: Any) -> tuple[A
     """Page load: come back to the session in the browser's resume token (a reload, a closed
     tab), with its chat, problem and progress; a missing or stale token changes nothing."""
     ticket = services.tokens.read(token)
-    if ticket is None or state.session is not None:
-        return Screen(token="" if token and ticket is None else gr.skip()).values()
+    if ticket is None or state.session is not None:  # a first visit: the tutor waits, idle
+        idle = reaction_video(services, "neutral") if state.session is None else gr.skip()
+        return Screen(video=idle, token="" if token and ticket is None else gr.skip()).values()
     with state.lock:
         try:
             session = services.tutor.resume_session(ticket.session_id)
