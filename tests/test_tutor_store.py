@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from tutor.errors import StoreError, UnknownSessionError
-from tutor.store import Base, Store, check_student_id, clean_text
+from tutor.store import Store, check_student_id, clean_text
+from tutor.tables import Base
 
 PG_URL = os.environ.get("TUTOR_TEST_PG_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no TUTOR_TEST_PG_URL"))]
