@@ -84,9 +84,11 @@ class TutorSession:
 
     @property
     def practised(self) -> frozenset[str]:
-        """Skills this session has evidence about (a first attempt at one of their problems)."""
+        """Skills there is evidence about: a first attempt in this session, or (a class student)
+        in an earlier one."""
         with self._lock:
-            return frozenset(skill for skill, _ok in self._state.history)
+            earlier = {s for s, m in (self._memories or {}).items() if m.attempts > 0} & set(self._state.mastery)
+            return frozenset(skill for skill, _ok in self._state.history) | earlier
 
     @property
     def problem(self) -> Problem | None:

@@ -112,15 +112,45 @@ def _student_tab(
     services: Services, state: gr.State, token: gr.BrowserState
 ) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
     """The student view; returns the page-load restore handler and the outputs it fills."""
-    with gr.Row(elem_classes=["bottom-row"]):
-        name = gr.Textbox(
-            label="Your made-up name", placeholder="e.g. blue fox (not your real name)", max_lines=1, scale=3,
-            elem_id="name-box",
+    choices = services.topic_choices()
+    with gr.Group(elem_id="login"):
+        topic = gr.Dropdown(
+            choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
+            elem_id="topic",
         )
-        choices = services.topic_choices()
-        topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
-        start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
+        with gr.Tabs(elem_id="login-tabs"):
+            with gr.Tab("Join my class", id="join"), gr.Row(elem_classes=["bottom-row"]):
+                class_code = gr.Textbox(
+                    label="Class code (from your teacher)", placeholder="e.g. K7M-X3P-Q9R", max_lines=1,
+                    scale=2, elem_id="class-code",
+                )
+                join_name = gr.Textbox(
+                    label="Your made-up name", placeholder="e.g. blue fox (not your real name)", max_lines=1,
+                    scale=3, elem_id="join-name",
+                )
+                join = gr.Button("Join", variant="primary", scale=1, elem_id="join-btn")
+            with gr.Tab("I have a come-back code", id="back"), gr.Row(elem_classes=["bottom-row"]):
+                resume_code = gr.Textbox(
+                    label="Your come-back code (the six words you wrote down)",
+                    placeholder="e.g. acorn-tiger-lemon-boat-cloud-seven", max_lines=1, scale=5,
+                    elem_id="resume-code-box",
+                )
+                back = gr.Button("Continue", variant="primary", scale=1, elem_id="back-btn")
+            with gr.Tab("Practise without a class", id="practise"), gr.Row(elem_classes=["bottom-row"]):
+                name = gr.Textbox(
+                    label="Your made-up name", placeholder="e.g. blue fox (not your real name)", max_lines=1,
+                    scale=5, elem_id="name-box",
+                )
+                start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
     start_note = gr.HTML("", elem_id="start-note-box", padding=False)
+    code = gr.Textbox(
+        label="Your come-back code", visible=False, interactive=False, buttons=["copy"], elem_id="resume-code"
+    )
+    code_help = gr.Markdown(
+        "**Write this code down or copy it now**: it is shown only once. Next time, choose "
+        "*I have a come-back code* and type it to carry on where you left off. Keep it secret, like a password.",
+        visible=False, elem_id="resume-code-help",
+    )
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
@@ -162,11 +192,15 @@ def _student_tab(
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
     outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
-    outputs += [token, name, topic]
+    outputs += [token, name, topic, code, code_help]
     assert len(outputs) == len(handlers.OUTPUTS)
     talk: dict[str, Any] = {
         "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY, "show_progress": "minimal",
         "show_progress_on": [status],  # a timer beside the status line; the avatar keeps playing
+    }  # fmt: skip
+    speak = {
+        "fn": functools.partial(handlers.speak_opening, services), "inputs": [state],
+        "api_visibility": "private",  # the browser's follow-up of Start / Join / Continue
     }  # fmt: skip
     gr.on(
         [start.click, name.submit],
@@ -174,13 +208,21 @@ def _student_tab(
         inputs=[state, name, topic],
         api_name="start",
         **talk,
-    ).then(
-        functools.partial(handlers.speak_opening, services),
-        inputs=[state],
-        api_name="speak_opening",
-        api_visibility="private",  # the browser's follow-up of Start
+    ).then(api_name="speak_opening", **speak, **talk)
+    gr.on(
+        [join.click, join_name.submit],
+        bind_handler(handlers.join_class, services),
+        inputs=[state, class_code, join_name, topic],
+        api_name="join",
         **talk,
-    )
+    ).then(api_name="speak_after_join", **speak, **talk)
+    gr.on(
+        [back.click, resume_code.submit],
+        bind_handler(handlers.come_back, services),
+        inputs=[state, resume_code, topic],
+        api_name="come_back",
+        **talk,
+    ).then(api_name="speak_after_come_back", **speak, **talk)
     gr.on(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),

@@ -25,7 +25,8 @@ import gradio as gr
 import numpy as np
 
 from affect.types import AffectEstimate
-from tutor.errors import StoreError, UnknownSessionError
+from tutor.errors import StoreError, TooManyAttemptsError, UnknownSessionError
+from tutor.learner.welcome import pseudonym_of as display_name
 from tutor.store import PSEUDONYM_MAX_CHARS, check_student_id
 from ui.clips import RenderedClip
 from ui.playback import play_clips, play_reply, reaction_video
@@ -48,6 +49,8 @@ NAME_BAD = (
     "Please don't use an e-mail address."
 )
 TOPIC_BAD = "Pick a topic from the list first."
+CODE_EMPTY = "Type the class code your teacher gave you, like K7M-X3P-Q9R."
+RESUME_EMPTY = "Type your come-back code: the six words you wrote down, like acorn-tiger-lemon-boat-cloud-seven."
 NOT_STARTED = "Press Start first: type a made-up name, pick a topic, then Start."
 EMPTY_MESSAGE = "Type an answer or a question first."
 UNREADABLE = "I couldn't read that message. Could you type it again?"
@@ -116,6 +119,8 @@ class Screen:
     token: Any = field(default_factory=gr.skip)  # the browser's resume token (gr.BrowserState)
     name: Any = field(default_factory=gr.skip)  # the name box (filled back in after a reload)
     topic: Any = field(default_factory=gr.skip)  # the topic menu (likewise)
+    code: Any = field(default_factory=gr.skip)  # the come-back code, shown once after joining a class
+    code_help: Any = field(default_factory=gr.skip)  # what to do with it
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -162,23 +167,92 @@ def _conversation(services: Services, state: UserState, **changes: Any) -> Scree
 
 
 def start_session(services: Services, state: UserState, student: str, topic: str) -> tuple[Any, ...]:
-    """Start a tutoring session; its opening is spoken by `speak_opening`, chained after this."""
+    """Practise without a class (anonymous, nothing carried over); the opening is spoken by
+    `speak_opening`, chained after this."""
+    note = _name_problem(student) or _topic_problem(services, topic)
+    if note:
+        return Screen(start_note=note_html(note, where="start")).values()
+    try:
+        session = services.tutor.practise(student, topic)
+    except ValueError as err:  # a class student's name: the tutor's message is for the student
+        return Screen(start_note=note_html(str(err), where="start")).values()
+    return _begin(services, state, session)
+
+
+def join_class(
+    services: Services, state: UserState, code: str, student: str, topic: str, request: gr.Request | None = None
+) -> tuple[Any, ...]:
+    """First visit of a class student: class code + made-up name -> a session, and the
+    come-back code shown once (with a copy button) for next time."""
+    if not isinstance(code, str) or not code.strip():
+        return Screen(start_note=note_html(CODE_EMPTY, where="start")).values()
+    note = _name_problem(student) or _topic_problem(services, topic)
+    if note:
+        return Screen(start_note=note_html(note, where="start")).values()
+    try:
+        login = services.tutor.join_class(code, pseudonym=student, client=_client(request))
+    except TooManyAttemptsError as err:
+        return Screen(start_note=note_html(_wait_note(err), where="start")).values()
+    except ValueError as err:  # a wrong class code or a name taken in the class: said for the student
+        return Screen(start_note=note_html(str(err), where="start")).values()
+    session = services.tutor.start_session(student=login.student, topic=topic)
+    shown = gr.Textbox(value=login.resume_code, visible=True)
+    return _begin(services, state, session, code=shown, code_help=gr.Markdown(visible=True))
+
+
+def come_back(
+    services: Services, state: UserState, resume_code: str, topic: str, request: gr.Request | None = None
+) -> tuple[Any, ...]:
+    """A returning class student: their come-back code -> a session that continues their progress."""
+    if not isinstance(resume_code, str) or not resume_code.strip():
+        return Screen(start_note=note_html(RESUME_EMPTY, where="start")).values()
+    note = _topic_problem(services, topic)
+    if note:
+        return Screen(start_note=note_html(note, where="start")).values()
+    try:
+        login = services.tutor.resume_student(resume_code, client=_client(request))
+    except TooManyAttemptsError as err:
+        return Screen(start_note=note_html(_wait_note(err), where="start")).values()
+    except ValueError as err:
+        return Screen(start_note=note_html(str(err), where="start")).values()
+    return _begin(services, state, services.tutor.start_session(student=login.student, topic=topic))
+
+
+def _name_problem(student: Any) -> str:
     if not isinstance(student, str) or not student.strip():
-        return Screen(start_note=note_html(NAME_EMPTY, where="start")).values()
+        return NAME_EMPTY
     try:  # the tutor's own rule (one rule for the UI and the API)
-        student = check_student_id(student)
+        check_student_id(student)
     except ValueError:
-        return Screen(start_note=note_html(NAME_BAD, where="start")).values()
-    if not isinstance(topic, str) or topic not in services.tutor.topics():
-        return Screen(start_note=note_html(TOPIC_BAD, where="start")).values()
+        return NAME_BAD
+    return ""
+
+
+def _topic_problem(services: Services, topic: Any) -> str:
+    return "" if isinstance(topic, str) and topic in services.tutor.topics() else TOPIC_BAD
+
+
+def _client(request: gr.Request | None) -> str:
+    """Who wrong class or come-back codes are counted against: the network address."""
+    host = getattr(getattr(request, "client", None), "host", None)
+    return f"address:{host}" if host else "local"
+
+
+def _wait_note(err: TooManyAttemptsError) -> str:
+    minutes = max(1, round(err.retry_after / 60))
+    return f"Too many wrong codes were tried from here. Please wait {minutes} minute(s), then ask your teacher."
+
+
+def _begin(services: Services, state: UserState, session: Any, **changes: Any) -> tuple[Any, ...]:
+    """Make a new session this tab's conversation; its opening waits to be spoken."""
     with state.lock:
-        session = services.tutor.start_session(student=student, topic=topic)
         _adopt(state, session)
         state.messages = [{"role": "assistant", "content": typeset(session.opening.text)}]
         state.to_speak = session.opening
-        note = f"Hi {student}! Your tutor is getting ready to speak…"
+        note = f"Hi {display_name(session.student)}! Your tutor is getting ready to speak…"
         return _conversation(
-            services, state, status=status_html(note, busy=True), box="", token=services.tokens.issue(session.id)
+            services, state, status=status_html(note, busy=True), box="", token=services.tokens.issue(session.id),
+            **changes,
         ).values()
 
 
@@ -205,8 +279,10 @@ def restore_session(services: Services, state: UserState, token: Any) -> tuple[A
             return Screen(token="").values()
         _adopt(state, session)
         state.messages = transcript_messages(services.tutor.transcript(session.id))
-        welcome = status_html(f"Welcome back, {session.student}!", busy=False)
-        return _conversation(services, state, status=welcome, name=session.student, topic=session.topic).values()
+        name = display_name(session.student)
+        welcome = status_html(f"Welcome back, {name}!", busy=False)
+        practice_name = name if name == session.student else gr.skip()  # anonymous practice: its name box
+        return _conversation(services, state, status=welcome, name=practice_name, topic=session.topic).values()
 
 
 def transcript_messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -167,7 +167,10 @@ def note_html(text: str, *, where: str) -> str:
 def problem_markdown(problem: Any | None, skill_name: str = "") -> str:
     """The current problem as markdown, its maths typeset, with the skill's plain name."""
     if problem is None:
-        return "### No problem yet\nType a made-up name, pick a topic and press **Start**."
+        return (
+            "### No problem yet\nJoin your class, come back with your code, or just practise: "
+            "your first problem appears here."
+        )
     level = max(1, min(3, int(problem.difficulty)))
     about = esc(skill_name or problem.skill)
     return f"### Your problem\n<small>{about} · level {level} of 3</small>\n\n{typeset(problem.prompt)}"
