@@ -45,7 +45,11 @@ MOOD_WORDS: dict[str, tuple[str, str]] = {
     "delighted": ("😄", "You look happy!"),
     "neutral": ("😐", "You look calm."),
 }
-_SOURCE_WORDS = {"face": "from your camera", "text": "from your messages", "fused": "from your camera and messages"}
+_SOURCE_WORDS: dict[str, str] = {
+    "face": "from your camera",
+    "text": "from your messages",
+    "fused": "from your camera and messages",
+}
 
 # A maths operand in the curriculum's plain text: 3, -2, 0.95, 25%, x, 2x, 4/24, x/10.
 _OPERAND = r"-?(?:\d+(?:\.\d+)?x?|x)(?:/\d+)?%?"
@@ -106,7 +110,8 @@ def mood_html(estimate: AffectEstimate | None, *, camera_on: bool, face_found: b
             )
         return ""
     emoji, words = MOOD_WORDS.get(estimate.label, MOOD_WORDS["neutral"])
-    source = _SOURCE_WORDS.get(estimate.source, "")
+    # A fused reading with the camera off came from the messages alone.
+    source = _SOURCE_WORDS.get("text" if estimate.source == "fused" and not camera_on else estimate.source, "")
     return (
         f'<div class="mood" id="mood-indicator" data-state="{esc(estimate.label)}" role="status">'
         f'<span class="mood-emoji" aria-hidden="true">{emoji}</span> {esc(words)}'
