@@ -117,7 +117,7 @@ class Tutor:
         names the next step on their learning path. Any other pseudonym is anonymous practice:
         it starts from the priors and nothing is carried over.
         """
-        check_student_id(student)
+        student = check_student_id(student)
         if not isinstance(topic, str) or topic not in self._p.curriculum.topics:
             raise ValueError(f"Unknown topic {topic!r}; choose one of {self.topics()}.")
         cfg, cur = self._p.config, self._p.curriculum

@@ -26,6 +26,7 @@ from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.clips import ClipRenderer, ClipStore
 from ui.config import AppConfig
 from ui.ratelimit import ClientLimits
+from ui.resume import ResumeTokens
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +98,7 @@ class Services:
     text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
     face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
     clips: ClipRenderer
+    tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
 
@@ -123,7 +125,8 @@ class Services:
             adopted = tutor.ensure_teacher("teacher", config.server.teacher_password)
             log.info("account 'teacher' set from TUTOR_TEACHER_PASSWORD (%d earlier class(es) adopted)", adopted)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
-        return cls(config, tutor, avatar, text, face, clips, timings)
+        tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
+        return cls(config, tutor, avatar, text, face, clips, tokens, timings)
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""

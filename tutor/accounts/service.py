@@ -55,14 +55,13 @@ def check_teacher_name(name: object) -> str:
 
 
 def check_pseudonym(pseudonym: object) -> str:
-    """A class pseudonym: a practice pseudonym of at most 48 characters."""
-    if isinstance(pseudonym, str):
-        pseudonym = pseudonym.strip()
-    check_student_id(pseudonym)
-    assert isinstance(pseudonym, str)
-    if "~" in pseudonym or len(pseudonym) > MAX_PSEUDONYM:
-        raise ValueError(f"A pseudonym has at most {MAX_PSEUDONYM} letters, digits, '.', '_' or '-'.")
-    return pseudonym
+    """A class pseudonym: a practice pseudonym (normalised), never a class student's id."""
+    if isinstance(pseudonym, str) and "~" in pseudonym:
+        raise ValueError("A pseudonym has letters, digits and spaces only (also . _ - ').")
+    name = check_student_id(pseudonym)
+    if len(name) > MAX_PSEUDONYM:
+        raise ValueError(f"A pseudonym has at most {MAX_PSEUDONYM} characters.")
+    return name
 
 
 class Accounts:
