@@ -83,6 +83,14 @@ class TutorSession:
             return dict(self._state.mastery)
 
     @property
+    def practised(self) -> frozenset[str]:
+        """Skills there is evidence about: a first attempt in this session, or (a class student)
+        in an earlier one."""
+        with self._lock:
+            earlier = {s for s, m in (self._memories or {}).items() if m.attempts > 0} & set(self._state.mastery)
+            return frozenset(skill for skill, _ok in self._state.history) | earlier
+
+    @property
     def problem(self) -> Problem | None:
         """The problem on the table."""
         pid = self._state.problem_id
@@ -240,7 +248,8 @@ class TutorSession:
                 st.hints_given = max(st.hints_given, 1)
         if d.move == "summarize":
             names = {s.id: s.name for s in cur.topic_skills(self.topic)}
-            parts.summary = [(names[sid], p) for sid, p in st.mastery.items()]
+            practised = {sid for sid, _ok in st.history}  # never name a skill the student did not try
+            parts.summary = [(names[sid], p) for sid, p in st.mastery.items() if sid in practised]
             st.summarized = True
             if correct:
                 st.problem_id = None  # answered: the next message starts a fresh problem

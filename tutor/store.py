@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
@@ -28,11 +29,15 @@ from tutor.errors import StoreError, UnknownSessionError
 from tutor.export import EXPORT_FORMATS, export_session
 from tutor.tables import FlagRow, LearnerSkillRow, SessionRow, StudentRow, TurnRow
 
-# A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# A class student's id: their pseudonym (at most 48 characters), "~" and 10 random base32 letters.
-# "~" is no pseudonym character, so nobody can type a class student's id as a practice pseudonym.
-_REGISTERED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}~[a-z2-7]{10}$")
+# A pseudonym, after normalisation (NFKC, runs of white space -> one space, trimmed): 1-40 letters
+# of any script, digits, spaces and . _ - ' (children write "blue fox" or "Zoë"), starting with a
+# letter or digit; "@", "<", ";" and the like are refused, so e-mail addresses and markup are too.
+PSEUDONYM_MAX_CHARS = 40
+_PSEUDONYM = r"[^\W_][\w .'-]*"
+_STUDENT_ID = re.compile(rf"^{_PSEUDONYM}$")
+# A class student's id: their pseudonym, "~" and 10 random base32 letters. "~" is no pseudonym
+# character, so nobody can type a class student's id as a practice pseudonym.
+_REGISTERED_ID = re.compile(rf"^{_PSEUDONYM}~[a-z2-7]{{10}}$")
 
 
 def new_id() -> str:
@@ -44,16 +49,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def normalize_pseudonym(student: str) -> str:
+    """The canonical form of a pseudonym: NFKC (full-width and composed letters become one
+    form), white-space runs collapsed to one space, trimmed. Case is kept as typed."""
+    return " ".join(unicodedata.normalize("NFKC", student).split())
+
+
 def check_student_id(student: object) -> str:
-    """Return the pseudonym, or raise ValueError when it is not one."""
+    """Return the normalised pseudonym (or a class student's id as it is), or raise ValueError."""
     if isinstance(student, str) and _REGISTERED_ID.match(student):
         return student
-    if not isinstance(student, str) or not _STUDENT_ID.match(student):
+    name = normalize_pseudonym(student) if isinstance(student, str) else ""
+    if not name or len(name) > PSEUDONYM_MAX_CHARS or not _STUDENT_ID.match(name):
         raise ValueError(
-            "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
-            "(no spaces, no e-mail addresses), e.g. 's-17'."
+            f"A student id must be a pseudonym of 1-{PSEUDONYM_MAX_CHARS} letters, digits or spaces "
+            "(also . _ - '), starting and ending with a letter or digit, and no e-mail address, "
+            "e.g. 'blue fox'."
         )
-    return student
+    return name
 
 
 def clean_text(value: str) -> str:
@@ -157,7 +170,7 @@ class Store:
 
     def delete_student(self, student: str) -> int:
         """Remove every row about one student (flags, turns, sessions, learner model, account); returns the count."""
-        check_student_id(student)
+        student = check_student_id(student)
         counts: list[int] = []
 
         def write(s: Any) -> None:

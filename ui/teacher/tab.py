@@ -53,7 +53,7 @@ CSS = """
 def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
     """Components and events of the teacher tab; `tab` is its gr.Tab (opening it restores a login)."""
     bind = functools.partial
-    token = gr.BrowserState("", storage_key=TOKEN_KEY)
+    token = gr.BrowserState("", storage_key=TOKEN_KEY, secret=services.tokens.browser_secret)  # same across restarts
     feed = gr.State(h.FeedState())
     timer = gr.Timer(POLL_EVERY_S, active=False)
 
