@@ -184,11 +184,12 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
 
 
 @teacher_errors
-def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str]:
-    """A student's sessions (flagged first, then newest) and the session picker."""
+def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str, Any]:
+    """A student's sessions (flagged first, then newest), the session picker (on the first one),
+    a one-line note, and the student's part of the page shown."""
     view = view_for(services, token)
     if not student:
-        return [], gr.Dropdown(choices=[], value=None), ""
+        return [], gr.Dropdown(choices=[], value=None), "", gr.Column(visible=False)
     records = view.list_sessions(student=student)
     records = sorted(records, key=lambda r: (not r["n_flags"], -_utc(r["started_at"]).timestamp()))
     rows = [
@@ -204,7 +205,8 @@ def student_sessions(services: Services, token: str, student: str | None) -> tup
     ]
     choices = [(f"{r[1]} · {r[2]}" + (f" · {r[0]}" if r[0] else ""), r[5]) for r in rows]
     note = f"{len(rows)} session(s), flagged first." if rows else "No sessions yet."
-    return rows, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), note
+    picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+    return rows, picker, note, gr.Column(visible=True)
 
 
 def _utc(at: datetime) -> datetime:
