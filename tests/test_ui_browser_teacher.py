@@ -4,7 +4,8 @@ A teacher logs in with name + password, the class overview opens, a student (dri
 the public Python API at the same time) writes a distress message, and the flag appears in the
 live feed and the overview without a click. Logged-out tabs send no polls. The session's charts
 are checked for readable text and real alt text, axe-core finds no serious or critical
-accessibility violation, and a reload comes back logged in (the token is in the browser state).
+accessibility violation, a logged reply plays again (re-rendered on demand: clip files are
+temporary), and a reload comes back logged in (the token is in the browser state).
 Screenshots go to artifacts/ (with UI_SCREENSHOTS=1 also to docs/screenshots/).
 """
 
@@ -136,6 +137,12 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
             )
             assert len(img["alt"]) > 40 and "plot visualising" not in img["alt"], img["alt"]
             assert abs(img["shown"] - img["attr"]) < 1  # shown at its design size (10 pt text = 13.9 px)
+        page.click("#teacher-replay")  # the flagged turn's reply, re-rendered from the log, plays
+        page.wait_for_function(
+            """() => { const v = document.querySelector('#teacher-replay-video video');
+                       return v && v.currentTime > 0.2 && v.textTracks.length >= 1; }""",
+            timeout=180_000,
+        )
         page.screenshot(path=str(ARTIFACTS / "teacher_session.png"), full_page=True)
 
         # 4. Accessibility of the whole teacher view.

@@ -20,6 +20,7 @@ from ui_harness import services_for, shared_data_dir
 
 from ui.teacher import handlers as h
 from ui.teacher.access import AccessDeniedError, TeacherInputError
+from ui.teacher.replay import replay
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long enough teacher password"
@@ -99,17 +100,33 @@ def test_a_students_session_transcript_charts_and_export(services: Any, classroo
     token, sid = classroom["token"], classroom["session"].id
     rows, picker, _note, box = h.student_sessions(services, token, classroom["student"])
     assert rows and rows[0][-1] == sid and picker.value == sid and box.visible is True
-    transcript, charts = h.open_session(services, token, sid)
+    transcript, charts, turns = h.open_session(services, token, sid)
     problem = services.tutor.transcript(sid)[0]["problem"]
     assert problem["prompt"] in transcript  # the answered problem is on the answer's row
     assert charts.count("<img") == 3 and charts.count('alt="') == 3 and "plot visualising" not in charts
     for elem_id in ("plot-mood", "plot-mastery", "plot-states"):
         assert f'id="{elem_id}"' in charts
+    indices = [t["index"] for t in services.tutor.transcript(sid)]
+    assert [c[1] for c in turns.choices] == indices and turns.value == indices[-1]
     path = Path(h.export_session(services, token, sid, "CSV"))
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert rows[1]["expected_answer"] == problem["answer"] and rows[1]["correct"] == "yes"
     with pytest.raises(TeacherInputError, match="CSV or JSON"):
         h.export_session(services, token, sid, "XLSX")
+
+
+def test_a_logged_reply_is_re_rendered_and_played_again(services: Any, classroom: dict) -> None:
+    """Clip files are temporary; the teacher hears a reply again from what the log keeps."""
+    token, sid = classroom["token"], classroom["session"].id
+    logged = services.tutor.transcript(sid)[1]
+    videos = list(replay(services, token, sid, 1))
+    assert videos
+    for video in videos:
+        assert Path(video.value["path"] if isinstance(video.value, dict) else video.value).is_file()
+    vtt = " ".join(Path(v.subtitles["path"]).read_text(encoding="utf-8") for v in videos)
+    assert logged["spoken"].split()[0].strip(".,!?") in vtt  # the logged words, spoken again
+    with pytest.raises(TeacherInputError, match="not in this session"):
+        list(replay(services, token, sid, 99))
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {
@@ -120,6 +137,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "open_session": lambda s, t, c: h.open_session(s, t, c["session"].id),
     "export_session": lambda s, t, c: h.export_session(s, t, c["session"].id, "CSV"),
     "delete_student": lambda s, t, c: h.delete_student(s, t, c["student"], True),
+    "replay": lambda s, t, c: list(replay(s, t, c["session"].id, 1)),
 }
 
 

@@ -19,6 +19,7 @@ from ui.plots import TurnPoint, charts_html, mastery_over_session, mood_timeline
 from ui.services import Services
 from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
 from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
+from ui.teacher.replay import turn_choices
 from ui.views import esc
 
 ALERTS_SHOWN = 10  # newest flags in the live feed
@@ -235,11 +236,12 @@ def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
 
 
 @teacher_errors
-def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str]:
-    """Transcript and charts (mood, mastery, time per state) of one session ("" when none is picked)."""
+def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str, Any]:
+    """Transcript, charts (mood, mastery, time per state) and the replay's turn picker of one
+    session (empty when none is picked)."""
     view = view_for(services, token)
     if not session_id:
-        return "", ""
+        return "", "", gr.Dropdown(choices=[], value=None)
     transcript = view.transcript(session_id)
     points = turn_points(transcript)
     names = {sid: skill.name for sid, skill in services.tutor.curriculum.skills.items()}
@@ -248,7 +250,12 @@ def open_session(services: Services, token: str, session_id: str | None) -> tupl
         (mastery_over_session(points, names), "plot-mastery"),
         (time_in_states(points), "plot-states"),
     ]
-    return transcript_html(transcript, answered_problems(transcript)), charts_html(charts)
+    turns = turn_choices(transcript)
+    return (
+        transcript_html(transcript, answered_problems(transcript)),
+        charts_html(charts),
+        gr.Dropdown(choices=turns, value=turns[-1][1] if turns else None),
+    )
 
 
 @teacher_errors

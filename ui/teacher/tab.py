@@ -17,6 +17,7 @@ import gradio as gr
 
 from ui.services import Services
 from ui.teacher import handlers as h
+from ui.teacher.replay import replay
 
 # A new flag shows within this many seconds; one indexed query per logged-in teacher tab per tick.
 POLL_EVERY_S = 3.0
@@ -97,6 +98,22 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
                 export_btn = gr.Button("Download session", scale=1, elem_id="teacher-export")
             export_file = gr.File(label="Export", interactive=False, visible=False, elem_id="teacher-file")
             transcript = gr.HTML("", elem_id="teacher-transcript")
+            with gr.Row(elem_classes=["bottom-row"]):
+                replay_turn = gr.Dropdown(
+                    label="Hear a tutor reply again (re-rendered from the log)",
+                    choices=[],
+                    scale=3,
+                    elem_id="teacher-replay-turn",
+                )
+                replay_btn = gr.Button("Play", scale=1, elem_id="teacher-replay")
+            replay_video = gr.Video(
+                label="Tutor reply",
+                autoplay=True,
+                interactive=False,
+                height=240,
+                visible=False,
+                elem_id="teacher-replay-video",
+            )
             charts = gr.HTML("", elem_id="teacher-charts")
             with gr.Accordion("Delete this student's data", open=False), gr.Row(elem_classes=["bottom-row"]):
                 del_confirm = gr.Checkbox(label="I am sure: delete every session of the chosen student", value=False)
@@ -107,7 +124,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
              "class_pick": class_pick, "class_note": class_note, "overview": overview, "student_pick": student_pick,
              "alerts": alerts, "feed": feed, "timer": timer}  # fmt: skip
     login_outputs = [named[n] for n in h.LOGIN_OUTPUTS]
-    session_outputs = [transcript, charts]
+    session_outputs = [transcript, charts, replay_turn]
     common: dict[str, Any] = {"concurrency_limit": concurrency}
     # Pickers react to the teacher's own choices (.input), never to the values the handlers set,
     # so logging in or out never fires a follow-up call without a token; handlers that set a
@@ -181,6 +198,13 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         api_visibility="private",
         **common,
     )
+    replay_btn.click(lambda: gr.Video(visible=True), outputs=[replay_video], api_visibility="private").then(
+        bind(replay, services),
+        inputs=[token, session_pick, replay_turn],
+        outputs=[replay_video],
+        api_name="teacher_replay",
+        **common,
+    )
     export_btn.click(
         bind(h.export_session, services),
         inputs=[token, session_pick, fmt],
@@ -202,7 +226,15 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         api_visibility="private",  # the redraw after a delete; clients call teacher_class
         **common,
     ).success(
-        lambda: ([], gr.Dropdown(choices=[], value=None), "", "", False, gr.Column(visible=False)),
+        lambda: (
+            [],
+            gr.Dropdown(choices=[], value=None),
+            "",
+            "",
+            gr.Dropdown(choices=[], value=None),
+            False,
+            gr.Column(visible=False),
+        ),
         outputs=[sessions, session_pick, *session_outputs, del_confirm, student_box],
         api_visibility="private",  # clears the deleted student's sessions from the page
     )
