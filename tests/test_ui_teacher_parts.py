@@ -126,9 +126,12 @@ def test_alerts_feed_marks_new_ones_and_escapes() -> None:
         Alert("f2", NOW - timedelta(seconds=5), EVIL, "distress", EVIL, "s1"),
         Alert("f1", NOW - timedelta(minutes=7), "busy-bee", "distress", "I want to give up", "s2"),
     ]
+    alerts.append(Alert("f0", NOW - timedelta(hours=2), "owl", "wellbeing", "people at school are mean to me", "s3"))
     html = alerts_html(alerts, NOW, new_ids=frozenset({"f2"}))
     assert 'aria-live="polite"' in html and "<script>" not in html
     assert html.count("NEW") == 1 and "just now" in html and "7 min ago" in html and "I want to give up" in html
+    assert html.count("· flag: distress ·") == 2 and html.count("· wellbeing note ·") == 1  # told apart in words
+    assert html.count('class="tv-distress') == 2 and html.count('class="tv-wellbeing') == 1  # and in colour
     assert "No flags" in alerts_html([], NOW)
 
 

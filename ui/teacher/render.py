@@ -110,18 +110,27 @@ def overview_html(overview: Any, now: datetime) -> str:
     )
 
 
+# How each kind of alert is shown: distress is a flag (act now), wellbeing a note (a student said
+# they are sad, lonely or bullied: care, a lower level), so they look different and say which.
+ALERT_STYLE = {"distress": ("⚑", "flag: distress", "tv-distress"), "wellbeing": ("♡", "wellbeing note", "tv-wellbeing")}
+
+
 def alerts_html(alerts: Sequence[Alert], now: datetime, *, new_ids: frozenset[str] = frozenset()) -> str:
     """The live feed: newest first; alerts that arrived since the last look are marked NEW."""
     if not alerts:
-        items = '<li class="tv-none">No flags. New ones appear here within seconds.</li>'
+        items = '<li class="tv-none">No flags or wellbeing notes. New ones appear here within seconds.</li>'
     else:
-        items = "".join(
-            f'<li class="{"tv-new" if a.id in new_ids else ""}">'
-            + ('<strong class="tv-badge">NEW</strong> ' if a.id in new_ids else "")
-            + f"⚑ <strong>{esc(a.student_name)}</strong> · {esc(a.kind)} · {esc(ago(a.at, now))}: "
-            f"{esc(a.reason)}</li>"
-            for a in alerts
-        )
+        rows = []
+        for a in alerts:
+            icon, label, kind_class = ALERT_STYLE.get(a.kind, ("⚑", a.kind, "tv-distress"))
+            new = a.id in new_ids
+            rows.append(
+                f'<li class="{kind_class}{" tv-new" if new else ""}">'
+                + ('<strong class="tv-badge">NEW</strong> ' if new else "")
+                + f"{icon} <strong>{esc(a.student_name)}</strong> · {esc(label)} · {esc(ago(a.at, now))}: "
+                f"{esc(a.reason)}</li>"
+            )
+        items = "".join(rows)
     return (
         f'<section id="teacher-alerts" aria-live="polite" aria-label="Flags and wellbeing notes"><ul>{items}</ul>'
         "</section>"

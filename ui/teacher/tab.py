@@ -30,7 +30,9 @@ CSS = """
 #teacher-alerts li {padding: 6px 10px; border-left: 4px solid #D55E00; margin-bottom: 4px;
   background: var(--background-fill-secondary)}
 #teacher-alerts li.tv-none {border-left-color: var(--border-color-primary)}
-#teacher-alerts li.tv-new {background: #fde2e1; color: #3b0a06}
+#teacher-alerts li.tv-wellbeing {border-left-color: #0072B2}
+#teacher-alerts li.tv-distress.tv-new {background: #fde2e1; color: #3b0a06}
+#teacher-alerts li.tv-wellbeing.tv-new {background: #e0effa; color: #06263b}
 #teacher-alerts .tv-badge {background: #9b1c1c; color: #fff; padding: 0 6px; border-radius: 4px; font-size: 13px}
 .tv-overview {overflow-x: auto}
 .tv-overview table {border-collapse: collapse; font-size: 14px}
