@@ -97,7 +97,8 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         page.get_by_label("Password").fill(PASSWORD)
         page.click("#teacher-login-btn")
         page.wait_for_selector("#class-overview table", timeout=60_000)
-        assert page.input_value("#teacher-pw input") == ""  # the password does not stay in the page
+        left = page.evaluate("() => document.querySelector('#teacher-pw input')?.value ?? ''")
+        assert left == ""  # the password does not stay in the page
         stored = page.evaluate("() => JSON.stringify(window.localStorage)")
         assert PASSWORD not in stored
         overview = page.inner_text("#class-overview")
@@ -121,7 +122,8 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "teacher.png"), full_page=True)
 
         # 3. The student's session: transcript, readable charts with real alt text.
-        page.locator("#teacher-student").get_by_role("listbox").click()
+        assert not page.locator("#teacher-sessions").is_visible()  # nothing empty on show before a pick
+        page.locator("#teacher-student input").click()
         page.get_by_role("option", name="fox").click()
         page.wait_for_selector("#teacher-transcript table", timeout=60_000)
         assert DISTRESS in page.inner_text("#teacher-transcript")
@@ -154,6 +156,7 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
 
     if os.environ.get("UI_SCREENSHOTS") == "1":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(ARTIFACTS / "teacher.png", SCREENSHOTS / "teacher.png")
+        for name in ("teacher", "teacher_session"):
+            shutil.copyfile(ARTIFACTS / f"{name}.png", SCREENSHOTS / f"{name}.png")
     (ARTIFACTS / "teacher_latency.json").write_text(json.dumps(timings, indent=2))
     print("teacher browser timings:", json.dumps(timings))

@@ -97,8 +97,8 @@ def test_a_new_flag_reaches_the_feed_and_the_overview_on_the_next_tick(services:
 
 def test_a_students_session_transcript_charts_and_export(services: Any, classroom: dict) -> None:
     token, sid = classroom["token"], classroom["session"].id
-    rows, picker, _note = h.student_sessions(services, token, classroom["student"])
-    assert rows and rows[0][-1] == sid and picker.value == sid
+    rows, picker, _note, box = h.student_sessions(services, token, classroom["student"])
+    assert rows and rows[0][-1] == sid and picker.value == sid and box.visible is True
     transcript, charts = h.open_session(services, token, sid)
     problem = services.tutor.transcript(sid)[0]["problem"]
     assert problem["prompt"] in transcript  # the answered problem is on the answer's row

@@ -144,5 +144,5 @@ def test_transcript_escapes_student_text_marks_flags_and_shows_the_answered_prob
     html = transcript_html(turns, [None, {"prompt": "1/2 + 1/4 = ?"}])
     assert "<script>" not in html and "<img" not in html
     assert html.count("&lt;script&gt;") == 2
-    assert len(re.findall(r'<tr class="flagged">', html)) == 1
+    assert len(re.findall(r'<tr class="tv-flagged">', html)) == 1
     assert "✔ right" in html and "anxious" in html and "1/2 + 1/4 = ?" in html

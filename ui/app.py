@@ -56,9 +56,12 @@ CSS = """
   vertical-align: top; text-align: left}
 .transcript tr.flagged {background: #fde2e1}
 """
-# Soft's labels (blue-500 on blue-100) and primary buttons (white on blue-500) measure 3.0:1 and
-# 3.7:1 in axe-core, under WCAG AA's 4.5:1 for text; blue-700 passes.
+# Soft's labels (blue-500 on blue-100), primary buttons and selected radios (white on blue-500) and
+# subdued text such as the footer link (gray-400 on white) measure 3.0:1, 3.7:1 and 2.5:1 in
+# axe-core, under WCAG AA's 4.5:1 for text; blue-700, blue-600 and gray-600 pass.
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
+    body_text_color_subdued="*neutral_600",
+    checkbox_label_background_fill_selected="*primary_600",
     block_label_text_color="*primary_700",
     block_title_text_color="*primary_700",
     button_primary_background_fill="*primary_700",
@@ -107,6 +110,10 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "head": HEAD,
         "show_error": True,
         "footer_links": ["api"],
+        # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
+        # ("run history"): the teacher's password at login and students' chat on shared school
+        # computers. Off; False also deletes runs an earlier version saved.
+        "run_history": False,
         # The session log never leaves through the file server, even if a handler asked.
         "blocked_paths": [config.tutor.resolved_data_dir()],
     }

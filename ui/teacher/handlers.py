@@ -17,7 +17,7 @@ from affect.types import AffectEstimate
 from tutor.export import EXPORT_FORMATS, answered_problems
 from ui.plots import TurnPoint, charts_html, mastery_over_session, mood_timeline, time_in_states
 from ui.services import Services
-from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, teacher_flags, view_for
+from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
 from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
 from ui.views import esc
 
@@ -37,7 +37,7 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _alerts(services: Services, view: Any) -> list[Alert]:
+def _alerts(view: Any) -> list[Alert]:
     return [
         Alert(
             id=str(f["id"]),
@@ -47,7 +47,7 @@ def _alerts(services: Services, view: Any) -> list[Alert]:
             reason=str(f["reason"]),
             session_id=str(f["session_id"]),
         )
-        for f in teacher_flags(services, view, ALERTS_SHOWN)
+        for f in view.flags(limit=ALERTS_SHOWN)
     ]
 
 
@@ -70,9 +70,9 @@ def _class_view(view: Any, class_id: str | None, *, keep_student: bool = False) 
     return overview_html(overview, _now()), picker, note
 
 
-def _dashboard(services: Services, view: Any, token: str) -> tuple[Any, ...]:
+def _dashboard(view: Any, token: str) -> tuple[Any, ...]:
     """Outputs of a successful login or restore, in `LOGIN_OUTPUTS` order, on the first class."""
-    alerts = _alerts(services, view)
+    alerts = _alerts(view)
     ids = frozenset(a.id for a in alerts)
     choices = _class_choices(view)
     first = choices[0][1] if choices else None
@@ -119,7 +119,7 @@ LOGIN_OUTPUTS = ("token", "login_box", "dashboard", "who", "login_note", "class_
 def login(services: Services, name: str, password: str) -> tuple[Any, ...]:
     """Name + password -> the dashboard; the token goes to the browser state (never the password)."""
     token, view = log_in(services, (name or "").strip(), password or "")
-    return _dashboard(services, view, token)
+    return _dashboard(view, token)
 
 
 def restore(services: Services, token: str) -> tuple[Any, ...]:
@@ -130,7 +130,7 @@ def restore(services: Services, token: str) -> tuple[Any, ...]:
         view = view_for(services, token)
     except AccessDeniedError as err:
         return _logged_out(str(err))
-    return _dashboard(services, view, token)
+    return _dashboard(view, token)
 
 
 def logout() -> tuple[Any, ...]:
@@ -170,7 +170,7 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
     view = view_for(services, token)
     if class_id and class_id not in {c.id for c in view.classes()}:  # cheap: the overview is read only on news
         raise AccessDeniedError("That class is not in your classes.")
-    alerts = _alerts(services, view)
+    alerts = _alerts(view)
     ids = frozenset(a.id for a in alerts)
     if ids == feed.last:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), feed
@@ -184,11 +184,12 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
 
 
 @teacher_errors
-def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str]:
-    """A student's sessions (flagged first, then newest) and the session picker."""
+def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str, Any]:
+    """A student's sessions (flagged first, then newest), the session picker (on the first one),
+    a one-line note, and the student's part of the page shown."""
     view = view_for(services, token)
     if not student:
-        return [], gr.Dropdown(choices=[], value=None), ""
+        return [], gr.Dropdown(choices=[], value=None), "", gr.Column(visible=False)
     records = view.list_sessions(student=student)
     records = sorted(records, key=lambda r: (not r["n_flags"], -_utc(r["started_at"]).timestamp()))
     rows = [
@@ -204,7 +205,8 @@ def student_sessions(services: Services, token: str, student: str | None) -> tup
     ]
     choices = [(f"{r[1]} · {r[2]}" + (f" · {r[0]}" if r[0] else ""), r[5]) for r in rows]
     note = f"{len(rows)} session(s), flagged first." if rows else "No sessions yet."
-    return rows, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), note
+    picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+    return rows, picker, note, gr.Column(visible=True)
 
 
 def _utc(at: datetime) -> datetime:
