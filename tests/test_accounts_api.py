@@ -370,3 +370,14 @@ def test_bad_input_gets_clear_errors(tutor: Tutor) -> None:
     with pytest.raises(PermissionError):
         tutor.teacher("t-bad", "x" * 100_000)
     assert isinstance(AccountsConfig().token_max_age_s, float)
+
+
+def test_a_spray_of_made_up_names_is_bounded() -> None:
+    guard = LoginGuard(LockoutPolicy(), max_names=100)
+    for i in range(1000):
+        guard.failed(f"made-up-{i}")
+    assert len(guard._failures) == 100  # the oldest quiet names are forgotten first
+    for _ in range(4):
+        guard.failed("real")
+    with pytest.raises(TooManyAttemptsError):
+        guard.check("real")

@@ -37,12 +37,12 @@ CSS = """
 .mood, .mastery, .status {font-size: 14px; line-height: 1.5}
 .mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px; font-size: 16px}
 .mood-emoji {font-size: 22px; vertical-align: -3px}
-.mood-source {color: var(--body-text-color-subdued); font-size: 13px}
+.mood-source {color: #4b5563; font-size: 13px}
 .skill {display: flex; align-items: center; gap: 8px; font-size: 14px; margin: 3px 0}
 .skill-name {width: 55%}
-.not-started {color: var(--body-text-color-subdued); font-style: italic}
+.not-started {color: #4b5563; font-style: italic}
 .skill-level {min-width: 84px; text-align: right}
-.status {min-height: 22px; color: var(--body-text-color-subdued)}
+.status {min-height: 22px; color: #4b5563}
 .note {padding: 6px 10px; border-radius: 8px; background: #fff4ce; color: #3d2e00; font-size: 15px}
 .spinner {display:inline-block;width:12px;height:12px;margin-right:6px;border:2px solid #bbb;
   border-top-color:#0072B2;border-radius:50%;animation:spin .8s linear infinite;vertical-align:-1px}
@@ -51,6 +51,9 @@ CSS = """
 #problem .katex, #chat .katex {font-size: 1.15em}
 #webcam .button-wrap {display: none}  /* the camera button above starts and stops the stream */
 #chat button[aria-label="Clear"] {display: none}  /* it would only blank this screen, not the session */
+/* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
+footer .show-api, footer a {color: var(--body-text-color) !important}
+button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
 .transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
 .transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
   vertical-align: top; text-align: left}
@@ -95,7 +98,10 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
                 restore, outputs = student.build_tab(services, state, token)
             with gr.Tab("Teacher", id="teacher") as teacher_tab:
                 teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
-        demo.load(restore, inputs=[state, token], outputs=outputs, api_name="restore", api_visibility="private")
+        demo.load(
+            restore, inputs=[state, token], outputs=outputs, api_name="restore", api_visibility="private",
+            show_progress="hidden",
+        )
     return demo
 
 

@@ -121,6 +121,7 @@ class Screen:
     topic: Any = field(default_factory=gr.skip)  # the topic menu (likewise)
     code: Any = field(default_factory=gr.skip)  # the come-back code, shown once after joining a class
     code_help: Any = field(default_factory=gr.skip)  # what to do with it
+    login: Any = field(default_factory=gr.skip)  # the login tabs (join / come back / practise)
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -281,8 +282,11 @@ def restore_session(services: Services, state: UserState, token: Any) -> tuple[A
         state.messages = transcript_messages(services.tutor.transcript(session.id))
         name = display_name(session.student)
         welcome = status_html(f"Welcome back, {name}!", busy=False)
-        practice_name = name if name == session.student else gr.skip()  # anonymous practice: its name box
-        return _conversation(services, state, status=welcome, name=practice_name, topic=session.topic).values()
+        if name != session.student:  # a class student
+            return _conversation(services, state, status=welcome, topic=session.topic).values()
+        return _conversation(  # anonymous practice: its tab and name box, as they were
+            services, state, status=welcome, name=name, topic=session.topic, login=gr.Tabs(selected="practise")
+        ).values()
 
 
 def transcript_messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:

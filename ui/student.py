@@ -61,7 +61,7 @@ def build_tab(
             choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
             elem_id="topic",
         )
-        with gr.Tabs(elem_id="login-tabs"):
+        with gr.Tabs(elem_id="login-tabs") as login:
             with gr.Tab("Join my class", id="join"), gr.Row(elem_classes=["bottom-row"]):
                 class_code = gr.Textbox(
                     label="Class code (from your teacher)", placeholder="e.g. K7M-X3P-Q9R", max_lines=1,
@@ -135,11 +135,13 @@ def build_tab(
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
     outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
-    outputs += [token, name, topic, code, code_help]
+    outputs += [token, name, topic, code, code_help, login]
     assert len(outputs) == len(handlers.OUTPUTS)
     talk: dict[str, Any] = {
-        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY, "show_progress": "minimal",
-        "show_progress_on": [status],  # a timer beside the status line; the avatar keeps playing
+        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY,
+        # No Gradio overlay (it dims the outputs and dropped the status line's contrast below
+        # WCAG AA): the status line's own spinner and words say what is happening.
+        "show_progress": "hidden",
     }  # fmt: skip
     speak = {
         "fn": functools.partial(handlers.speak_opening, services), "inputs": [state],
