@@ -93,8 +93,20 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         page.wait_for_selector("#teacher-name", timeout=60_000)
         assert _count_polls(page, poll_fn, 7) == 0  # a logged-out tab never polls
 
-        # 1. Log in with name + password: the class overview opens on the first class.
+        # 1. A wrong password: a note beside the box (and a toast), the box stays usable. Then log in
+        # with name + password: the class overview opens on the first class.
         page.get_by_label("Teacher name").fill(name)
+        page.get_by_label("Password").fill("not the password")
+        page.click("#teacher-login-btn")
+        page.wait_for_function(
+            "() => document.querySelector('#teacher-login-note').innerText.includes('Not logged in')", timeout=30_000
+        )
+        uncovered = page.evaluate(
+            """() => ['#teacher-name input', '#teacher-pw input'].every((sel) => {
+                 const el = document.querySelector(sel), r = el.getBoundingClientRect();
+                 return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el; })"""
+        )
+        assert uncovered  # no error overlay over the login box: the teacher can simply try again
         page.get_by_label("Password").fill(PASSWORD)
         page.click("#teacher-login-btn")
         page.wait_for_selector("#class-overview table", timeout=60_000)

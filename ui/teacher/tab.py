@@ -131,14 +131,24 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
     # Pickers react to the teacher's own choices (.input), never to the values the handlers set,
     # so logging in or out never fires a follow-up call without a token; handlers that set a
     # picker chain the follow-up explicitly.
-    gr.on(
+    login = gr.on(
         [login_btn.click, password.submit],
         bind(h.login, services),
         inputs=[name, password],
         outputs=login_outputs,
         api_name="teacher_login",
+        show_progress="hidden",  # a refusal must not cover the login box with an error overlay
         **common,
-    ).success(lambda: "", outputs=[password], api_visibility="private")
+    )
+    login.success(lambda: "", outputs=[password], api_visibility="private")
+    login.failure(  # the toast says exactly why (wrong, or locked for N minutes); this stays beside the box
+        lambda: (
+            "**Not logged in.** Check the name and password (after many wrong tries the account waits a few "
+            "minutes), then try again."
+        ),
+        outputs=[login_note],
+        api_visibility="private",
+    )
     tab.select(bind(h.restore, services), inputs=[token], outputs=login_outputs, api_name="teacher_restore", **common)
     hide_student = {"fn": lambda: gr.Column(visible=False), "outputs": [student_box], "api_visibility": "private"}
     logout_btn.click(h.logout, outputs=login_outputs, api_name="teacher_logout").then(**hide_student)
@@ -148,6 +158,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         inputs=[token, new_class],
         outputs=[class_pick, class_note, overview, student_pick],
         api_name="teacher_create_class",
+        show_progress="hidden",  # a refusal (empty name, no session, no confirmation) is a toast, no overlay
         **common,
     ).success(lambda: "", outputs=[new_class], api_visibility="private")
     class_pick.input(
@@ -212,6 +223,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         inputs=[token, session_pick, fmt],
         outputs=[export_file],
         api_name="teacher_export",
+        show_progress="hidden",  # a refusal (empty name, no session, no confirmation) is a toast, no overlay
         **common,
     ).success(lambda: gr.File(visible=True), outputs=[export_file], api_visibility="private")
     del_btn.click(
@@ -219,6 +231,7 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         inputs=[token, student_pick, del_confirm],
         outputs=[del_note],
         api_name="teacher_delete",
+        show_progress="hidden",  # a refusal (empty name, no session, no confirmation) is a toast, no overlay
         **common,
     ).success(
         bind(h.open_class, services),
