@@ -161,7 +161,12 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         serious = _serious(axe_sync.Axe().run(page))
         assert serious == [], serious
 
-        # 5. A reload comes back logged in; logging out stops the polling.
+        # 5. Back from the Student tab, the open session is still there; a reload comes back logged in;
+        # logging out stops the polling.
+        page.get_by_role("tab", name="Student").click()
+        page.get_by_role("tab", name="Teacher").click()
+        page.wait_for_timeout(1500)
+        assert DISTRESS in page.inner_text("#teacher-transcript")
         page.reload()
         page.get_by_role("tab", name="Teacher").click()
         page.wait_for_selector("#class-overview table", timeout=60_000)

@@ -67,9 +67,11 @@ def test_login_keeps_a_token_not_the_password_and_starts_the_live_feed(services:
     assert out["class_pick"].choices == [] and "Create a class" in out["class_note"] and out["overview"] == ""
     login_box, dashboard, feed = out["login_box"], out["dashboard"], out["feed"]
     assert login_box.visible is False and dashboard.visible is True and timer.active is True
-    assert "No flags" in alerts and feed == h.FeedState()
+    assert "No flags" in alerts and feed == h.FeedState(open=True)
     restored = h.restore(services, token)
     assert restored[0] == token and restored[-1].active is True
+    again = h.restore(services, token, feed=restored[h.LOGIN_OUTPUTS.index("feed")])
+    assert all(_is_skip(o) for o in again)  # back to an open dashboard: left as the teacher left it
     out = h.logout()
     assert out[0] == "" and out[-1].active is False and out[2].visible is False
 

@@ -32,6 +32,7 @@ class FeedState:
 
     baseline: frozenset[str] = frozenset()
     last: frozenset[str] = frozenset()
+    open: bool = False  # this tab shows the dashboard (reopening the tab then changes nothing)
 
 
 def _now() -> datetime:
@@ -89,7 +90,7 @@ def _dashboard(view: Any, token: str) -> tuple[Any, ...]:
         overview,
         students,
         alerts_html(alerts, _now()),
-        FeedState(ids, ids),
+        FeedState(ids, ids, open=True),
         gr.Timer(active=True),
     )
 
@@ -123,8 +124,11 @@ def login(services: Services, name: str, password: str) -> tuple[Any, ...]:
     return _dashboard(view, token)
 
 
-def restore(services: Services, token: str) -> tuple[Any, ...]:
-    """Opening the tab with a stored token: the dashboard if it is still valid, else the login box."""
+def restore(services: Services, token: str, feed: FeedState | None = None) -> tuple[Any, ...]:
+    """Opening the tab with a stored token: the dashboard if it is still valid, else the login box;
+    nothing changes (and nothing is read) when this tab already shows the dashboard."""
+    if feed is not None and feed.open and token:
+        return tuple(gr.skip() for _ in LOGIN_OUTPUTS)
     if not token:
         return _logged_out()
     try:
@@ -177,8 +181,8 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), feed
     html = alerts_html(alerts, _now(), new_ids=ids - feed.baseline)
     if not class_id:
-        return html, gr.skip(), gr.skip(), gr.skip(), FeedState(feed.baseline, ids)
-    return html, *_class_view(view, class_id, keep_student=True), FeedState(feed.baseline, ids)
+        return html, gr.skip(), gr.skip(), gr.skip(), FeedState(feed.baseline, ids, open=True)
+    return html, *_class_view(view, class_id, keep_student=True), FeedState(feed.baseline, ids, open=True)
 
 
 # 3. One student: sessions, transcript, charts, export, delete ----------------------------------

@@ -149,7 +149,9 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         outputs=[login_note],
         api_visibility="private",
     )
-    tab.select(bind(h.restore, services), inputs=[token], outputs=login_outputs, api_name="teacher_restore", **common)
+    tab.select(
+        bind(h.restore, services), inputs=[token, feed], outputs=login_outputs, api_name="teacher_restore", **common
+    )
     hide_student = {"fn": lambda: gr.Column(visible=False), "outputs": [student_box], "api_visibility": "private"}
     logout_btn.click(h.logout, outputs=login_outputs, api_name="teacher_logout").then(**hide_student)
 
