@@ -65,7 +65,7 @@ def test_start_with_any_name_and_topic(app: App, name: str, topic: str) -> None:
         assert res.error and len(res.error) < 2000
     else:
         text = outputs_text(res.data)  # a session, or a friendly note beside the form (not an error)
-        assert "Your problem" in text or 'id="start-note"' in text, text[:300]
+        assert "Your problem" in text or "start-note" in text, text[:300]
 
 
 @pytest.fixture(scope="module")
@@ -89,7 +89,9 @@ def test_send_any_message(app: App, tab: Any, text: str) -> None:
         time.sleep(0.05)
     sid = app.services.tutor.list_sessions(student="fuzz-send")[0]["id"]
     after = len(app.services.tutor.transcript(sid))
-    if ev.done.is_set() and not ev.success:  # refused with a message, nothing logged
+    if any("answer-note" in outputs_text(m) for _, m in list(ev.messages)):  # a friendly note, nothing logged
+        assert after == before
+    elif ev.done.is_set() and not ev.success:  # refused with a message, nothing logged
         assert outputs_text(ev.completed).count("error") and after == before
     else:  # answered and logged exactly once
         assert after == before + 1
