@@ -247,6 +247,8 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         chat_before = page.inner_text("#chat")
         problem_before = page.inner_text("#problem")
         rows = _chat_rows(page)
+        page.fill("#answer-box textarea", "")
+        page.locator("#answer-box textarea").press_sequentially("half an ans")  # typed, not sent yet
         page.reload()
         page.wait_for_function(
             f"() => document.querySelectorAll('#chat .message-row').length >= {rows}",
@@ -257,6 +259,7 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         assert page.inner_text("#problem") == problem_before
         assert "Welcome back" in page.inner_text("#chat")
         assert page.input_value("#name-box input") == STUDENT
+        assert page.input_value("#answer-box textarea") == "half an ans"  # nothing typed is lost
         _axe(page, "after a reload")
         _shot(page, "student-reload")
         _no_error_badges(page)

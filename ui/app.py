@@ -95,13 +95,9 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
-                restore, outputs = student.build_tab(services, state, token)
+                student.build_tab(services, demo, state, token)
             with gr.Tab("Teacher", id="teacher") as teacher_tab:
                 teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
-        demo.load(
-            restore, inputs=[state, token], outputs=outputs, api_name="restore", api_visibility="private",
-            show_progress="hidden",
-        )
     return demo
 
 

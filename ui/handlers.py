@@ -419,11 +419,13 @@ def toggle_camera(state: UserState) -> tuple[Any, ...]:
 def observe_frame(
     services: Services, state: UserState, frame: np.ndarray | None, request: gr.Request | None = None
 ) -> Any:
-    """One webcam frame -> the face reading (through the session when one runs) -> mood html.
+    """One webcam frame -> this session's own face reader -> mood html.
 
+    Frames are read only once a session runs, by that session's reader (its tracking and cue
+    baseline are never mixed with another student's); before Start they are dropped unread.
     The frame lives only in memory: it is analysed and dropped.
     """
-    if not state.camera_on or frame is None:
+    if not state.camera_on or frame is None or state.session is None:
         return gr.skip()
     if not services.limits.allow_frame(request):
         return gr.skip()  # over this client's frame budget (ui/ratelimit.py): drop it
@@ -431,10 +433,7 @@ def observe_frame(
     if not state.lock.acquire(blocking=False):
         return gr.skip()  # a message is being answered; the next frame will do
     try:
-        if state.session is not None:
-            estimate = state.session.observe_frame(rgb)
-        else:
-            estimate = services.face_reading(rgb)
+        estimate = state.session.observe_frame(rgb)
     except ValueError as err:  # an unusable frame: only a scripted client sends one
         raise UserError(f"Camera frame skipped: {err}") from err
     finally:

@@ -8,7 +8,6 @@ the same outputs, in `handlers.Screen`'s order. Events carry `api_name`s so `gra
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
@@ -45,20 +44,25 @@ START_WEBCAM_JS = """async () => {
   if (record && !root.querySelector('[title="stop recording"]')) record.click();
 }"""
 
+# What the student is typing survives a reload: kept in this browser's localStorage while typed,
+# forgotten once sent; `RESTORE_DRAFT_JS` puts it back on page load.
+SAVE_DRAFT_JS = "(text) => { localStorage.setItem('tutor-draft', text); }"
+CLEAR_DRAFT_JS = "(state, text) => { localStorage.removeItem('tutor-draft'); return [state, text]; }"
+RESTORE_DRAFT_JS = "() => localStorage.getItem('tutor-draft') || ''"
+
 CONSENT = (
     "The tutor can look at your face to see how you feel. Pictures are checked straight away and "
     "never saved. Turn it off any time."
 )
 
 
-def build_tab(
-    services: Services, state: gr.State, token: gr.BrowserState
-) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
-    """The student view; returns the page-load restore handler and the outputs it fills."""
+def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.BrowserState) -> None:
+    """The student view, inside the caller's `gr.Tab` of `demo`."""
     choices = services.topic_choices()
-    with gr.Group(elem_id="login"):
+    with gr.Column(elem_id="login"):
         topic = gr.Dropdown(
             choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
+            filterable=False,  # a filterable menu opened on "Fractions" lists only "Fractions"
             elem_id="topic",
         )
         with gr.Tabs(elem_id="login-tabs") as login:
@@ -172,6 +176,7 @@ def build_tab(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),
         inputs=[state, box],
+        js=CLEAR_DRAFT_JS,
         api_name="send",
         trigger_mode="multiple",  # the student may answer while the tutor still speaks
         **talk,
@@ -184,6 +189,7 @@ def build_tab(
             trigger_mode="multiple",
             **talk,
         )
+    box.input(None, inputs=[box], js=SAVE_DRAFT_JS)  # in the browser only: no request per keystroke
     replay_btn.click(
         functools.partial(handlers.replay, services), inputs=[state], api_name="replay", **talk
     )
@@ -199,4 +205,9 @@ def build_tab(
         concurrency_limit=FRAME_CONCURRENCY,
         show_progress="hidden",
     )
-    return functools.partial(handlers.restore_session, services), outputs
+    # On page load: back to this browser's session (a reload, a reopened tab) and its draft.
+    demo.load(
+        functools.partial(handlers.restore_session, services), inputs=[state, token], outputs=outputs,
+        api_name="restore", api_visibility="private", show_progress="hidden",
+    )
+    demo.load(None, outputs=[box], js=RESTORE_DRAFT_JS, api_visibility="private", show_progress="hidden")
