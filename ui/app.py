@@ -59,13 +59,14 @@ button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
   vertical-align: top; text-align: left}
 .transcript tr.flagged {background: #fde2e1}
 """
-# Soft's labels (blue-500 on blue-100) and primary buttons (white on blue-500) measure 3.0:1 and
-# 3.7:1 in axe-core, under WCAG AA's 4.5:1 for text; blue-700 passes.
+# Soft's labels (blue-500 on blue-100) and primary buttons and chosen radio labels (white on
+# blue-500) measure 3.0:1 and 3.7:1 in axe-core, under WCAG AA's 4.5:1 for text; blue-700 passes.
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
     block_label_text_color="*primary_700",
     block_title_text_color="*primary_700",
     button_primary_background_fill="*primary_700",
     button_primary_background_fill_hover="*primary_800",
+    checkbox_label_background_fill_selected="*primary_700",  # the chosen topic (white text)
 )
 
 # Gradio's video player writes its caption <track> without a label or a language; the avatar
