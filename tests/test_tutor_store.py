@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tutor.errors import StoreError, UnknownSessionError
 from tutor.store import Store, check_student_id, clean_text
@@ -42,6 +43,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
     store = Store(PG_URL)
     Base.metadata.drop_all(store.engine)
+    with store.engine.begin() as conn:  # and the migrations' bookkeeping, so the next Store starts from scratch
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     store.close()
     return PG_URL
 
@@ -89,7 +92,7 @@ def test_export_csv_and_json(url: str) -> None:
     store.add_turn(sid, _record(0, None))
     store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
-    assert [r["index"] for r in rows] == ["0", "1"] and rows[1][
+    assert [r["turn"] for r in rows] == ["0", "1"] and rows[1][
         "student_text"
     ] == 'He said "=1+1", then, a comma\nnewline'
     doc = json.loads(store.export(sid, "json"))

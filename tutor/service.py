@@ -129,7 +129,8 @@ class Tutor:
             stored = self._learner.memories(student)
             now_all = self._learner.mastery_now(stored)
             step = next_step(cur, now_all, self._learner.due(stored), cfg.mastery_threshold, topic)
-            note = opening_note(cur, student, topic, stored, now_all, step, cfg.mastery_threshold)
+            returning = bool(self._p.store.list_sessions(student=student))
+            note = opening_note(cur, student, topic, stored, now_all, step, cfg.mastery_threshold, returning)
             review = step.skill if step.kind == "review" and step.skill in skills else None
         else:
             mastery = {s.id: s.bkt.p_init for s in cur.topic_skills(topic)}

@@ -11,9 +11,6 @@ never stored: only derived affect readings (numbers) are.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
 import unicodedata
@@ -29,6 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tutor import migrations
 from tutor.errors import StoreError, UnknownSessionError
+from tutor.export import EXPORT_FORMATS, export_session
 from tutor.tables import FlagRow, LearnerSkillRow, SessionRow, StudentRow, TurnRow
 
 # A pseudonym, after normalisation (NFKC, runs of white space -> one space, trimmed): 1-40 letters
@@ -40,12 +38,6 @@ _STUDENT_ID = re.compile(rf"^{_PSEUDONYM}$")
 # A class student's id: their pseudonym, "~" and 10 random base32 letters. "~" is no pseudonym
 # character, so nobody can type a class student's id as a practice pseudonym.
 _REGISTERED_ID = re.compile(rf"^{_PSEUDONYM}~[a-z2-7]{{10}}$")
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "session_id", "student", "topic", "index", "time", "student_text", "intent", "text_label", "face_label",
-    "fused_label", "fused_confidence", "move", "avatar_emotion", "intensity", "tutor_text", "problem_id",
-    "skill", "prompt", "answer", "correct", "flagged", "flag_reason", "clip_ref", "mastery",
-    "text_affect", "face_affect", "fused_affect",
-)  # fmt: skip
 
 
 def new_id() -> str:
@@ -279,21 +271,11 @@ class Store:
             return "ok"
 
     def export(self, session_id: str, fmt: str = "csv") -> str:
-        """One session as CSV (one row per turn, nested fields as JSON) or as a JSON document."""
-        if fmt not in ("csv", "json"):
+        """One session as CSV (one row per turn, flat named columns) or as a JSON document
+        (see `tutor.export`)."""
+        if fmt not in EXPORT_FORMATS:  # before any read: a bad format is the caller's error, not a lookup
             raise ValueError(f"Export format must be 'csv' or 'json', got {fmt!r}.")
-        info = self.session(session_id)
-        turns = self.turns(session_id)
-        if fmt == "json":
-            doc = {"session": info, "turns": turns}
-            return json.dumps(doc, default=lambda o: o.isoformat() if isinstance(o, datetime) else str(o),
-                              ensure_ascii=False, indent=1)  # fmt: skip
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS))
-        writer.writeheader()
-        for t in turns:
-            writer.writerow({k: _defuse(v) for k, v in _csv_row(info, t).items()})
-        return buf.getvalue()
+        return export_session(self.session(session_id), self.turns(session_id), fmt)
 
 
 def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
@@ -304,39 +286,6 @@ def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
         "avatar_emotion": r.avatar_emotion, "intensity": r.intensity, "text_affect": r.text_affect,
         "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
         "mastery": r.mastery, "state": r.state, "clip_ref": r.clip_ref, "flagged": r.flagged, "flag_reason": reason,
-    }  # fmt: skip
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
-
-
-def _defuse(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice
-    against CSV injection: a student typing =HYPERLINK(...) must not become a live link in the
-    teacher's spreadsheet). Plain numbers such as -3 stay as they are; JSON exports stay raw."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _csv_row(info: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
-    def label(a: dict[str, Any] | None) -> str:
-        return str(a.get("label", "")) if a else ""
-
-    problem = t["problem"] or {}
-    return {
-        "session_id": info["id"], "student": info["student"], "topic": info["topic"], "index": t["index"],
-        "time": t["time"].isoformat() if t["time"] else "", "student_text": t["student_text"] or "",
-        "intent": t["intent"], "text_label": label(t["text_affect"]), "face_label": label(t["face_affect"]),
-        "fused_label": label(t["fused_affect"]), "fused_confidence": (t["fused_affect"] or {}).get("confidence", ""),
-        "move": t["move"], "avatar_emotion": t["avatar_emotion"], "intensity": t["intensity"],
-        "tutor_text": t["tutor_text"], "problem_id": problem.get("id", ""), "skill": problem.get("skill", ""),
-        "prompt": problem.get("prompt", ""), "answer": problem.get("answer", ""),
-        "correct": "" if t["correct"] is None else t["correct"], "flagged": t["flagged"],
-        "flag_reason": t["flag_reason"] or "", "clip_ref": t["clip_ref"] or "", "mastery": json.dumps(t["mastery"]),
-        "text_affect": json.dumps(t["text_affect"]), "face_affect": json.dumps(t["face_affect"]),
-        "fused_affect": json.dumps(t["fused_affect"]),
     }  # fmt: skip
 
 

@@ -54,19 +54,17 @@ CSS = """
 /* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
 footer .show-api, footer a {color: var(--body-text-color) !important}
 button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
-.transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
-.transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
-  vertical-align: top; text-align: left}
-.transcript tr.flagged {background: #fde2e1}
 """
-# Soft's labels (blue-500 on blue-100) and primary buttons and chosen radio labels (white on
-# blue-500) measure 3.0:1 and 3.7:1 in axe-core, under WCAG AA's 4.5:1 for text; blue-700 passes.
+# Soft's labels (blue-500 on blue-100), primary buttons and selected radios (white on blue-500) and
+# subdued text such as the footer link (gray-400 on white) measure 3.0:1, 3.7:1 and 2.5:1 in
+# axe-core, under WCAG AA's 4.5:1 for text; blue-700, blue-600 and gray-600 pass.
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
+    body_text_color_subdued="*neutral_600",
+    checkbox_label_background_fill_selected="*primary_600",
     block_label_text_color="*primary_700",
     block_title_text_color="*primary_700",
     button_primary_background_fill="*primary_700",
     button_primary_background_fill_hover="*primary_800",
-    checkbox_label_background_fill_selected="*primary_700",  # the chosen topic (white text)
 )
 
 # Gradio's video player writes its caption <track> without a label or a language; the avatar
@@ -94,8 +92,8 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
                 student.build_tab(services, demo, state, token)
-            with gr.Tab("Teacher", id="teacher"):
-                teacher.build_tab(services, config.server, concurrency=TEACHER_CONCURRENCY)
+            with gr.Tab("Teacher", id="teacher") as teacher_tab:
+                teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
     return demo
 
 
@@ -106,10 +104,14 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + teacher.CSS,
         "head": HEAD,
         "show_error": True,
         "footer_links": ["api"],
+        # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
+        # ("run history"): the teacher's password at login and students' chat on shared school
+        # computers. Off; False also deletes runs an earlier version saved.
+        "run_history": False,
         # The session log never leaves through the file server, even if a handler asked.
         "blocked_paths": [config.tutor.resolved_data_dir()],
     }

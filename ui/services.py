@@ -81,6 +81,15 @@ def _prune(root: Path, keep: str, max_age_s: float = 86400.0) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def startup_teacher(tutor: Any, config: AppConfig) -> None:
+    """TUTOR_TEACHER_PASSWORD keeps a one-secret Space working: it creates or updates the account
+    "teacher", which adopts the classes without a teacher (sessions from before accounts existed).
+    Other teachers and classes are made with `tutor-admin`."""
+    if config.server.teacher_password:
+        adopted = tutor.ensure_teacher("teacher", config.server.teacher_password)
+        log.info("account 'teacher' set from TUTOR_TEACHER_PASSWORD (%d earlier class(es) adopted)", adopted)
+
+
 def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
     t0 = time.perf_counter()
     out = fn()
@@ -121,6 +130,7 @@ class Services:
                 lambda: Tutor.create(config=config.tutor, text_affect=text, face_affect=face), timings, "load_tutor"
             )
             avatar = avatar_f.result()
+        startup_teacher(tutor, config)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
         return cls(config, tutor, avatar, text, face, clips, tokens, timings)

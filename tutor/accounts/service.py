@@ -180,6 +180,17 @@ class Accounts:
         with self.store.read() as db:
             return [ClassInfo(r.id, r.name, codes.show_join_code(r.code), int(k)) for r, k in db.execute(stmt)]
 
+    def all_classes(self) -> list[tuple[ClassInfo, str | None]]:
+        """Every class with its teacher's name (None: no teacher yet), oldest first (for tutor-admin)."""
+        n = select(func.count()).where(StudentRow.class_id == ClassRow.id).scalar_subquery()
+        stmt = (
+            select(ClassRow, TeacherRow.name, n)
+            .outerjoin(TeacherRow, TeacherRow.id == ClassRow.teacher_id)
+            .order_by(ClassRow.created_at)
+        )
+        with self.store.read() as db:
+            return [(ClassInfo(r.id, r.name, codes.show_join_code(r.code), int(k)), t) for r, t, k in db.execute(stmt)]
+
     def adopt_unowned_classes(self, teacher: Teacher) -> int:
         """Give classes without a teacher (the migrated "Earlier sessions") to this teacher."""
         moved: list[int] = []
