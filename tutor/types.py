@@ -68,7 +68,14 @@ class Problem:
     alternatives: tuple[str, ...] = ()  # other exact values also accepted (e.g. "-25" for a decrease)
     misconceptions: tuple[Misconception, ...] = ()
     hints: tuple[str, ...] = ()  # exactly three, from nudge to bottom-out
-    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem, used for a worked example
+    params: tuple[tuple[str, str], ...] = ()  # the numbers of THIS problem by name, for the data templates
+    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem (from data/solutions), for a worked example
+    step_reasons: tuple[str, ...] = ()  # why each worked step is done, with this problem's numbers
+
+    @property
+    def values(self) -> dict[str, str]:
+        """params as a dict (template fields: "a", "lcd", "variant", ...)."""
+        return dict(self.params)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields the session log keeps (enough to show and to rebuild the problem)."""
@@ -80,6 +87,11 @@ class Problem:
             "difficulty": self.difficulty,
             "kind": self.kind,
         }
+
+
+def problem_params(**values: object) -> tuple[tuple[str, str], ...]:
+    """A problem's numbers by name, as strings, for the templates in curriculum/data (solutions, scenarios)."""
+    return tuple((k, str(v)) for k, v in values.items())
 
 
 @dataclass(frozen=True)
