@@ -7,10 +7,10 @@ import random
 import pytest
 
 from tutor.curriculum import Curriculum
-from tutor.intent import IntentClassifier
-from tutor.replies import ReplyParts, ReplyWriter
-from tutor.safety import distress_rule
-from tutor.spoken import to_spoken
+from tutor.language.intent import IntentClassifier
+from tutor.language.replies import ReplyParts, ReplyWriter
+from tutor.language.safety import distress_rule
+from tutor.language.spoken import to_spoken
 
 DISTRESS = [
     "I want to kill myself", "i want to kil myself", "I wanna k1ll my self!!!", "im gonna kill myslef",

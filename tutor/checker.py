@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import sympy
 
-from tutor.numbers import ParsedAnswer, fmt, normalise, parse_answer, rational, terminates
+from tutor.language.numbers import ParsedAnswer, fmt, normalise, parse_answer, rational, terminates
 from tutor.types import Misconception, Problem
 
 _MIN_ROUNDED_PLACES = 2  # "0.67" for 2/3 is fine; "0.7" is too coarse to count as the answer

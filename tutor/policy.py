@@ -109,7 +109,7 @@ class AffectSensitivePolicy:
     def decide(self, ctx: PolicyContext) -> Decision:
         state = ctx.state if ctx.state_confidence >= self.min_confidence else "neutral"
         conf = ctx.state_confidence if state != "neutral" else 0.5
-        if ctx.intent == "distress":  # safeguarding overrides everything (see tutor.safety)
+        if ctx.intent == "distress":  # safeguarding overrides everything (see tutor.language.safety)
             return Decision("flag", "concerned", 0.5, tone="distress")
         if ctx.intent == "stop":
             return Decision("summarize", "happy", 0.5, tone=state)

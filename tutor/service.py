@@ -18,7 +18,7 @@ from tutor.config import TutorConfig
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState
 from tutor.errors import UnknownSessionError
-from tutor.intent import IntentClassifier
+from tutor.language.intent import IntentClassifier
 from tutor.policy import POLICIES
 from tutor.selection import AdaptiveSelector
 from tutor.session import TutorParts, TutorSession

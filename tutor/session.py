@@ -22,11 +22,11 @@ from tutor.checker import check_answer
 from tutor.config import TutorConfig
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState, next_problem, record_first_attempt, topic_done
-from tutor.intent import IntentClassifier
+from tutor.language.intent import IntentClassifier
+from tutor.language.replies import ReplyParts, ReplyWriter
+from tutor.language.spoken import to_spoken
 from tutor.policy import Decision, Policy, PolicyContext, acted_state
-from tutor.replies import ReplyParts, ReplyWriter
 from tutor.selection import Selector
-from tutor.spoken import to_spoken
 from tutor.store import Store
 from tutor.types import Problem, TutorReply
 

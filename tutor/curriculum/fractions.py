@@ -14,7 +14,7 @@ import random
 
 import sympy
 
-from tutor.numbers import fmt
+from tutor.language.numbers import fmt
 from tutor.types import Misconception, Problem, problem_params
 
 

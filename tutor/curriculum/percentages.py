@@ -12,7 +12,7 @@ import random
 
 import sympy
 
-from tutor.numbers import fmt, fmt_decimal, terminates
+from tutor.language.numbers import fmt, fmt_decimal, terminates
 from tutor.types import Misconception, Problem, problem_params
 
 _CONTEXTS = (  # (what, unit, rise verb, fall verb)

@@ -6,7 +6,7 @@ safeguarding duty set out in, e.g., the UK DfE "Keeping children safe in educati
 Rules carry the guarantee: tokens are normalised (case, repeated letters, leetspeak, common
 misspellings and slang, and a small Damerau edit distance for long key words) and then matched
 against phrase patterns. An embedding-similarity check against exemplar sentences (in
-`tutor.intent`) adds recall for phrasings the rules do not know; it can only add flags.
+`tutor.language.intent`) adds recall for phrasings the rules do not know; it can only add flags.
 """
 
 from __future__ import annotations

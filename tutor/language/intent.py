@@ -1,6 +1,6 @@
 """What a student's message is: an answer, a help request, a why-question, small talk, ...
 
-Order of evidence (most reliable first): safety rules (`tutor.safety`), then parsing (a number
+Order of evidence (most reliable first): safety rules (`tutor.language.safety`), then parsing (a number
 or "x = ..." is an answer attempt), then keyword rules, then similarity of the MiniLM sentence
 embedding (shared with `affect.TextAffect.embed`, never loaded twice) to a few exemplars per
 intent, the exemplar approach of AutoTutor's speech-act classifier (Graesser et al. 2005)
@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from tutor.numbers import ParsedAnswer, parse_answer, unify_symbols
-from tutor.safety import distress_rule, normalise_words
+from tutor.language.numbers import ParsedAnswer, parse_answer, unify_symbols
+from tutor.language.safety import distress_rule, normalise_words
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, D) L2-normalised rows
 
@@ -24,7 +24,7 @@ Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, D) L2-normalise
 # which a message no rule caught counts as distress. Measured with the shipped TextAffect encoder on
 # 13 unseen paraphrases and 8 lines of maths chatter (2026-11-24): paraphrases 0.51-0.95, chatter
 # <= 0.50 except "i want to stop" (0.66, but its nearest intent is "stop"). The rules in
-# tutor.safety carry the never-miss guarantee; this net can only add flags.
+# tutor.language.safety carry the never-miss guarantee; this net can only add flags.
 DISTRESS_SIMILARITY = 0.58
 # Below this best similarity an unmatched message is treated as off-topic.
 MIN_INTENT_SIMILARITY = 0.30
