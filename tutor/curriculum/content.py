@@ -110,20 +110,12 @@ def load_content(folder: Path, topics: dict[str, tuple[str, ...]]) -> Content:
     for topic, skills in topics.items():
         data = {kind: _read(folder / kind / f"{topic}.json", topic) for kind in KINDS}
         concepts += _concepts(data["concepts"], topic, f"concepts/{topic}.json")
-        for kind, target, reader in (
-            ("explanations", explanations, _explanations),
-            ("scenarios", scenarios, _scenarios),
-            ("solutions", solutions, _solutions),
-        ):
-            where = f"{kind}/{topic}.json"
-            per_skill = _field(data[kind], "skills", dict, where)
-            unknown = sorted(set(per_skill) - set(skills))
-            if unknown:
-                raise ContentError(f"{where}: {unknown} are not skills of topic {topic!r}.")
-            for skill in skills:
-                if skill not in per_skill:
-                    raise ContentError(f"{where}: skill {skill!r} has no {kind}.")
-                target[skill] = reader(per_skill[skill], skill, f"{where} {skill}")  # type: ignore[operator]
+        per_skill = {kind: _skills_of(data[kind], f"{kind}/{topic}.json", skills) for kind in KINDS[1:]}
+        for skill in skills:
+            where = f"{topic}.json {skill}"
+            explanations[skill] = _explanations(per_skill["explanations"][skill], skill, f"explanations/{where}")
+            scenarios[skill] = _scenarios(per_skill["scenarios"][skill], skill, f"scenarios/{where}")
+            solutions[skill] = _solutions(per_skill["solutions"][skill], f"solutions/{where}")
     ids = [c.id for c in concepts]
     if len(set(ids)) != len(ids):
         raise ContentError(f"Concept ids must be unique; repeated: {sorted({i for i in ids if ids.count(i) > 1})}.")
@@ -172,13 +164,25 @@ def _read(path: Path, topic: str) -> dict[str, Any]:
     return data
 
 
+def _skills_of(data: dict[str, Any], where: str, skills: tuple[str, ...]) -> dict[str, Any]:
+    """The per-skill object of a content file: exactly the topic's skills."""
+    per_skill: dict[str, Any] = _field(data, "skills", dict, where)
+    unknown = sorted(set(per_skill) - set(skills))
+    if unknown:
+        raise ContentError(f"{where}: {unknown} are not skills of this topic.")
+    for skill in skills:
+        if skill not in per_skill:
+            raise ContentError(f"{where}: skill {skill!r} has no entry.")
+    return per_skill
+
+
 def _field(data: Any, key: str, kind: type, where: str) -> Any:
     if not isinstance(data, dict):
         raise ContentError(f"{where}: must be an object.")
     if key not in data:
         raise ContentError(f"{where}: missing field {key!r}.")
     value = data[key]
-    if not isinstance(value, kind) or (kind is str and not value.strip()):
+    if not isinstance(value, kind) or (isinstance(value, str) and not value.strip()):
         raise ContentError(f"{where}: field {key!r} must be a non-empty {kind.__name__}.")
     return value
 
@@ -232,7 +236,7 @@ def _scenarios(raw: Any, skill: str, where: str) -> tuple[Scenario, ...]:
     return tuple(out)
 
 
-def _solutions(raw: Any, skill: str, where: str) -> dict[str, tuple[SolutionStep, ...]]:
+def _solutions(raw: Any, where: str) -> dict[str, tuple[SolutionStep, ...]]:
     if not isinstance(raw, dict) or not raw:
         raise ContentError(f"{where}: needs an object of problem variants, each a list of steps.")
     out = {}
