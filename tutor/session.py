@@ -25,6 +25,7 @@ from tutor.dialogue import DialogueState, next_problem, record_first_attempt, to
 from tutor.language.intent import IntentClassifier
 from tutor.language.replies import ReplyParts, ReplyWriter
 from tutor.language.spoken import to_spoken
+from tutor.learner import LearnerModel, SkillMemory
 from tutor.policy import Decision, Policy, PolicyContext, acted_state
 from tutor.selection import Selector
 from tutor.store import Store
@@ -44,13 +45,22 @@ class TutorParts:
     text_affect: Any | None  # affect.TextAffect (None = chat affect off)
     face_affect: Any | None  # affect.FaceAffect (None = webcam affect off)
     new_tracker: Any  # () -> affect.AffectTracker
+    learner: LearnerModel | None = None  # the lasting learner model (None: nothing is carried over)
 
 
 class TutorSession:
     """A live session. Create it with `Tutor.start_session` or `Tutor.resume_session`."""
 
-    def __init__(self, parts: TutorParts, info: dict[str, Any], state: DialogueState, next_index: int) -> None:
+    def __init__(
+        self,
+        parts: TutorParts,
+        info: dict[str, Any],
+        state: DialogueState,
+        next_index: int,
+        memories: dict[str, SkillMemory] | None = None,
+    ) -> None:
         self._p = parts
+        self._memories = memories  # a class student's skill memories, saved as mastery moves; None = anonymous
         self.id: str = info["id"]
         self.student: str = info["student"]
         self.topic: str = info["topic"]
@@ -268,7 +278,13 @@ class TutorSession:
             "problem": problem.to_dict() if problem else None, "correct": correct,
             "mastery": dict(self._state.mastery), "state": {"dialogue": self._state.to_dict(), "extras": extras},
         }  # fmt: skip
-        turn_id = self._p.store.add_turn(self.id, record, flag_reason)
+        changes, also = [], None
+        if self._memories is not None and self._p.learner is not None:  # the learner model lasts: save with the turn
+            changes = self._p.learner.changes(self._memories, self._state.mastery)
+            also = self._p.learner.saver(changes)
+        turn_id = self._p.store.add_turn(self.id, record, flag_reason, also=also)
+        if self._memories is not None:
+            self._memories.update({m.skill: m for m in changes})
         self._index += 1
         return TutorReply(
             text=display, spoken=spoken, move=d.move, avatar_emotion=d.avatar_emotion, intensity=d.intensity,
@@ -276,8 +292,9 @@ class TutorSession:
             turn_id=turn_id, turn_index=index, intent=intent, extras=extras,
         )  # fmt: skip
 
-    def _open(self, resumed: bool) -> TutorReply:
-        """The first reply: greeting and first problem (or welcome back and the current problem)."""
+    def _open(self, resumed: bool, note: str = "") -> TutorReply:
+        """The first reply: greeting and first problem (or welcome back and the current problem);
+        `note` (the learner model's "welcome back" and next step on the path) goes first."""
         with self._lock:
             problem = self.problem
             if problem is None:
@@ -288,6 +305,8 @@ class TutorSession:
             else:
                 display = self._writer.opening(self.topic, problem)
                 decision = Decision("pose_problem", "happy", 0.5)
+            if note:
+                display = f"{note} {display}"
             intent = "resume" if resumed else ""
             self.opening = self._log(None, intent, None, decision, display, problem, None, None, {})
             return self.opening
