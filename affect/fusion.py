@@ -24,7 +24,9 @@ fused estimate at time t is
 - The latest reading is never masked by an earlier one close to it: a reading of a modality
   that arrives within `bin_s` of that modality's last reading is merged with it when they agree
   (a 25 fps webcam gives one bin a second), and supersedes it when they disagree ("ok" then,
-  a second later, "I'm scared I'll fail my test" reads as anxious, not as their average).
+  a second later, "I'm scared I'll fail my test" reads as anxious, not as their average). A
+  neutral reading is no evidence of a state, so it never supersedes one (an answer typed a
+  second after "I'm confused" does not erase the confusion).
 - Self-report: `estimate(t, self_report=...)` mixes the reading of the student's own words in
   this message in with weight `self_report_weight` x its confidence against the fused track's
   confidence, so "this is too hard" outweighs a smiling face for that turn.
@@ -257,12 +259,13 @@ class AffectTracker:
             b.add(est, t)  # the same reading again within a bin (a steady webcam): merge
             b.habit = min(b.habit, habit)
             return
-        if b is not None and b.label != est.label:
-            if t < b.last:  # arrived late, and a later reading already disagrees: the later one stands
+        if b is not None and b.label != est.label and est.label != "neutral":
+            if t >= b.last:  # the latest reading is never masked by an earlier one a moment before
+                bins.remove(b)
+                self.superseded += b.n
+            elif b.label != "neutral":  # arrived late, and a later reading already disagrees: the later stands
                 self.superseded += 1
                 return
-            bins.remove(b)  # the latest reading is never masked by an earlier one a moment before
-            self.superseded += b.n
         new = _Bin(t, habit=habit)
         new.add(est, t)
         bins.append(new)
