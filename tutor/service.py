@@ -6,7 +6,7 @@
     reply = session.send("3/4")
 
 The affect analysers are loaded here (or injected, so the UI shares one copy across all
-sessions); the MiniLM encoder inside `TextAffect` also embeds messages for intent detection.
+sessions); the MiniLM encoder inside `TextAffect` also embeds messages for the dialogue-act reader.
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ from tutor.config import TutorConfig
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState
 from tutor.errors import UnknownSessionError
-from tutor.language.intent import IntentClassifier
+from tutor.language.acthead import ActHead
+from tutor.language.acts import ActReader, load_topic_words
 from tutor.policy import POLICIES
 from tutor.selection import AdaptiveSelector
 from tutor.session import TutorParts, TutorSession
@@ -54,11 +55,12 @@ class Tutor:
         if face_affect is None and cfg.load_face:
             face_affect = FaceAffect.load()
         store = Store(db_url or cfg.resolved_db_url())
+        curriculum = Curriculum.load(cfg.curriculum_dir or None)
         parts = TutorParts(
             config=cfg,
-            curriculum=Curriculum.load(cfg.curriculum_dir or None),
+            curriculum=curriculum,
             store=store,
-            intents=IntentClassifier(text_affect.embed),
+            acts=ActReader(ActHead.load(), text_affect.embed, load_topic_words(sorted(curriculum.topics))),
             policy=POLICIES[cfg.policy](),
             selector=AdaptiveSelector(threshold=cfg.mastery_threshold),
             text_affect=text_affect,
@@ -78,6 +80,10 @@ class Tutor:
     @property
     def store(self) -> Store:
         return self._p.store
+
+    def classify(self, text: str) -> str:
+        """The dialogue act of one message, context-free: one of tutor.DIALOGUE_ACTS."""
+        return self._p.acts.classify(text)
 
     def topics(self) -> list[str]:
         """Topic ids, e.g. ["fractions", "linear_equations", "percentages"]."""
