@@ -22,7 +22,7 @@ from tutor.checker import check_answer
 from tutor.config import TutorConfig
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState, next_problem, record_first_attempt, topic_done
-from tutor.language.intent import IntentClassifier
+from tutor.language.acts import LEGACY_INTENT, ActReader
 from tutor.language.replies import ReplyParts, ReplyWriter
 from tutor.language.spoken import to_spoken
 from tutor.learner import LearnerModel, SkillMemory
@@ -39,7 +39,7 @@ class TutorParts:
     config: TutorConfig
     curriculum: Curriculum
     store: Store
-    intents: IntentClassifier
+    acts: ActReader  # message -> dialogue act (shares the MiniLM forward of text_affect)
     policy: Policy
     selector: Selector
     text_affect: Any | None  # affect.TextAffect (None = chat affect off)
@@ -102,13 +102,13 @@ class TutorSession:
             now = self._now(t)
             if frame is not None:
                 self._read_frame(frame, now)
-            text_est = None
+            text_est, vector = None, None
             if self._p.text_affect is not None and text.strip():
-                text_est = self._p.text_affect.predict(text)
+                text_est, vector = self._p.text_affect.read(text)  # one MiniLM forward: affect + acts
                 self._fused = self._tracker.update(text_est, t=now)
             elif self._tracker.latest_time is not None:
                 self._fused = self._tracker.estimate(max(now, self._tracker.latest_time))
-            return self._turn(text, text_est, now)
+            return self._turn(text, text_est, vector)
 
     def observe_frame(self, rgb: np.ndarray, t: float | None = None) -> AffectEstimate | None:
         """Update the mood track from a webcam frame between messages; writes nothing.
@@ -168,28 +168,29 @@ class TutorSession:
         self._fused = self._tracker.update(est, t=now)
         return self._fused
 
-    def _turn(self, text: str, text_est: AffectEstimate | None, now: float) -> TutorReply:
+    def _turn(self, text: str, text_est: AffectEstimate | None, vector: np.ndarray | None) -> TutorReply:
         cfg, cur, st = self._p.config, self._p.curriculum, self._state
-        intent = self._p.intents.classify(text)
+        reading = self._p.acts.read(text, vector=vector)
+        intent = LEGACY_INTENT[reading.act]  # the policy still speaks the old intents (see tutor.language.acts)
         problem = self.problem
         check, correct, before = None, None, dict(st.mastery)
         struggled = st.wrong_streak > 0 or st.hints_given > 0
-        if problem is not None and intent.intent == "answer" and intent.parsed is not None:
+        if problem is not None and intent == "answer" and reading.parsed is not None:
             check = check_answer(problem, text)
             correct = check.correct
             record_first_attempt(st, cur, problem.skill, correct)
             st.wrong_streak = 0 if correct else st.wrong_streak + 1
-        elif problem is not None and intent.intent == "help":
+        elif problem is not None and intent == "help":
             record_first_attempt(st, cur, problem.skill, False)
         skill = problem.skill if problem else ""
         just_mastered = bool(skill) and before[skill] < cfg.mastery_threshold <= st.mastery[skill]
         fused = self._fused
-        if problem is None and intent.intent not in ("distress", "stop"):
+        if problem is None and intent not in ("distress", "stop"):
             decision = Decision("pose_problem", "encouraging", 0.4, next_problem=True, tone=fused.label)
         else:
             decision = self._p.policy.decide(
                 PolicyContext(
-                    intent=intent.intent,
+                    intent=intent,
                     state=acted_state(fused.scores, fused.label),
                     state_confidence=fused.confidence,
                     correct=correct,
@@ -205,7 +206,7 @@ class TutorSession:
                     struggled=struggled,
                 )
             )
-        parts = ReplyParts(topic=self.topic, intent=intent.intent, value=check.shown if check else "", problem=problem)
+        parts = ReplyParts(topic=self.topic, intent=intent, value=check.shown if check else "", problem=problem)
         if check is not None:
             parts.misconception, parts.note = check.misconception, check.note
         parts.struggled = struggled and bool(correct)
@@ -213,13 +214,13 @@ class TutorSession:
             parts.mastered_skill = cur.skills[skill].name
         self._carry_out(decision, problem, bool(correct), parts)
         display = self._writer.write(decision.move, decision.tone, parts)
-        extras = {"intent_reason": intent.reason, "intent_confidence": round(intent.confidence, 3),
+        extras = {"intent_reason": reading.reason, "intent_confidence": round(reading.confidence, 3),
                   "misconception": check.misconception.name if check and check.misconception else "",
                   "note": check.note if check else "", "hint_level": parts.hint_level,
                   "policy": self._p.policy.name, "acted_state": decision.tone}  # fmt: skip
         return self._log(
-            text, intent.intent, text_est, decision, display, parts.problem, correct,
-            intent.reason if intent.intent == "distress" else None, extras,
+            text, reading.act, text_est, decision, display, parts.problem, correct,
+            reading.reason if reading.act == "distress" else None, extras,
         )  # fmt: skip
 
     def _carry_out(self, d: Decision, problem: Problem | None, correct: bool, parts: ReplyParts) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 
 from affect.types import AffectEstimate
 
-# What a student's message is taken to be (issue 4, "Understanding the student's message").
-# "distress" is kept apart from "feeling" because it always overrides the lesson.
+# The dialogue policy's reading of a message (issue 4); the session maps DIALOGUE_ACTS onto these
+# (tutor.language.acts.LEGACY_INTENT) until the policy speaks acts. "distress" always overrides the lesson.
 INTENTS: tuple[str, ...] = (
     "answer",
     "help",
@@ -20,6 +20,30 @@ INTENTS: tuple[str, ...] = (
     "off_topic",
     "stop",
     "feeling",
+    "distress",
+)
+
+# What a student's message does in the dialogue (issue 11): the classifier in tutor/language/acts.py
+# reads one of these per message, context-free; `resolve` reads replies to the tutor's own questions.
+DIALOGUE_ACTS: tuple[str, ...] = (
+    "answer",
+    "hint_request",
+    "worked_example_request",
+    "concept_question",
+    "why_question",
+    "rephrase_request",
+    "skip",
+    "harder",
+    "easier",
+    "change_topic",
+    "scenario_request",
+    "progress_question",
+    "feeling",
+    "greeting",
+    "meta",
+    "off_topic",
+    "abuse",
+    "stop",
     "distress",
 )
 
@@ -109,5 +133,5 @@ class TutorReply:
     flagged: bool  # True when this turn raised a flag for the teacher
     turn_id: str = ""  # id of the logged turn; pass it to `TutorSession.attach_clip`
     turn_index: int = 0  # 0 = opening, then 1, 2, ... per student message
-    intent: str = ""  # how the student's message was read (one of INTENTS; "" for the opening)
+    intent: str = ""  # the dialogue act of the student's message, in context (one of DIALOGUE_ACTS; "" opening)
     extras: dict[str, Any] = field(default_factory=dict)  # diagnostics: misconception, hint level

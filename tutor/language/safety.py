@@ -5,8 +5,9 @@ thoughts or abuse: the reply points to a trusted adult and a flag goes to the te
 safeguarding duty set out in, e.g., the UK DfE "Keeping children safe in education" guidance).
 Rules carry the guarantee: tokens are normalised (case, repeated letters, leetspeak, common
 misspellings and slang, and a small Damerau edit distance for long key words) and then matched
-against phrase patterns. An embedding-similarity check against exemplar sentences (in
-`tutor.language.intent`) adds recall for phrasings the rules do not know; it can only add flags.
+against phrase patterns. The trained dialogue-act head (`tutor.language.acts`) adds recall for
+phrasings the rules do not know; it can only add flags. `wellbeing_rule` spots sadness,
+loneliness and bullying: care first and a lower-level note for the teacher (issue 11).
 """
 
 from __future__ import annotations
@@ -70,7 +71,6 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"(?:hits|beats|hurts|kicks|punches|chokes|touches|touched|abuses|abused|hit|beat|hurt) me\b",
         r"\b(?:abuse|abused|abusing|molested|molests)\b",
         r"\b(?:not safe|unsafe|scared to go|afraid to go|scared to be) (?:at )?home\b",
-        r"\b(?:being|getting|get) bullied\b",
         r"\b(?:everyone|everybody|people|they|my family) would be (?:better|happier)(?: off)? (?:if i|without me)",
         r"\b(?:dont|do not|cant|can not) see (?:the|any) (?:point|reason) (?:in|of|to) (?:anything|living|life|"
         r"going on|being alive|being here)",
@@ -123,6 +123,40 @@ def _osa_distance(a: str, b: str) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return prev[-1]
+
+
+# Sadness, loneliness and bullying (issue 11): care first and a *wellbeing* note for the teacher,
+# a lower level than distress and shown apart from it.
+_WELLBEING: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(?:being|getting|get|got|was|been|am|keep getting) (?:\w+ )?(?:bullied|picked on|beaten up)\b",
+        r"\b(?:bully|bullies|bullying) (?:me|at school|in class)\b",
+        r"\b(?:nobody|no one|noone|people|everyone|they|kids|my friends|the others) (?:\w+ ){0,2}"
+        r"(?:likes? me|laughs? at me|laughed at me|make fun of me|made fun of me|picks? on me|ignores? me|"
+        r"ignored me|hates? me|left me out|leave me out|calls? me names|called me names|was mean to me|"
+        r"were mean to me|are mean to me|is mean to me)\b",
+        r"\bi (?:have|got) no (?:friends|one to talk to)\b",
+        r"\bi am (?:so |really |very |always |a bit |just )?(?:lonely|alone|sad|miserable|depressed|heartbroken)\b",
+        r"\bi (?:feel|felt) (?:so |really |very |a bit |really really )?(?:lonely|alone|left out|sad|down|"
+        r"miserable|depressed|unloved|like crying|like nobody)\b",
+        r"\b(?:want to|wanna|going to|about to|gonna) cry\b",
+        r"\bi (?:am|keep) crying\b",
+        r"\b(?:died|passed away)\b",
+        r"\bmiss my (?:mum|mom|dad|grandma|grandpa|nan|granny|grandad|friend|dog|cat)\b",
+        r"\b(?:divorce|divorced|split up|splitting up)\b",
+    )
+)
+
+
+def wellbeing_rule(text: str) -> str | None:
+    """The matched phrase when the text tells of sadness, loneliness or bullying (not distress)."""
+    words = normalise_words(text[:5000])
+    for pattern in _WELLBEING:
+        m = pattern.search(words)
+        if m:
+            return m.group(0)
+    return None
 
 
 def distress_rule(text: str) -> str | None:
