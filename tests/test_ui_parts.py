@@ -113,11 +113,29 @@ def test_plots_draw_the_session_and_handle_empty_ones() -> None:
 def test_transcript_html_escapes_student_text_and_marks_flagged_turns() -> None:
     fused = AffectEstimate.from_scores({"anxious": 1.0}, valence=-0.7, arousal=0.8, confidence=0.9, source="fused")
     turns = [
-        {"index": 1, "at": datetime(2026, 11, 24, 9, 0), "student_text": EVIL, "tutor_text": "Let's slow down.",
-         "move": "reassure", "correct": None, "flagged": True, "flag_reason": EVIL,
-         "fused_affect": fused.to_dict(), "text_affect": None, "face_affect": None},
-        {"index": 2, "at": datetime(2026, 11, 24, 9, 1), "student_text": "3/4", "tutor_text": "Right!",
-         "move": "praise", "correct": True, "flagged": False, "fused_affect": fused},
+        {
+            "index": 1,
+            "at": datetime(2026, 11, 24, 9, 0),
+            "student_text": EVIL,
+            "tutor_text": "Let's slow down.",
+            "move": "reassure",
+            "correct": None,
+            "flagged": True,
+            "flag_reason": EVIL,
+            "fused_affect": fused.to_dict(),
+            "text_affect": None,
+            "face_affect": None,
+        },
+        {
+            "index": 2,
+            "at": datetime(2026, 11, 24, 9, 1),
+            "student_text": "3/4",
+            "tutor_text": "Right!",
+            "move": "praise",
+            "correct": True,
+            "flagged": False,
+            "fused_affect": fused,
+        },
     ]
     html = transcript_html(turns)
     assert "<script>" not in html and "<img" not in html

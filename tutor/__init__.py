@@ -11,11 +11,10 @@ from tutor.selection import AdaptiveSelector, FixedSequenceSelector, Selector
 from tutor.service import Tutor
 from tutor.session import TutorSession
 from tutor.student_model import BKTParams, bkt_update, fit_bkt
-from tutor.types import DIALOGUE_ACTS, INTENTS, MOVES, Misconception, Problem, TutorReply
+from tutor.types import DIALOGUE_ACTS, MOVES, Misconception, Problem, TutorReply
 
 __all__ = [
     "DIALOGUE_ACTS",
-    "INTENTS",
     "MOVES",
     "AdaptiveSelector",
     "AffectBlindPolicy",

@@ -10,19 +10,6 @@ from typing import Any
 
 from affect.types import AffectEstimate
 
-# The dialogue policy's reading of a message (issue 4); the session maps DIALOGUE_ACTS onto these
-# (tutor.language.acts.LEGACY_INTENT) until the policy speaks acts. "distress" always overrides the lesson.
-INTENTS: tuple[str, ...] = (
-    "answer",
-    "help",
-    "why",
-    "greeting",
-    "off_topic",
-    "stop",
-    "feeling",
-    "distress",
-)
-
 # What a student's message does in the dialogue (issue 11): the classifier in tutor/language/acts.py
 # reads one of these per message, context-free; `resolve` reads replies to the tutor's own questions.
 DIALOGUE_ACTS: tuple[str, ...] = (

@@ -38,13 +38,14 @@ def on_answer(turn: Turn) -> Plan:
 
 
 def on_hint_request(turn: Turn) -> Plan:
-    return _policy_turn(turn, "help", None)
+    return _policy_turn(turn, "hint_request", None)
 
 
 def on_feeling(turn: Turn) -> Plan:
     """Name the feeling back, then act on it as the affect policy says."""
     plan = _policy_turn(turn, "feeling", None)
-    plan.text = f"{turn.say.feeling(turn.mood)} {plan.text}"
+    if plan.decision.tone != "frustrated":  # the frustrated wording already names it ("This one is frustrating")
+        plan.text = f"{turn.say.feeling(turn.mood)} {plan.text}"
     return plan
 
 
@@ -67,7 +68,7 @@ def _policy_turn(turn: Turn, intent: str, check: CheckResult | None) -> Plan:
     if intent == "answer" and check is not None and check.parsed:
         correct = check.correct
         _count_attempt(turn, problem, correct)
-    elif intent == "help":
+    elif intent == "hint_request":
         record_first_attempt(st, cur, problem.skill, False)  # help before trying counts as an error
     just_mastered = before < turn.threshold <= st.mastery[problem.skill]
     decision = turn.policy.decide(

@@ -19,7 +19,7 @@ PHRASES_PATH = Path(__file__).parent / "phrases.json"
 REQUIRED_KEYS: tuple[str, ...] = (
     "back_to_task", "greeting_hello", "greeting_thanks", "greeting_ok", "off_topic", "skip", "harder", "harder_max",
     "easier", "easier_min", "topic_switch", "topic_same", "topic_unknown", "scenario", "concept_unknown", "why",
-    "why_step", "rephrase", "worked_intro", "worked_answer", "faded", "step_ok", "wrong_step", "abuse",
+    "rephrase", "worked_intro", "worked_answer", "faded", "step_ok", "wrong_step", "abuse",
     "summary_intro", "summary_practised", "summary_nothing", "summary_bye", "stop_upset", "break_declined",
     "offer_harder", "topic_done", "progress_counts", "progress_none", "progress_mastered", "progress_growing",
     "progress_go_on", "wellbeing", "feeling_after_care",

@@ -40,6 +40,8 @@ def worked_example(turn: Turn, problem: Problem, *, empathy: bool) -> Plan:
     given = 0 if len(similar.worked_steps) <= 2 else 1  # step 0 of longer solutions only restates the question
     lines.append(say.pick("faded", prompt=similar.prompt, first=similar.worked_steps[given]))
     st.step = given + 1
+    st.worked_shown = True  # the policy eases off (an easier problem) if the similar one goes wrong too
+    st.hints_given = 1  # its first step was given
     emotion = "concerned" if empathy else "thinking"
     return Plan(" ".join(lines), Decision("worked_example", emotion, 0.45, tone=turn.mood), similar,
                 extras={"worked_for": problem.id, "faded_step": given})  # fmt: skip
