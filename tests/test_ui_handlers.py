@@ -91,8 +91,13 @@ def test_reply_text_comes_first_then_subtitled_h264_clips(services) -> None:
 def test_quick_buttons_send_their_message(services) -> None:
     state, *_ = start_session(services, new_user_state(), "ui-h-3", "fractions")
     first = next(quick_message(services, state, "hint"))  # the clip is not awaited here
-    assert first[1][-2] == {"role": "user", "content": QUICK_MESSAGES["hint"]}
-    assert services.tutor.transcript(state.session.id)[-1]["move"] in ("hint", "worked_example", "explain")
+    assert first[1][-2] == {"role": "user", "content": QUICK_MESSAGES["hint"][0]}
+    last = services.tutor.transcript(state.session.id)[-1]
+    assert last["intent"] == "hint_request" and last["move"] in ("hint", "worked_example", "reassure")
+    before = state.session.problem
+    next(quick_message(services, state, "next"))  # "Next" is the skip act: a new problem, the session goes on
+    last = services.tutor.transcript(state.session.id)[-1]
+    assert last["intent"] == "skip" and state.session.problem is not None and state.session.problem != before
     with pytest.raises(UserError):
         next(quick_message(services, state, "shout"))
 

@@ -35,10 +35,11 @@ PROGRESS_EVERY_S = 0.5
 # measured in the browser test); the next part waits this long beyond the clip's length.
 PLAY_SLACK_S = 0.6
 
-QUICK_MESSAGES: dict[str, str] = {
-    "hint": "Can I have a hint?",
-    "confused": "I'm confused.",
-    "next": "Next problem, please.",
+# The quick buttons: the message shown in the chat, and the dialogue act it is (no need to read it).
+QUICK_MESSAGES: dict[str, tuple[str, str]] = {
+    "hint": ("Can I have a hint?", "hint_request"),
+    "confused": ("I'm confused.", "feeling"),
+    "next": ("Next problem, please.", "skip"),
 }
 
 
@@ -136,7 +137,7 @@ def reply_video(clip: RenderedClip) -> Any:
 
 
 def send_message(
-    services: Services, state: UserState, text: str, request: gr.Request | None = None
+    services: Services, state: UserState, text: str, request: gr.Request | None = None, act: str | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields (state, chat, box, problem, mastery, status, video) several times.
 
@@ -151,7 +152,7 @@ def send_message(
         raise UserError("Press Start first (choose a pseudonym and a topic).")
     with state.lock:
         try:
-            reply = state.session.send(text)
+            reply = state.session.send(text, act=act)
         except ValueError as err:  # too long, unusable: nothing was logged
             raise UserError(str(err)) from err
         except StoreError as err:  # disk full, read-only folder, database gone: the turn was not saved
@@ -252,10 +253,11 @@ def _progress_note(services: Services, job: ClipJob, t0: float, *, speaking: boo
 def quick_message(
     services: Services, state: UserState, kind: str, request: gr.Request | None = None
 ) -> Iterator[tuple[Any, ...]]:
-    """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message."""
+    """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message with its dialogue act."""
     if kind not in QUICK_MESSAGES:
         raise UserError(f"Unknown quick action {kind!r}.")
-    yield from send_message(services, state, QUICK_MESSAGES[kind], request)
+    text, act = QUICK_MESSAGES[kind]
+    yield from send_message(services, state, text, request, act=act)
 
 
 # 3. Camera: consent, then frames into the session --------------------------------------------
