@@ -117,13 +117,13 @@ class TutorSession:
             now = self._now(t)
             if frame is not None:
                 self._read_frame(frame, now)
-            text_est, vector = None, None
+            text_est, vector, before = None, None, self._fused
             if self._p.text_affect is not None and text.strip():
                 text_est, vector = self._p.text_affect.read(text)  # one encoder forward: affect and acts
                 self._fused = self._tracker.update(text_est, t=now)
             elif self._tracker.latest_time is not None:
                 self._fused = self._tracker.estimate(max(now, self._tracker.latest_time))
-            return self._turn(text, text_est, vector, act, now)
+            return self._turn(text, text_est, vector, act, before)
 
     def observe_frame(self, rgb: np.ndarray, t: float | None = None) -> AffectEstimate | None:
         """Update the mood track from a webcam frame between messages; writes nothing.
@@ -184,8 +184,14 @@ class TutorSession:
         return self._fused
 
     def _turn(
-        self, text: str, text_est: AffectEstimate | None, vector: np.ndarray | None, act: str | None, now: float
+        self,
+        text: str,
+        text_est: AffectEstimate | None,
+        vector: np.ndarray | None,
+        act: str | None,
+        before: AffectEstimate,
     ) -> TutorReply:
+        """Answer one message; `before` is the fused track as it stood before this message was read."""
         st = self._state
         name = st.pending
         pending = PendingQuestion(name, *PENDING[name]) if name in PENDING else None
@@ -202,7 +208,7 @@ class TutorSession:
             banks=self._p.banks, mood=acted_state(mood.scores, mood.label), mood_confidence=mood.confidence,
             threshold=self._p.config.mastery_threshold, wellbeing=wellbeing, mastery_for=self._start_mastery,
         )  # fmt: skip
-        plan = respond(turn, text_state=text_state)
+        plan = respond(turn, text_state=text_state, track_state=acted_state(before.scores, before.label))
         st.pending = plan.pending
         self.topic = st.topic
         extras = {"act_reason": read.reason, "act_confidence": round(read.confidence, 3), "policy": self._p.policy.name,

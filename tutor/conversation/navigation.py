@@ -104,11 +104,15 @@ def on_progress_question(turn: Turn) -> Plan:
                 extras={"right": right, "wrong": wrong})  # fmt: skip
 
 
-def on_stop(turn: Turn, text_state: str) -> Plan:
-    """Goodbye with a summary of what was practised; an upset student is offered a break first."""
+def on_stop(turn: Turn, states: tuple[str, ...]) -> Plan:
+    """Goodbye with a summary of what was practised; an upset student is offered a break first.
+
+    states: other readings of the student (this message alone, the track before it): upset in any counts.
+    """
     st, say = turn.state, turn.say
-    upset = turn.mood in UPSET or text_state in UPSET
-    if upset and st.pending != "offer_break":
+    took_break = st.pending == "offer_break"  # "yes" to the break we offered an upset student
+    upset = took_break or any(s in UPSET for s in (turn.mood, *states))
+    if upset and not took_break:
         return Plan(say.pick("stop_upset"), Decision("reassure", "concerned", 0.5, tone=turn.mood), turn.problem,
                     pending="offer_break")  # fmt: skip
     counts = Counter(skill for skill, _ in st.history)

@@ -1,12 +1,14 @@
 """Dispatch: which handler answers which dialogue act, and the rules that come before any handler.
 
 Order (most important first): distress is answered as distress; a wellbeing concern (sad, lonely,
-bullied) gets care instead of whatever else the message was read as; after a goodbye, a student who
+bullied) gets care instead of whatever else the message was read as; "this is too hard" read as
+a request for harder is answered as the feeling it is; after a goodbye, a student who
 writes again simply goes on with a fresh problem.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from tutor.conversation import answering, navigation, social, worked
@@ -15,6 +17,7 @@ from tutor.dialogue import next_problem
 from tutor.policy import Decision
 
 Handler = Callable[[Turn], Plan]
+_TOO_HARD = re.compile(r"\b(?:too|so|way too|really) (?:hard|difficult|tricky|confusing)\b", re.IGNORECASE)
 
 HANDLERS: dict[str, Handler] = {
     "answer": answering.on_answer,
@@ -40,15 +43,18 @@ HANDLERS: dict[str, Handler] = {
 _NEED_PROBLEM = ("answer", "hint_request", "worked_example_request", "why_question", "rephrase_request")
 
 
-def respond(turn: Turn, *, text_state: str) -> Plan:
-    """The plan for one message. text_state: the learner state the message itself expresses."""
+def respond(turn: Turn, *, text_state: str, track_state: str) -> Plan:
+    """The plan for one message. text_state: the learner state the message itself expresses;
+    track_state: the fused track's state before this message's self-report (what the student has been)."""
     act = turn.act
     if act == "distress":
         return social.on_distress(turn)
     if turn.wellbeing:
         return social.on_wellbeing(turn)
     if act == "stop":
-        return navigation.on_stop(turn, text_state)
+        return navigation.on_stop(turn, (text_state, track_state))
+    if act == "harder" and _TOO_HARD.search(turn.text):  # "this is too hard" complains; it asks for nothing harder
+        turn.act = act = "feeling"  # never a harder problem right after frustration (D'Mello & Graesser 2012)
     st = turn.state
     if st.problem_id is None:  # after a goodbye the student simply goes on
         st.summarized = False
