@@ -42,6 +42,7 @@ class DialogueState:
     abuse: int = 0  # abusive messages so far (repeated abuse is noted for the teacher)
     stories: int = 0  # word problems posed (cycles through the contexts)
     pending: str = ""  # name of the question the tutor's last reply asked ("" = none)
+    done_topics: list[str] = field(default_factory=list)  # topics whose mastery was celebrated (asked once)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -86,11 +86,14 @@ def _policy_turn(turn: Turn, intent: str, check: CheckResult | None) -> Plan:
         plan = worked_example(turn, problem, empathy=decision.tone == "frustrated")
         plan.decision, plan.correct = decision, correct
         return plan
-    if decision.move == "summarize":  # the whole topic is mastered: say so and ask before stopping
-        nxt = next_problem(st, cur, turn.selector)
-        text = turn.say.pick("topic_done", topic=cur.topics[st.topic].title.lower())
-        return Plan(text, Decision("praise", "happy", 0.8, tone=decision.tone), nxt, correct, pending="confirm_stop",
-                    extras=extras)  # fmt: skip
+    if decision.move == "summarize":  # the whole topic is mastered: say so once and ask before stopping
+        if st.topic not in st.done_topics:
+            st.done_topics.append(st.topic)
+            nxt = next_problem(st, cur, turn.selector)
+            text = f"{turn.say.pick('topic_done', topic=cur.topics[st.topic].title.lower())} {nxt.prompt}"
+            return Plan(text, Decision("praise", "happy", 0.8, tone=decision.tone), nxt, correct,
+                        pending="confirm_stop", extras=extras)  # fmt: skip
+        decision = Decision("praise", "happy", 0.6, next_problem=True, tone=decision.tone)  # keep practising
     parts = ReplyParts(topic=st.topic, intent=intent, value=check.shown if check else "", problem=problem)
     if check is not None:
         parts.misconception, parts.note = check.misconception, check.note
