@@ -124,7 +124,7 @@ class Tutor:
         names the next step on their learning path. Any other pseudonym is anonymous practice:
         it starts from the priors and nothing is carried over.
         """
-        check_student_id(student)
+        student = check_student_id(student)
         if not isinstance(topic, str) or topic not in self._p.curriculum.topics:
             raise ValueError(f"Unknown topic {topic!r}; choose one of {self.topics()}.")
         cfg, cur = self._p.config, self._p.curriculum
@@ -136,7 +136,8 @@ class Tutor:
             stored = self._learner.memories(student)
             now_all = self._learner.mastery_now(stored)
             step = next_step(cur, now_all, self._learner.due(stored), cfg.mastery_threshold, topic)
-            note = opening_note(cur, student, topic, stored, now_all, step, cfg.mastery_threshold)
+            returning = bool(self._p.store.list_sessions(student=student))
+            note = opening_note(cur, student, topic, stored, now_all, step, cfg.mastery_threshold, returning)
             review = step.skill if step.kind == "review" and step.skill in skills else None
         else:
             mastery = {s.id: s.bkt.p_init for s in cur.topic_skills(topic)}

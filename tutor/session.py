@@ -92,6 +92,14 @@ class TutorSession:
             return dict(self._state.mastery)
 
     @property
+    def practised(self) -> frozenset[str]:
+        """Skills there is evidence about: a first attempt in this session, or (a class student)
+        in an earlier one."""
+        with self._lock:
+            earlier = {s for s, m in (self._memories or {}).items() if m.attempts > 0} & set(self._state.mastery)
+            return frozenset(skill for skill, _ok in self._state.history) | earlier
+
+    @property
     def problem(self) -> Problem | None:
         """The problem on the table."""
         pid = self._state.problem_id

@@ -11,11 +11,9 @@ never stored: only derived affect readings (numbers) are.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
+import unicodedata
 import uuid
 from collections.abc import Callable, Collection
 from datetime import UTC, datetime
@@ -28,19 +26,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from tutor import migrations
 from tutor.errors import StoreError, UnknownSessionError
+from tutor.export import EXPORT_FORMATS, export_session
 from tutor.tables import FlagRow, LearnerSkillRow, SessionRow, StudentRow, TurnRow
 
-# A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-# A class student's id: their pseudonym (at most 48 characters), "~" and 10 random base32 letters.
-# "~" is no pseudonym character, so nobody can type a class student's id as a practice pseudonym.
-_REGISTERED_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,47}~[a-z2-7]{10}$")
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "session_id", "student", "topic", "index", "time", "student_text", "intent", "text_label", "face_label",
-    "fused_label", "fused_confidence", "move", "avatar_emotion", "intensity", "tutor_text", "problem_id",
-    "skill", "prompt", "answer", "correct", "flagged", "flag_reason", "clip_ref", "mastery",
-    "text_affect", "face_affect", "fused_affect",
-)  # fmt: skip
+# A pseudonym, after normalisation (NFKC, runs of white space -> one space, trimmed): 1-40 letters
+# of any script, digits, spaces and . _ - ' (children write "blue fox" or "Zoë"), starting with a
+# letter or digit; "@", "<", ";" and the like are refused, so e-mail addresses and markup are too.
+PSEUDONYM_MAX_CHARS = 40
+_PSEUDONYM = r"[^\W_][\w .'-]*"
+_STUDENT_ID = re.compile(rf"^{_PSEUDONYM}$")
+# A class student's id: their pseudonym, "~" and 10 random base32 letters. "~" is no pseudonym
+# character, so nobody can type a class student's id as a practice pseudonym.
+_REGISTERED_ID = re.compile(rf"^{_PSEUDONYM}~[a-z2-7]{{10}}$")
 
 
 def new_id() -> str:
@@ -52,16 +49,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def normalize_pseudonym(student: str) -> str:
+    """The canonical form of a pseudonym: NFKC (full-width and composed letters become one
+    form), white-space runs collapsed to one space, trimmed. Case is kept as typed."""
+    return " ".join(unicodedata.normalize("NFKC", student).split())
+
+
 def check_student_id(student: object) -> str:
-    """Return the pseudonym, or raise ValueError when it is not one."""
+    """Return the normalised pseudonym (or a class student's id as it is), or raise ValueError."""
     if isinstance(student, str) and _REGISTERED_ID.match(student):
         return student
-    if not isinstance(student, str) or not _STUDENT_ID.match(student):
+    name = normalize_pseudonym(student) if isinstance(student, str) else ""
+    if not name or len(name) > PSEUDONYM_MAX_CHARS or not _STUDENT_ID.match(name):
         raise ValueError(
-            "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
-            "(no spaces, no e-mail addresses), e.g. 's-17'."
+            f"A student id must be a pseudonym of 1-{PSEUDONYM_MAX_CHARS} letters, digits or spaces "
+            "(also . _ - '), starting and ending with a letter or digit, and no e-mail address, "
+            "e.g. 'blue fox'."
         )
-    return student
+    return name
 
 
 def clean_text(value: str) -> str:
@@ -175,7 +180,7 @@ class Store:
 
     def delete_student(self, student: str) -> int:
         """Remove every row about one student (flags, turns, sessions, learner model, account); returns the count."""
-        check_student_id(student)
+        student = check_student_id(student)
         counts: list[int] = []
 
         def write(s: Any) -> None:
@@ -276,21 +281,11 @@ class Store:
             return "ok"
 
     def export(self, session_id: str, fmt: str = "csv") -> str:
-        """One session as CSV (one row per turn, nested fields as JSON) or as a JSON document."""
-        if fmt not in ("csv", "json"):
+        """One session as CSV (one row per turn, flat named columns) or as a JSON document
+        (see `tutor.export`)."""
+        if fmt not in EXPORT_FORMATS:  # before any read: a bad format is the caller's error, not a lookup
             raise ValueError(f"Export format must be 'csv' or 'json', got {fmt!r}.")
-        info = self.session(session_id)
-        turns = self.turns(session_id)
-        if fmt == "json":
-            doc = {"session": info, "turns": turns}
-            return json.dumps(doc, default=lambda o: o.isoformat() if isinstance(o, datetime) else str(o),
-                              ensure_ascii=False, indent=1)  # fmt: skip
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS))
-        writer.writeheader()
-        for t in turns:
-            writer.writerow({k: _defuse(v) for k, v in _csv_row(info, t).items()})
-        return buf.getvalue()
+        return export_session(self.session(session_id), self.turns(session_id), fmt)
 
 
 def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
@@ -301,39 +296,6 @@ def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
         "avatar_emotion": r.avatar_emotion, "intensity": r.intensity, "text_affect": r.text_affect,
         "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
         "mastery": r.mastery, "state": r.state, "clip_ref": r.clip_ref, "flagged": r.flagged, "flag_reason": reason,
-    }  # fmt: skip
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
-
-
-def _defuse(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice
-    against CSV injection: a student typing =HYPERLINK(...) must not become a live link in the
-    teacher's spreadsheet). Plain numbers such as -3 stay as they are; JSON exports stay raw."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _csv_row(info: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
-    def label(a: dict[str, Any] | None) -> str:
-        return str(a.get("label", "")) if a else ""
-
-    problem = t["problem"] or {}
-    return {
-        "session_id": info["id"], "student": info["student"], "topic": info["topic"], "index": t["index"],
-        "time": t["time"].isoformat() if t["time"] else "", "student_text": t["student_text"] or "",
-        "intent": t["intent"], "text_label": label(t["text_affect"]), "face_label": label(t["face_affect"]),
-        "fused_label": label(t["fused_affect"]), "fused_confidence": (t["fused_affect"] or {}).get("confidence", ""),
-        "move": t["move"], "avatar_emotion": t["avatar_emotion"], "intensity": t["intensity"],
-        "tutor_text": t["tutor_text"], "problem_id": problem.get("id", ""), "skill": problem.get("skill", ""),
-        "prompt": problem.get("prompt", ""), "answer": problem.get("answer", ""),
-        "correct": "" if t["correct"] is None else t["correct"], "flagged": t["flagged"],
-        "flag_reason": t["flag_reason"] or "", "clip_ref": t["clip_ref"] or "", "mastery": json.dumps(t["mastery"]),
-        "text_affect": json.dumps(t["text_affect"]), "face_affect": json.dumps(t["face_affect"]),
-        "fused_affect": json.dumps(t["fused_affect"]),
     }  # fmt: skip
 
 

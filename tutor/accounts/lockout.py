@@ -14,6 +14,7 @@ import logging
 import math
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -49,10 +50,17 @@ class LockoutPolicy:
 class LoginGuard:
     """Failure counts per account name (thread-safe)."""
 
-    def __init__(self, policy: LockoutPolicy | None = None, *, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        policy: LockoutPolicy | None = None,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        max_names: int = 50_000,
+    ) -> None:
         self.policy = policy or LockoutPolicy()
         self._clock = clock
-        self._failures: dict[str, tuple[int, float]] = {}  # name -> (failures in a row, time of the last)
+        self._max_names = max_names  # a spray of made-up names cannot grow memory without bound
+        self._failures: OrderedDict[str, tuple[int, float]] = OrderedDict()  # name -> (failures in a row, last)
         self._lock = threading.Lock()
 
     def check(self, name: str) -> None:
@@ -67,9 +75,11 @@ class LoginGuard:
 
     def failed(self, name: str) -> None:
         with self._lock:
-            failures, _ = self._failures.get(name, (0, 0.0))
+            failures, _ = self._failures.pop(name, (0, 0.0))
             failures += 1
             self._failures[name] = (failures, self._clock())
+            while len(self._failures) > self._max_names:  # forget the longest-quiet name first
+                self._failures.popitem(last=False)
         if failures >= self.policy.lock_after:
             log.warning("teacher login %r locked for %.0f s after %d wrong passwords", name, self.policy.lock_s,
                         failures)  # fmt: skip

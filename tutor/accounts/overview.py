@@ -19,13 +19,17 @@ from tutor.learner import LearnerModel
 from tutor.store import Store
 from tutor.tables import ClassRow, FlagRow, SessionRow, StudentRow, TurnRow
 
+NOTE_KIND = "note"  # a note for the teacher (e.g. repeated abuse), not a flag: never counted as one
+
 
 @dataclass(frozen=True)
 class OverviewRules:
     """When a student needs help."""
 
     low_mastery: float = 0.5  # mean P(mastered) over practised skills below this is "low"
-    frustration: float = 0.3  # mean P(frustrated) over the recent turns at or above this is "frustrated"
+    # Mean fused P(frustrated) over the recent turns at or above this is "frustrated". The fused track is
+    # soft (it leans on neutral): two frustrated messages out of four scored 0.26, a calm student 0.0004.
+    frustration: float = 0.2
     recent_turns: int = 10  # how many of the student's latest messages the frustration is read from
 
 
@@ -40,7 +44,8 @@ def class_overview(
         ids = [s.id for s in students]
         n_sessions = dict(db.execute(select(SessionRow.student, func.count()).where(SessionRow.student.in_(ids))
                                      .group_by(SessionRow.student)).all())  # fmt: skip
-        n_flags = dict(db.execute(select(FlagRow.student, func.count()).where(FlagRow.student.in_(ids))
+        n_flags = dict(db.execute(select(FlagRow.student, func.count())
+                                  .where(FlagRow.student.in_(ids), FlagRow.kind != NOTE_KIND)
                                   .group_by(FlagRow.student)).all())  # fmt: skip
         moods = {sid: _recent_frustration(db, sid, rules.recent_turns) for sid in ids}
     rows = []

@@ -55,14 +55,13 @@ def check_teacher_name(name: object) -> str:
 
 
 def check_pseudonym(pseudonym: object) -> str:
-    """A class pseudonym: a practice pseudonym of at most 48 characters."""
-    if isinstance(pseudonym, str):
-        pseudonym = pseudonym.strip()
-    check_student_id(pseudonym)
-    assert isinstance(pseudonym, str)
-    if "~" in pseudonym or len(pseudonym) > MAX_PSEUDONYM:
-        raise ValueError(f"A pseudonym has at most {MAX_PSEUDONYM} letters, digits, '.', '_' or '-'.")
-    return pseudonym
+    """A class pseudonym: a practice pseudonym (normalised), never a class student's id."""
+    if isinstance(pseudonym, str) and "~" in pseudonym:
+        raise ValueError("A pseudonym has letters, digits and spaces only (also . _ - ').")
+    name = check_student_id(pseudonym)
+    if len(name) > MAX_PSEUDONYM:
+        raise ValueError(f"A pseudonym has at most {MAX_PSEUDONYM} characters.")
+    return name
 
 
 class Accounts:
@@ -180,6 +179,17 @@ class Accounts:
         stmt = select(ClassRow, n).where(ClassRow.teacher_id == teacher.id).order_by(ClassRow.created_at)
         with self.store.read() as db:
             return [ClassInfo(r.id, r.name, codes.show_join_code(r.code), int(k)) for r, k in db.execute(stmt)]
+
+    def all_classes(self) -> list[tuple[ClassInfo, str | None]]:
+        """Every class with its teacher's name (None: no teacher yet), oldest first (for tutor-admin)."""
+        n = select(func.count()).where(StudentRow.class_id == ClassRow.id).scalar_subquery()
+        stmt = (
+            select(ClassRow, TeacherRow.name, n)
+            .outerjoin(TeacherRow, TeacherRow.id == ClassRow.teacher_id)
+            .order_by(ClassRow.created_at)
+        )
+        with self.store.read() as db:
+            return [(ClassInfo(r.id, r.name, codes.show_join_code(r.code), int(k)), t) for r, t, k in db.execute(stmt)]
 
     def adopt_unowned_classes(self, teacher: Teacher) -> int:
         """Give classes without a teacher (the migrated "Earlier sessions") to this teacher."""

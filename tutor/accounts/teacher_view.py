@@ -8,18 +8,19 @@ app, `Tutor.teacher_from_token(token)`.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
 
 from tutor.accounts import codes
-from tutor.accounts.overview import OverviewRules, class_overview
+from tutor.accounts.overview import NOTE_KIND, OverviewRules, class_overview
 from tutor.accounts.service import Accounts, Teacher
 from tutor.accounts.types import ClassInfo, ClassOverview
 from tutor.errors import UnknownSessionError
 from tutor.learner import LearnerModel
 from tutor.store import Store
-from tutor.tables import ClassRow, SessionRow, StudentRow
+from tutor.tables import ClassRow, FlagRow, SessionRow, StudentRow
 
 _DENIED = "not in your classes"
 
@@ -99,6 +100,28 @@ class TeacherView:
             owned = self._students(class_id)
         rows = self._store.list_sessions(students=list(owned))
         return [{**r, **owned[r["student"]]} for r in rows]
+
+    def flags(self, since: datetime | None = None, limit: int = 20) -> list[dict[str, Any]]:
+        """Newest flags of the teacher's students first (one query): id, session_id, turn_id, student,
+        pseudonym, class_id, kind, reason, created_at; only those after `since` if given."""
+        if not 1 <= int(limit) <= 1000:
+            raise ValueError("limit must be between 1 and 1000.")
+        stmt = (
+            select(FlagRow, StudentRow.pseudonym, StudentRow.class_id)
+            .join(StudentRow, StudentRow.id == FlagRow.student)
+            .join(ClassRow, ClassRow.id == StudentRow.class_id)
+            .where(ClassRow.teacher_id == self._teacher.id, FlagRow.kind != NOTE_KIND)
+            .order_by(FlagRow.created_at.desc())
+            .limit(int(limit))
+        )
+        if since is not None:
+            stmt = stmt.where(FlagRow.created_at > since)
+        with self._store.read() as db:
+            rows = db.execute(stmt).all()
+        return [{"id": f.id, "session_id": f.session_id, "turn_id": f.turn_id, "student": f.student,
+                 "pseudonym": pseudonym, "class_id": class_id, "kind": f.kind, "reason": f.reason,
+                 "created_at": f.created_at.replace(tzinfo=f.created_at.tzinfo or UTC)}
+                for f, pseudonym, class_id in rows]  # fmt: skip
 
     def learner(self, student: str) -> dict[str, float]:
         """The student's P(mastered) per skill now."""

@@ -67,11 +67,16 @@ def after_practice(
     memory: SkillMemory, p_new: float, now: datetime, threshold: float, params: ForgettingParams
 ) -> SkillMemory:
     """The memory after one more BKT-counted answer. Being at mastery again at least `delay_days`
-    after it was last confirmed is a successful spaced review: the half-life grows (capped)."""
+    after it was last confirmed is a successful spaced review: the half-life grows (capped). A
+    wrong answer in a review (P(L) falls) is a lapse: the half-life shrinks back by the same factor
+    (Leitner: the card goes down a box), so the next review comes sooner."""
     half_life, mastered_at = memory.half_life_days, memory.mastered_at
+    gap_ok = mastered_at is not None and (now - mastered_at).total_seconds() / 86400.0 >= params.delay_days
     if p_new >= threshold:
-        if mastered_at is not None and (now - mastered_at).total_seconds() / 86400.0 >= params.delay_days:
+        if gap_ok:
             half_life = min(params.max_half_life_days, half_life * params.growth)
         mastered_at = now
+    elif gap_ok and p_new < memory.p_mastered:
+        half_life = max(params.half_life_days, half_life / params.growth)
     return replace(memory, p_mastered=p_new, practised_at=now, half_life_days=half_life,
                    attempts=memory.attempts + 1, mastered_at=mastered_at)  # fmt: skip

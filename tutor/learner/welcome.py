@@ -22,8 +22,10 @@ def opening_note(
     mastery: Mapping[str, float],
     step: PathStep,
     threshold: float,
+    returning: bool,
 ) -> str:
-    """One or two sentences before the first problem of a class student's session."""
+    """One or two sentences before the first problem of a class student's session
+    (`returning`: they had a session before)."""
     name = pseudonym_of(student)
     skills = curriculum.skills
     lines: list[str] = []
@@ -33,6 +35,8 @@ def opening_note(
             f"Welcome back, {name}! Last time you worked on {skills[last.skill].name.lower()} and got to "
             f"{round(100 * last.p_mastered)}% mastery; we carry on from where you left off."
         )
+    elif returning:
+        lines.append(f"Welcome back, {name}! Let's carry on.")
     else:
         lines.append(f"Welcome, {name}! I will remember how you do, so next time we carry on from here.")
     missing = missing_prerequisites(curriculum, topic, mastery, threshold)

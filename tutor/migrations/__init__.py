@@ -3,11 +3,13 @@
 `upgrade(engine)` brings any database to the newest schema in place: an empty one gets every
 table; a session log written before migrations existed (tables but no `alembic_version`) is
 first stamped as the baseline revision, then upgraded, so nothing in it is lost. On PostgreSQL
-an advisory lock makes replicas that start together migrate one after the other.
+an advisory lock makes replicas that start together migrate one after the other (SQLite is the
+one-server default; threads of one process take turns).
 """
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 from alembic import command
@@ -20,6 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 FOLDER = Path(__file__).parent
 BASELINE = "0001_session_log"  # the schema of the releases before accounts (tutor_sessions/turns/flags)
 _PG_LOCK_KEY = 7_204_312_001  # any constant: the advisory-lock id of this app's migrations
+# alembic's `context`/`op` are module-level proxies: two migrations in one process must not overlap.
+_IN_PROCESS = threading.Lock()
 
 
 def alembic_config(conn: Connection | None = None) -> Config:
@@ -44,7 +48,7 @@ def current(engine: Engine) -> str | None:
 
 def upgrade(engine: Engine) -> None:
     """Upgrade the database to the newest schema (idempotent)."""
-    with engine.begin() as conn:
+    with _IN_PROCESS, engine.begin() as conn:
         if conn.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK_KEY})
         cfg = alembic_config(conn)
