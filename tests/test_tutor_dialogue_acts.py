@@ -164,3 +164,13 @@ def test_word_problem_for_the_current_skill_is_checked_like_any(tutor: Tutor) ->
     assert "Solve for x" not in r.text and r.problem.prompt in r.text
     assert s.send(f"it's {r.problem.value}").correct is True
     assert s.send("give me a real life one").problem.id != r.problem.id  # type: ignore[union-attr]
+
+
+def test_a_button_act_must_be_a_dialogue_act_and_nothing_is_logged_otherwise(tutor: Tutor) -> None:
+    s = tutor.start_session(student="acts-11", topic="fractions")
+    n = len(tutor.transcript(s.id))
+    with pytest.raises(ValueError, match="act must be one of"):
+        s.send("Next problem, please.", act="teleport")
+    assert len(tutor.transcript(s.id)) == n
+    r = s.send("Next problem, please.", act="skip")
+    assert r.intent == "skip" and r.extras["act_reason"] == "button"

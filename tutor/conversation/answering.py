@@ -123,7 +123,7 @@ def _carry_out(turn: Turn, d: Decision, problem: Problem, correct: bool, parts: 
         st.hints_given += 1
         st.step = max(st.step, min(level + 1, len(problem.worked_steps) - 1))
     if d.next_problem or correct:
-        if not correct:
+        if not correct and st.attempted:  # moving away from a problem they tried: show its answer
             parts.previous_answer = problem.answer
         parts.problem = next_problem(
             st, cur, turn.selector, shift=d.difficulty_shift, prefer_other_skill=d.prefer_other_skill
