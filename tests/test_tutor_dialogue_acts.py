@@ -42,12 +42,12 @@ def test_answer_inside_a_sentence_and_number_words(tutor: Tutor) -> None:
     r = s.send(f"hmm i think it's {p.answer} but not sure")
     assert r.intent == "answer" and r.correct is True
     s2 = tutor.start_session(student="acts-1c", topic="percentages")
-    for seed in range(200):
+    for seed in range(400):
         p2 = tutor.curriculum.generate("percentages.convert", 1, seed)
-        if p2.answer == "25%":
+        if p2.prompt == "Write 0.25 as a percent.":
             break
     place_problem(s2._state, p2)
-    r = s2.send("twenty five percent")
+    r = s2.send("twenty five")  # the issue: "I couldn't read a number"
     assert r.intent == "answer" and r.correct is True, r.text
     s3 = session_on(tutor, "linear_equations", "linear_equations.one_step", "acts-1d", difficulty=3)
     for seed in range(300):
