@@ -55,7 +55,7 @@ def check_answer(problem: Problem, text: str, parsed: ParsedAnswer | None = None
     if parsed is None:
         return check_step(problem, text)
     value, note = _student_value(problem, parsed)
-    shown = _shown(parsed)
+    shown = parsed.shown or fmt(parsed.value)
     expected = [rational(problem.value), *(rational(v) for v in problem.alternatives)]
     if any(_equal(value, e, parsed) for e in expected):
         if problem.require_simplest and not _in_lowest_terms(parsed):
@@ -67,19 +67,6 @@ def check_answer(problem: Problem, text: str, parsed: ParsedAnswer | None = None
         if value == rational(mis.value):
             return CheckResult(parsed=True, correct=False, value=fmt(value), shown=shown, misconception=mis, note=note)
     return CheckResult(parsed=True, correct=False, value=fmt(value), shown=shown, note=note)
-
-
-def _shown(parsed: ParsedAnswer) -> str:
-    """The answer as the student wrote it, tidied, for replies ("6/8", "0.45", "x = 4", "25%")."""
-    if parsed.fraction is not None:
-        text = f"{parsed.fraction[0]}/{parsed.fraction[1]}"
-    elif parsed.form == "decimal":
-        text = f"{float(parsed.value):.{parsed.decimals}f}"
-    else:
-        text = fmt(parsed.value)
-    if parsed.percent:
-        text += "%"
-    return f"x = {text}" if parsed.variable else text
 
 
 def _student_value(problem: Problem, parsed: ParsedAnswer) -> tuple[sympy.Rational, str]:
