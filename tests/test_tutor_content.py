@@ -45,6 +45,8 @@ def test_worked_steps_and_word_problems_for_every_problem(cur: Curriculum, skill
                 assert story.prompt != p.prompt and "{" not in story.prompt
                 assert story.value == p.value and check_answer(story, story.answer).correct, story
                 assert cur.problem_from_id(story.id) == story
+                similar = cur.sibling(story)  # a worked example on a word problem: a similar word problem
+                assert "@" in similar.id and similar.skill == skill and similar.prompt != story.prompt
 
 
 def _copy(tmp_path: Path) -> Path:

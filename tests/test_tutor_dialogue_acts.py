@@ -163,7 +163,11 @@ def test_word_problem_for_the_current_skill_is_checked_like_any(tutor: Tutor) ->
     assert r.problem.skill == "linear_equations.one_step" and "@" in r.problem.id
     assert "Solve for x" not in r.text and r.problem.prompt in r.text
     assert s.send(f"it's {r.problem.value}").correct is True
-    assert s.send("give me a real life one").problem.id != r.problem.id  # type: ignore[union-attr]
+    story = s.send("give me a real life one").problem
+    assert story is not None and story.id != r.problem.id
+    shown = s.send("show me how to do it")  # a worked example of a word problem, then a similar word problem
+    assert shown.move == "worked_example" and story.worked_steps[-2] in shown.text
+    assert shown.problem is not None and "@" in shown.problem.id and shown.problem.prompt in shown.text
 
 
 def test_a_button_act_must_be_a_dialogue_act_and_nothing_is_logged_otherwise(tutor: Tutor) -> None:

@@ -152,12 +152,16 @@ class Curriculum:
             raise ValueError(f"Not a problem id: {problem_id!r}.") from err
 
     def sibling(self, problem: Problem) -> Problem:
-        """Another problem of the same skill and difficulty (for worked examples), never the same one."""
-        _, difficulty, seed = problem.id.rsplit(":", 2)
-        for k in range(1, 20):
+        """Another problem of the same skill and difficulty (for worked examples), never the same one;
+        a word problem's sibling is a word problem too."""
+        plain, _, story = problem.id.partition("@")
+        _, difficulty, seed = plain.rsplit(":", 2)
+        for k in range(1, 40):
             other = self.generate(problem.skill, int(difficulty), int(seed) * 7919 + k)
+            if story:
+                other = self.as_scenario(other, int(story))
             if other.prompt != problem.prompt:
-                return other
+                break
         return other
 
 
