@@ -1,7 +1,9 @@
 """Latency of one tutor turn (`session.send`) with the real text and face models, and of a frame.
 
 Prints median and p95 over a scripted mix of answers, help requests and chatter, with the
-machine. The session log is a throwaway SQLite file (WAL, synchronous=FULL, as in production).
+machine. Also the dialogue-act reading alone (rules + act head, given the embedding affect already
+computed; issue 11 budget: < 2 ms) next to the MiniLM forward it shares, as a same-process yardstick.
+The session log is a throwaway SQLite file (WAL, synchronous=FULL, as in production).
 
     .venv/bin/python bench/bench_tutor_turn.py --turns 60
 """
@@ -23,6 +25,24 @@ MESSAGES = ("I don't get it", "why do we do that?", "hi", "ugh this is so annoyi
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
+
+
+def acts_cost(text: object, turns: int) -> tuple[list[float], list[float]]:
+    """ms of ActReader.read with the embedding given, and of the MiniLM forward, per message."""
+    from tutor.language.acthead import ActHead
+    from tutor.language.acts import ActReader
+
+    reader = ActReader(ActHead.load(), text.embed)  # type: ignore[attr-defined]
+    act_ms, embed_ms = [], []
+    for i in range(turns):
+        msg = MESSAGES[i % len(MESSAGES)]
+        t = time.perf_counter()
+        vector = text.embed([msg])[0]  # type: ignore[attr-defined]
+        embed_ms.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        reader.read(msg, vector=vector)
+        act_ms.append(1000 * (time.perf_counter() - t))
+    return act_ms, embed_ms
 
 
 def main() -> None:
@@ -61,8 +81,10 @@ def main() -> None:
     print(f"machine: {platform.platform()} | python {platform.python_version()} | cpus {os.cpu_count()} | "
           f"torch threads {torch.get_num_threads()}")  # fmt: skip
     print(f"model load (text + face): {load_s:.2f} s")
+    act_ms, embed_ms = acts_cost(text, args.turns)
     for name, vals in (("send(text)", send_ms), ("observe_frame(512x512)", frame_ms),
-                       ("send(text, frame)", send_frame_ms)):  # fmt: skip
+                       ("send(text, frame)", send_frame_ms), ("acts.read (vector given)", act_ms),
+                       ("MiniLM embed (yardstick)", embed_ms)):  # fmt: skip
         print(f"{name:<24} n={len(vals):>3}  median {statistics.median(vals):7.1f} ms  p95 {pct(vals, 95):7.1f} ms")
     tutor.close()
 
