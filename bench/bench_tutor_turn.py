@@ -5,6 +5,8 @@ and every kind of dialogue act, with the machine and its load. The session log i
 SQLite file (WAL, synchronous=FULL, as in production). The machine is shared, so a yardstick runs
 in the same process: a plain fp32 MiniLM forward on 1 thread (15-17 ms on an idle machine, issue
 3); send / yardstick is the number that compares across loads.
+Also the dialogue-act reading alone (rules + act head, given the embedding affect already
+computed; issue 11 budget: < 2 ms).
 
     .venv/bin/python bench/bench_tutor_turn.py --turns 60
 """
@@ -28,6 +30,24 @@ MESSAGES = ("I don't get it", "why do we do that?", "hi", "ugh this is so annoyi
 
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
+
+
+def acts_cost(text: object, turns: int) -> tuple[list[float], list[float]]:
+    """ms of ActReader.read with the embedding given, and of the MiniLM forward, per message."""
+    from tutor.language.acthead import ActHead
+    from tutor.language.acts import ActReader
+
+    reader = ActReader(ActHead.load(), text.embed)  # type: ignore[attr-defined]
+    act_ms, embed_ms = [], []
+    for i in range(turns):
+        msg = MESSAGES[i % len(MESSAGES)]
+        t = time.perf_counter()
+        vector = text.embed([msg])[0]  # type: ignore[attr-defined]
+        embed_ms.append(1000 * (time.perf_counter() - t))
+        t = time.perf_counter()
+        reader.read(msg, vector=vector)
+        act_ms.append(1000 * (time.perf_counter() - t))
+    return act_ms, embed_ms
 
 
 def main() -> None:
@@ -68,8 +88,10 @@ def main() -> None:
     print(f"machine: {platform.platform()} | python {platform.python_version()} | cpus {os.cpu_count()} | "
           f"torch threads {torch.get_num_threads()} | load {os.getloadavg()[0]:.2f} (shared machine)")  # fmt: skip
     print(f"model load (text + face): {load_s:.2f} s")
+    act_ms, embed_ms = acts_cost(text, args.turns)
     for name, vals in (("send(text)", send_ms), ("send(text) CPU", send_cpu), ("observe_frame(512x512)", frame_ms),
-                       ("send(text, frame)", send_frame_ms), ("yardstick MiniLM fp32", ref_ms)):  # fmt: skip
+                       ("send(text, frame)", send_frame_ms), ("acts.read (vector given)", act_ms),
+                       ("MiniLM embed", embed_ms), ("yardstick MiniLM fp32", ref_ms)):  # fmt: skip
         print(f"{name:<24} n={len(vals):>3}  median {statistics.median(vals):7.1f} ms  p95 {pct(vals, 95):7.1f} ms")
     ratio = statistics.median(send_ms) / statistics.median(ref_ms)
     print(f"send(text) / yardstick = {ratio:.2f} (idle-machine estimate: {ratio * 16:.0f} ms at a 16 ms yardstick)")

@@ -3,7 +3,7 @@
 Order of evidence, most certain first:
 1. safety rules (`tutor.language.safety`): distress is never missed, whatever the model says;
 2. numbers (`tutor.language.numbers`): a message that is a number or "x = ..." is an answer;
-3. emoji only (no letters or digits): a feeling (or abuse, e.g. a middle finger);
+3. emoji only (no letters or digits): a feeling (abuse for a middle finger);
 4. the trained head (`tutor.language.acthead`) on the MiniLM embedding that affect already
    computed for this message plus character n-grams; an answer inside a sentence is then
    parsed once with `find_answer`;
@@ -31,6 +31,7 @@ from tutor.types import DIALOGUE_ACTS
 
 Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, 384) L2-normalised rows
 TOPIC_WORDS = Path(__file__).parent / "data" / "topic_words.json"
+_RUDE_EMOJI = {"\U0001f595"}  # reversed hand with middle finger extended
 
 
 @dataclass(frozen=True)
@@ -96,12 +97,11 @@ class ActReader:
             return ActResult("answer", 1.0, parsed, "a number", vector=vector, context_free="answer")
         if vector is None:
             vector = np.asarray(self._embed([text]), dtype=np.float32)[0]
-        probs = self.head.probs(vector, text)
-        if _emoji_only(text):  # 3. emoji are feelings (issue 11), unless plainly rude
-            keep = [DIALOGUE_ACTS.index("feeling"), DIALOGUE_ACTS.index("abuse")]
-            best = keep[int(np.argmax(probs[keep]))]
-            act, confidence, why = DIALOGUE_ACTS[best], 1.0, "emoji only"
+        if _emoji_only(text):  # 3. emoji are feelings (issue 11); a rude gesture is abuse
+            rude = any(ch in _RUDE_EMOJI for ch in text)
+            act, confidence, why = ("abuse" if rude else "feeling"), 1.0, "emoji only"
         else:  # 4. the trained head
+            probs = self.head.probs(vector, text)
             best = int(np.argmax(probs))
             act, confidence, why = DIALOGUE_ACTS[best], float(probs[best]), "act head"
         context_free = act

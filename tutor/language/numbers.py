@@ -102,6 +102,7 @@ def parse_answer(text: str) -> ParsedAnswer | None:
     """Parse a message that is one answer attempt ("3/4", "x = 5", "three quarters"); else None."""
     if not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS * 4:
         return None
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "So")  # "14 😅": emoji are not the answer
     return _parse_whole(text) or _parse_whole(to_digits(unify_symbols(text)))
 
 

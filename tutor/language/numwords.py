@@ -28,6 +28,11 @@ _DENOMS = {
 }  # fmt: skip
 _DIGIT_WORDS = {**{k: v for k, v in _UNITS.items() if v < 10}, "oh": 0, "o": 0}  # after "point"
 _SIGN = {"negative", "minus"}
+# "one" as a pronoun ("this one", "the next one", "one more", "one of them") is not the number 1.
+_BEFORE_PRONOUN_ONE = {"this", "that", "the", "another", "next", "which", "a", "an", "new", "different", "other",
+                       "last", "first", "second", "third", "each", "every", "no", "any", "some", "same", "easy",
+                       "easier", "hard", "harder", "simpler", "tricky", "trickier", "good", "right", "wrong"}
+_AFTER_PRONOUN_ONE = {"more", "of", "by", "at", "thing", "time", "day", "step", "question", "problem", "sec", "second"}
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|[a-z]+|\S")
 
 
@@ -126,6 +131,10 @@ def _number(tokens: list[str], i: int) -> tuple[str, int] | None:
         return f"{text}.{digits}", k
     if tokens[i].isdigit():
         return None  # a plain digit needs no rewriting
+    if tokens[i] == "one" and j == i + 1 and (
+        (i > 0 and tokens[i - 1] in _BEFORE_PRONOUN_ONE) or (j < len(tokens) and tokens[j] in _AFTER_PRONOUN_ONE)
+    ):
+        return None
     return text, j
 
 

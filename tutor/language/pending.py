@@ -14,19 +14,24 @@ from dataclasses import dataclass
 
 from tutor.types import DIALOGUE_ACTS
 
-# Whole messages that mean yes / no (after lower-casing and dropping punctuation and emoji).
-_YES = re.compile(
-    r"^(?:(?:oh |ok |okay |um+ |hmm+ )?(?:yes+|yea+h*|ya+|yep|yup|yh|ye|y|sure|ok+|okay|okie|k+|alright|aight|"
-    r"fine|go on|go for it|go ahead|please|pls|plz|yes please|yes pls|ok then|sure thing|why not|definitely|"
-    r"of course|ofc|absolutely|deal|lets do it|let's do it|lets go|let's go|i guess|i suppose|maybe yes|"
-    r"sounds good|do it|yes i do|i do|i would|yes i would|bring it on|hit me)(?: please| pls| plz| then| thanks)?)$"
+# Whole messages that mean yes / no (after lower-casing and dropping punctuation and emoji): one or two
+# such words ("yeah go on", "no thanks", "nah i'm good"). "keep going" alone is no "no": to "shall we keep
+# going?" it means yes, so such messages keep their own reading.
+_YES_WORDS = (
+    r"(?:yes+|yea+h*|ya+|yep|yup|yh|ye|y|sure|ok+|okay|okie|k+|alright|aight|fine|go on|go for it|go ahead|"
+    r"please|pls|plz|ok then|sure thing|why not|definitely|of course|ofc|absolutely|deal|lets do it|let's do it|"
+    r"lets go|let's go|i guess|i suppose|sounds good|do it|i do|i would|bring it on|hit me|yes i do|yes i would)"
 )
-_NO = re.compile(
-    r"^(?:(?:oh |um+ |hmm+ )?(?:no+|nope|nah+|na|n|not really|not yet|no thanks|no thank you|nah thanks|i'm good|"
-    r"im good|i'm ok|im ok|i'm fine|im fine|no way|never|not now|no i don't|no i dont|i don't|i dont|"
-    r"no i'm fine|no im fine|not at all|rather not|i'd rather not|id rather not|no wait|wait no|"
-    r"no keep going|no let's keep going|no lets keep going|no carry on))$"
+_NO_ALONE = (
+    r"(?:not really|not yet|not now|never|no way|not at all|rather not|i'd rather not|id rather not|i'm good|"
+    r"im good|i'm ok|im ok|i'm fine|im fine|i don't|i dont)"
 )
+# after a leading "no": "no thanks", "nah i'm good", "no wait", "no keep going"
+_NO_MORE = r"(?:thanks|thank you|wait|keep going|let's keep going|lets keep going|carry on|no|nah|way|" + _NO_ALONE[3:]
+_LEAD = r"(?:oh |ok |okay |um+ |hmm+ |erm )?"
+_TAIL = r"(?: please| pls| plz| then| thanks| thank you| mate)?"
+_YES = re.compile(rf"^{_LEAD}{_YES_WORDS}(?: {_YES_WORDS})?{_TAIL}$")
+_NO = re.compile(rf"^{_LEAD}(?:(?:no+|nope|nah+|na|n)(?: {_NO_MORE})?|{_NO_ALONE}){_TAIL}$")
 
 
 @dataclass(frozen=True)

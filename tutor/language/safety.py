@@ -50,7 +50,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
         rf"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cutting|hang|hanging|shoot|stab|starve|"
-        rf"unalive|end|ending|drown|poison|burn|burning) {_SELF}\b",
+        rf"unalive|end|ending|drown|poison|burn|burning|scratch|scratching) {_SELF}\b",
         r"\b(?:want|wish|need) (?:\w+ ){0,2}(?:to )?kill me\b",
         r"\b(?:kms|kys|unalive|suicide|suicidal|overdose|overdosing)\b",
         r"\bself ?harm",
@@ -60,14 +60,16 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\bwish (?:that )?i (?:was|were|am|could be) (?:dead|never born|gone|not alive)\b",
         r"\b(?:better off|be better) (?:dead|without me|if i was gone|if i were gone)\b",
         r"\b(?:end|take|ending|taking) (?:my|my own) life\b",
-        r"\bend it all\b",
+        r"\bend(?:ing)? it all\b",
         r"\b(?:dont|do not|never) (?:really )?want to (?:live|be alive|exist|be here anymore|wake up)\b",
-        r"\bno (?:reason|point) (?:to|in) (?:live|living|being alive|going on)\b",
+        r"\bno (?:reason|point) (?:for me )?(?:to|in) (?:live|living|be alive|being alive|going on)\b",
         r"\b(?:life is )?not worth living\b",
+        r"\blife (?:isnt|isn't|aint|ain't|is not) worth (?:it|living)\b",
         r"\b(?:nobody|no one|noone) would (?:even )?(?:miss|care about|notice) me\b",
         r"\bhate (?:myself|my self|my life|being alive)\b",
         r"\b(?:dad|father|mum|mom|mother|stepdad|stepmum|stepmom|brother|sister|uncle|aunt|teacher|coach|"
-        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad) (?:\w+ ){0,3}"
+        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad|adult|man|woman|guy|"
+        r"neighbour|neighbor|cousin|babysitter|carer) (?:\w+ ){0,3}"
         r"(?:hits|beats|hurts|kicks|punches|chokes|touches|touched|abuses|abused|hit|beat|hurt) me\b",
         r"\b(?:abuse|abused|abusing|molested|molests)\b",
         r"\b(?:not safe|unsafe|scared to go|afraid to go|scared to be) (?:at )?home\b",
@@ -80,6 +82,27 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\b(?:stop|quit) (?:existing|living|being alive)\b",
         r"\b(?:sleep|go to sleep) and (?:never|not) wake up\b",
         r"\b(?:no one|nobody|noone) (?:cares|loves me|would care)\b",
+        # added after the dialogue-act corpus (issue 11): phrasings the rules above missed
+        r"\b(?:not|never) going to be (?:around|here|alive) (?:much longer|for long|anymore|tomorrow)\b",
+        r"\b(?:wont|won't|will not) be (?:around|here|alive) (?:much longer|for long|anymore|tomorrow)\b",
+        r"\b(?:could|can|would) (?:just )?(?:not exist|stop existing|disappear forever)\b",
+        r"\bhurt me if i tell\b",
+        r"\b(?:told|tells|tell|said) me not to tell\b",
+        r"\b(?:touching|touches|touched) me\b",
+        r"\b(?:started|start|been|keep|kept|am) (?:cutting|self harming|burning|scratching)\b",
+        r"\bcutting again\b",
+        r"\bbruises? (?:from|because of) (?:my|him|her|them)\b",
+        r"\b(?:too many|a lot of|a load of|loads of|all the|saved up|saving up|save up) (?:pills|tablets)\b",
+        r"\b(?:pills|tablets) (?:saved|on purpose|to die)\b",
+        r"\b(?:pain|it all|everything) to (?:stop|end) forever\b",
+        r"\bjump (?:off|from) (?:a|the) (?:bridge|building|roof|cliff|window)\b",
+        r"\bfeel like dying\b",
+        r"\b(?:should|deserve to|ought to) (?:just )?die\b",
+        r"\bgoodbye (?:note|letter|forever)\b",
+        r"\brather (?:be )?dead\b",
+        r"\b(?:till|until) i bleed\b",
+        r"\b(?:not safe|unsafe) (?:at|in) (?:my )?(?:home|house)\b",
+        r"\bif i (?:died|die|was dead|were dead|was gone|were gone|killed myself|disappeared)\b",
         r"\bcant (?:go on|take it anymore|do this anymore|cope)\b(?!.*\b(?:problem|question|sum|math|maths)\b)",
     )
 )
