@@ -60,7 +60,7 @@ PERSONAS: dict[str, tuple[str, Script]] = {
             ("hi", "greeting"),
             ("{right}", "right"),
             ("{right}", "right"),
-            ("this is way too easy", "feeling"),
+            ("this is way too easy", "too_easy"),
             ("harder please", "harder"),
             ("{right}", "right"),
             ("can u make it even harder", "harder"),
@@ -286,6 +286,10 @@ CHECKS: dict[str, Callable[[Any, Context], str]] = {
     and all(s in r.text for s in c.before.worked_steps) else "the worked example was not this problem's steps",
     "rephrase": lambda r, c: "" if r.intent == "rephrase_request" and (not c.rephrases or r.text != c.rephrases[-1])
     else "a rephrase repeated the last text (or was not a rephrase)",
+    "too_easy": lambda r, c: ""
+    if r.move == "challenge" and r.problem is not None and c.before is not None
+    and r.problem.difficulty >= c.before.difficulty
+    else "'too easy' did not get a challenge",
     "feeling": lambda r, c: "" if r.intent == "feeling" else "a feeling was not read as a feeling",
     "feeling_upset": lambda r, c: "" if r.avatar_emotion not in CHEERFUL and r.intent == "feeling"
     else "cheer (or no feeling) for an upset student",
