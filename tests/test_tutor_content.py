@@ -13,6 +13,7 @@ import pytest
 from tutor.checker import check_answer
 from tutor.curriculum import DIFFICULTIES, Curriculum, CurriculumError
 from tutor.curriculum.loader import DATA_DIR
+from tutor.language.spoken import to_spoken
 
 
 @pytest.fixture(scope="module")
@@ -43,6 +44,7 @@ def test_worked_steps_and_word_problems_for_every_problem(cur: Curriculum, skill
             for k in range(3):
                 story = cur.as_scenario(p, k)
                 assert story.prompt != p.prompt and "{" not in story.prompt
+                assert not set("/%=£$*") & set(to_spoken(story.prompt)), story.prompt  # a voice reads it
                 assert story.value == p.value and check_answer(story, story.answer).correct, story
                 assert cur.problem_from_id(story.id) == story
                 similar = cur.sibling(story)  # a worked example on a word problem: a similar word problem
