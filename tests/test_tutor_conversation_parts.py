@@ -55,3 +55,14 @@ def test_similarity_index_needs_examples_and_an_embedding() -> None:
     assert index.best(None) is None
     best = index.best(np.array([0.0, 1.0]))
     assert best is not None and best.label == "b" and best.similarity == pytest.approx(1.0)
+
+
+def test_dialogue_config_is_validated_and_wired_into_the_tutor_config() -> None:
+    from tutor import TutorConfig
+    from tutor.conversation.config import DialogueConfig
+
+    assert TutorConfig().dialogue == DialogueConfig()
+    with pytest.raises(ValueError, match="cosine similarity"):
+        DialogueConfig(concept_similarity=1.5)
+    with pytest.raises(ValueError, match="max_difficulty_bias"):
+        DialogueConfig(max_difficulty_bias=3)

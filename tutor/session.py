@@ -209,12 +209,17 @@ class TutorSession:
         # This message's own words outweigh the face for this turn (a smile does not hide "this is too hard").
         mood = self._tracker.estimate(self._tracker.latest_time, self_report=text_est)
         text_state = acted_state(text_est.scores, text_est.label) if text_est is not None else "neutral"
-        wellbeing = wellbeing_reason(text, read, self._p.banks.wellbeing) if act is None else ""
+        cfg = self._p.config
+        wellbeing = (
+            wellbeing_reason(text, read, self._p.banks.wellbeing, cfg.dialogue.wellbeing_similarity)
+            if act is None
+            else ""
+        )
         turn = Turn(
             text=text, read=read, act="feeling" if wellbeing else read.act, state=st, curriculum=self._p.curriculum,
             selector=self._p.selector, policy=self._p.policy, writer=self._writer, say=self._say,
             banks=self._p.banks, mood=acted_state(mood.scores, mood.label), mood_confidence=mood.confidence,
-            threshold=self._p.config.mastery_threshold, wellbeing=wellbeing, mastery_for=self._start_mastery,
+            threshold=cfg.mastery_threshold, cfg=cfg.dialogue, wellbeing=wellbeing, mastery_for=self._start_mastery,
         )  # fmt: skip
         plan = respond(turn, text_state=text_state, track_state=acted_state(before.scores, before.label))
         st.pending = plan.pending

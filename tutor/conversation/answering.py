@@ -17,8 +17,6 @@ from tutor.language.replies import ReplyParts
 from tutor.policy import Decision, PolicyContext
 from tutor.types import Problem
 
-OFFER_HARDER_AFTER = 3  # right first time this many times in a row: offer a harder problem
-
 
 def on_answer(turn: Turn) -> Plan:
     problem = turn.problem
@@ -104,7 +102,8 @@ def _policy_turn(turn: Turn, intent: str, check: CheckResult | None) -> Plan:
     text = turn.writer.write(decision.move, decision.tone, parts)
     extras["hint_level"] = parts.hint_level
     pending = ""
-    streak = correct and st.right_streak >= OFFER_HARDER_AFTER and st.right_streak % OFFER_HARDER_AFTER == 0
+    every = turn.cfg.offer_harder_after
+    streak = correct and st.right_streak >= every and st.right_streak % every == 0
     if streak and parts.problem is not None and parts.problem.difficulty < 3:
         text = f"{text} {turn.say.pick('offer_harder', n=st.right_streak)}"
         pending = "offer_harder"

@@ -13,7 +13,6 @@ from tutor.curriculum import DIFFICULTIES
 from tutor.dialogue import next_problem, place_problem
 from tutor.policy import Decision
 
-MAX_BIAS = 2  # harder/easier requests shift the selector by at most two levels
 UPSET = ("frustrated", "anxious")  # a student in these states who wants to stop is offered a break first
 
 
@@ -35,7 +34,8 @@ def _shift(turn: Turn, step: int) -> Plan:
     st, problem = turn.state, turn.problem
     current = problem.difficulty if problem else DIFFICULTIES[len(DIFFICULTIES) // 2]
     target = max(DIFFICULTIES[0], min(DIFFICULTIES[-1], current + step))
-    st.difficulty_bias = max(-MAX_BIAS, min(MAX_BIAS, st.difficulty_bias + step))
+    most = turn.cfg.max_difficulty_bias
+    st.difficulty_bias = max(-most, min(most, st.difficulty_bias + step))
     skill = problem.skill if problem else None
     new = next_problem(st, turn.curriculum, turn.selector, skill=skill, difficulty=target)
     if step < 0 and st.pending == "offer_break":

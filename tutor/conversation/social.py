@@ -9,14 +9,6 @@ import re
 from tutor.conversation.turn import Plan, Turn
 from tutor.policy import Decision
 
-# Cosine similarity to the nearest concept phrasing above which a question is about that concept.
-# Measured with the shipped MiniLM (2026-11-30): 15 in-bank questions written differently from the
-# bank (typos, slang) 0.63-0.98; 12 questions about other subjects (hypotenuse, photosynthesis,
-# prime numbers, pi, integers) 0.11-0.48.
-CONCEPT_SIMILARITY = 0.55
-# Below this similarity a meta question gets the persona's introduction.
-META_SIMILARITY = 0.45
-ABUSE_NOTE_AT = 2  # the second abusive message in a session is noted for the teacher (then every fifth)
 _NEGATIVE = ("frustrated", "anxious", "bored", "confused")
 _THANKS = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|ta)\b", re.IGNORECASE)
 _HELLO = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|howdy|sup)\b", re.IGNORECASE)
@@ -42,7 +34,7 @@ def on_greeting(turn: Turn) -> Plan:
 def on_meta(turn: Turn) -> Plan:
     """Who the tutor is, that it is an AI, what the camera does and what it remembers."""
     match = turn.banks.meta.best(turn.read.vector)
-    topic = match.label if match is not None and match.similarity >= META_SIMILARITY else "name"
+    topic = match.label if match is not None and match.similarity >= turn.cfg.meta_similarity else "name"
     answer = turn.say.meta[topic].answer.format(topics=turn.topics_text())
     return Plan(_back(turn, answer), Decision("check_in", "happy" if topic == "name" else "neutral", 0.4),
                 turn.problem, extras={"meta": topic})  # fmt: skip
@@ -51,7 +43,7 @@ def on_meta(turn: Turn) -> Plan:
 def on_concept_question(turn: Turn) -> Plan:
     """An answer from the concept bank chosen by embedding similarity, or an honest "I can't help"."""
     match = turn.banks.concepts.best(turn.read.vector)
-    if match is None or match.similarity < CONCEPT_SIMILARITY:
+    if match is None or match.similarity < turn.cfg.concept_similarity:
         text = turn.say.pick("concept_unknown", topics=turn.topics_text())
         return Plan(_back(turn, text), Decision("clarify", "neutral", 0.4), turn.problem,
                     extras={"concept": "", "similarity": round(match.similarity, 3) if match else 0.0})  # fmt: skip
@@ -69,7 +61,8 @@ def on_abuse(turn: Turn) -> Plan:
     """Calm, not defensive, no cheerful face, back to the task; repeated abuse is noted for the teacher."""
     st = turn.state
     st.abuse += 1
-    repeat = st.abuse == ABUSE_NOTE_AT or (st.abuse > ABUSE_NOTE_AT and st.abuse % 5 == 0)
+    first = turn.cfg.abuse_note_at
+    repeat = st.abuse == first or (st.abuse > first and st.abuse % 5 == 0)
     flag = ("note", f"abusive messages ({st.abuse} this session)") if repeat else None
     return Plan(_back(turn, turn.say.pick("abuse")), Decision("redirect", "neutral", 0.3), turn.problem, flag=flag,
                 extras={"abuse_count": st.abuse})  # fmt: skip

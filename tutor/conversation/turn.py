@@ -12,6 +12,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from tutor.conversation.config import DialogueConfig
 from tutor.conversation.phrases import Phrasebook
 from tutor.conversation.similarity import Embedder, SimilarityIndex
 from tutor.curriculum import Curriculum
@@ -94,6 +95,7 @@ class Turn:
     mood: str  # the learner state the policy acts on this turn (self-report outweighs the face)
     mood_confidence: float
     threshold: float  # P(L) counted as mastered
+    cfg: DialogueConfig  # thresholds of the dialogue (TutorConfig.dialogue)
     wellbeing: str = ""  # why this message is a wellbeing concern ("" = it is not)
     mastery_for: Callable[[list[str]], dict[str, float]] | None = None  # starting P(L) of another topic's skills
 

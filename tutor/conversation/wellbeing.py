@@ -12,14 +12,10 @@ from __future__ import annotations
 from tutor.conversation.similarity import SimilarityIndex
 from tutor.conversation.turn import ActReading
 
-# Cosine similarity to the nearest wellbeing exemplar above which a message counts. Measured with the
-# shipped MiniLM (2026-11-30): 6 unseen sad/lonely/bullied paraphrases 0.63-0.95; 10 lines of maths
-# frustration, boredom, test nerves, insults and questions <= 0.51.
-WELLBEING_SIMILARITY = 0.58
 _SAD_EMOJI = frozenset("😭😢😞😔💔🥺☹🙁😿😥😓")
 
 
-def wellbeing_reason(text: str, read: ActReading, index: SimilarityIndex) -> str:
+def wellbeing_reason(text: str, read: ActReading, index: SimilarityIndex, threshold: float) -> str:
     """Why the message is a wellbeing concern (the matched phrase, emoji or exemplar), or ""."""
     if read.act == "distress":
         return ""
@@ -29,6 +25,6 @@ def wellbeing_reason(text: str, read: ActReading, index: SimilarityIndex) -> str
     if stripped and all(ch in _SAD_EMOJI for ch in stripped):
         return "crying or sad emoji"
     match = index.best(read.vector)
-    if match is not None and match.similarity >= WELLBEING_SIMILARITY:
+    if match is not None and match.similarity >= threshold:  # DialogueConfig.wellbeing_similarity
         return f"similar to a wellbeing example ({match.similarity:.2f})"
     return ""
