@@ -22,7 +22,7 @@ REQUIRED_KEYS: tuple[str, ...] = (
     "rephrase", "worked_intro", "worked_answer", "faded", "step_ok", "wrong_step", "abuse",
     "summary_intro", "summary_practised", "summary_nothing", "summary_bye", "stop_upset", "break_declined",
     "offer_harder", "topic_done", "progress_counts", "progress_none", "progress_mastered", "progress_growing",
-    "progress_go_on", "wellbeing", "feeling_after_care",
+    "progress_go_on", "wellbeing",
 )  # fmt: skip
 META_TOPICS: tuple[str, ...] = ("name", "ai", "camera", "memory", "feelings", "abilities")
 
