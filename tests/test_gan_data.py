@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan.actor import Actor
-from gan.face_align import FaceMesher
-from gan.idle import idle_motion
-from gan.rig import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RigParams
-from gan.speech import SILENCE, Speech, Synthesizer, merge_alignment, split_sentences
+from gan.actor.face2d import Actor
+from gan.audio.speech import SILENCE, Speech, Synthesizer, merge_alignment, split_sentences
+from gan.data.face_align import FaceMesher
+from gan.rig.idle import idle_motion
+from gan.rig.params import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RigParams
+from gan.rig.visemes import viseme_track
 from gan.video import VideoError, probe_mp4, read_mp4, write_mp4
-from gan.visemes import viseme_track
 
 SIZE = 160
 
@@ -142,8 +142,15 @@ def test_merge_alignment_folds_modifiers() -> None:
 
 # ----------------------------------------------------------------------------- visemes
 def test_viseme_track_closes_on_bilabials_and_in_silence() -> None:
-    ph = [("_", 0.0, 0.4), ("m", 0.4, 0.46), ("ɑ", 0.46, 0.7), ("p", 0.7, 0.75), ("ɑ", 0.75, 1.0),
-          ("u", 1.0, 1.2), ("_", 1.2, 2.0)]
+    ph = [
+        ("_", 0.0, 0.4),
+        ("m", 0.4, 0.46),
+        ("ɑ", 0.46, 0.7),
+        ("p", 0.7, 0.75),
+        ("ɑ", 0.75, 1.0),
+        ("u", 1.0, 1.2),
+        ("_", 1.2, 2.0),
+    ]
     fps = 25.0
     v = viseme_track(ph, fps, 50)
     assert v.shape == (50, 3) and v.dtype == np.float32
@@ -229,8 +236,8 @@ def test_video_bad_input(tmp_path: Path) -> None:
 
 
 def test_rearticulate_swaps_the_mean_articulation_for_the_requested_one() -> None:
-    from gan.articulation import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
-    from gan.rig import RIG_EMOTIONS
+    from gan.rig.articulation import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
+    from gan.rig.params import RIG_EMOTIONS
 
     rng = np.random.default_rng(0)
     neutral = np.stack([rng.uniform(0, 0.8, 50), rng.uniform(-0.3, 0.3, 50), rng.uniform(0, 0.5, 50)], 1)

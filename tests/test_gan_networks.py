@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan import loss as L
-from gan.mel import N_MELS, SILENCE_LEVEL, WINDOW, log_mel, mel_windows
+from gan.audio.mel import N_MELS, SILENCE_LEVEL, WINDOW, log_mel, mel_windows
 from gan.networks import (
     AudioToMotion,
     Generator,
@@ -17,7 +16,8 @@ from gan.networks import (
     TemporalDiscriminator,
 )
 from gan.networks.generator import COND_DIM
-from gan.rig import MOTION_DIM, RIG_EMOTIONS
+from gan.rig.params import MOTION_DIM, RIG_EMOTIONS
+from gan.training import loss as L
 
 E = len(RIG_EMOTIONS)
 
@@ -29,8 +29,13 @@ def _cond(b: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 def test_identity_encoder_and_generator_shapes() -> None:
     enc = IdentityEncoder(128)
     code = enc(torch.rand(1, 3, 128, 128) * 2 - 1)
-    assert [tuple(c.shape) for c in code] == [(1, 3, 128, 128), (1, 16, 64, 64), (1, 32, 32, 32),
-                                             (1, 48, 16, 16), (1, 96, 8, 8)]
+    assert [tuple(c.shape) for c in code] == [
+        (1, 3, 128, 128),
+        (1, 16, 64, 64),
+        (1, 32, 32, 32),
+        (1, 48, 16, 16),
+        (1, 96, 8, 8),
+    ]
     g = Generator(128)
     out = g(code, *_cond(4))
     assert out.shape == (4, 3, 128, 128)

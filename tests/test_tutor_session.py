@@ -142,19 +142,19 @@ def test_distress_always_gets_support_and_a_flag(tutor: Tutor, text: str) -> Non
 
 
 @pytest.mark.parametrize(
-    ("text", "intent"),
+    ("text", "act"),
     [
-        ("could you give me a little nudge", "help"),
+        ("could you give me a little nudge", "hint_request"),
         ("who won the football last night", "off_topic"),
         ("good morning!", "greeting"),
-        ("how come the bottom number stays the same", "why"),
+        ("how come the bottom number stays the same", "why_question"),
         ("I'm done for today", "stop"),
         ("i feel like i'm rubbish at this", "feeling"),
     ],
 )
-def test_intent_with_the_shared_encoder(tutor: Tutor, text: str, intent: str) -> None:
+def test_act_with_the_shared_encoder(tutor: Tutor, text: str, act: str) -> None:
     s = tutor.start_session(student="s-50", topic="fractions")
-    assert s.send(text).intent == intent
+    assert s.send(text).intent == act
 
 
 def test_log_survives_reopen_and_session_resumes(models: tuple[TextAffect, FaceAffect], tmp_path: Path) -> None:

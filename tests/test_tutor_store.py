@@ -103,7 +103,12 @@ def test_export_csv_and_json(url: str) -> None:
     store.add_turn(sid, _record(6, "-3"))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
     assert [r["student_text"] for r in rows[2:]] == [
-        '\'=HYPERLINK("http://x.example","click")', "'+1+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3", "-3"]
+        '\'=HYPERLINK("http://x.example","click")',
+        "'+1+cmd|' /C calc'!A0",
+        "'@SUM(1)",
+        "'-2+3",
+        "-3",
+    ]
     assert json.loads(store.export(sid, "json"))["turns"][2]["student_text"].startswith("=HYPERLINK")
     with pytest.raises(ValueError, match="csv"):
         store.export(sid, "xml")

@@ -249,6 +249,7 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         rows = _chat_rows(page)
         page.fill("#answer-box textarea", "")
         page.locator("#answer-box textarea").press_sequentially("half an ans")  # typed, not sent yet
+        page.wait_for_function("() => localStorage.getItem('tutor-draft') === 'half an ans'")
         page.reload()
         page.wait_for_function(
             f"() => document.querySelectorAll('#chat .message-row').length >= {rows}",

@@ -181,8 +181,13 @@ def test_quick_buttons_send_their_message(services) -> None:
     state = new_user_state()
     start_session(services, state, "ui-h-3", "fractions")
     first = Screen.of(next(quick_message(services, state, "hint", _client())))  # the clip is not awaited here
-    assert first.chat[-2] == {"role": "user", "content": QUICK_MESSAGES["hint"]}
-    assert services.tutor.transcript(state.session.id)[-1]["move"] in ("hint", "worked_example", "explain")
+    assert first.chat[-2] == {"role": "user", "content": QUICK_MESSAGES["hint"][0]}
+    last = services.tutor.transcript(state.session.id)[-1]
+    assert last["intent"] == "hint_request" and last["move"] in ("hint", "worked_example", "reassure")
+    before = state.session.problem
+    next(quick_message(services, state, "next", _client()))  # "Next" is the skip act: a new problem, session goes on
+    last = services.tutor.transcript(state.session.id)[-1]
+    assert last["intent"] == "skip" and state.session.problem is not None and state.session.problem != before
     with pytest.raises(UserError):
         next(quick_message(services, state, "shout"))
 

@@ -13,10 +13,10 @@ from tutor.selection import AdaptiveSelector, FixedSequenceSelector, Selector
 from tutor.service import Tutor
 from tutor.session import TutorSession
 from tutor.student_model import BKTParams, bkt_update, fit_bkt
-from tutor.types import INTENTS, MOVES, Misconception, Problem, TutorReply
+from tutor.types import DIALOGUE_ACTS, MOVES, Misconception, Problem, TutorReply
 
 __all__ = [
-    "INTENTS",
+    "DIALOGUE_ACTS",
     "MOVES",
     "AdaptiveSelector",
     "AffectBlindPolicy",

@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass, field
 
 from tutor.accounts.config import AccountsConfig
+from tutor.conversation.config import DialogueConfig
 from tutor.learner.forgetting import ForgettingParams
 
 
@@ -28,6 +29,7 @@ class TutorConfig:
     curriculum_dir: str = ""  # folder of topic JSON files; "" = the shipped curriculum
     forgetting: ForgettingParams = field(default_factory=ForgettingParams)  # between sessions: decay and review
     accounts: AccountsConfig = field(default_factory=AccountsConfig)  # lock-out, code guessing, login tokens
+    dialogue: DialogueConfig = field(default_factory=DialogueConfig)  # MiniLM match thresholds, offers, notes
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.mastery_threshold < 1.0:

@@ -6,7 +6,7 @@
     reply = session.send("3/4")
 
 The affect analysers are loaded here (or injected, so the UI shares one copy across all
-sessions); the MiniLM encoder inside `TextAffect` also embeds messages for intent detection.
+sessions); the MiniLM encoder inside `TextAffect` also embeds messages for the dialogue-act reader.
 """
 
 from __future__ import annotations
@@ -17,10 +17,12 @@ from typing import Any
 
 from tutor.accounts import Accounts, ClassInfo, StudentLogin, TeacherView, check_pseudonym
 from tutor.config import TutorConfig
+from tutor.conversation.turn import Banks
 from tutor.curriculum import Curriculum
 from tutor.dialogue import DialogueState, next_problem
 from tutor.errors import UnknownSessionError
-from tutor.intent import IntentClassifier
+from tutor.language.acthead import ActHead
+from tutor.language.acts import ActReader, load_topic_words
 from tutor.learner import LearnerModel, PathStep, next_step
 from tutor.learner.path import FirstSkillSelector
 from tutor.learner.welcome import opening_note
@@ -68,7 +70,8 @@ class Tutor:
             config=cfg,
             curriculum=curriculum,
             store=store,
-            intents=IntentClassifier(text_affect.embed),
+            acts=ActReader(ActHead.load(), text_affect.embed, load_topic_words(sorted(curriculum.topics))),
+            banks=Banks.build(curriculum, text_affect.embed),
             policy=POLICIES[cfg.policy](),
             selector=AdaptiveSelector(threshold=cfg.mastery_threshold),
             text_affect=text_affect,
@@ -98,6 +101,10 @@ class Tutor:
     def _learner(self) -> LearnerModel:
         assert self._p.learner is not None
         return self._p.learner
+
+    def classify(self, text: str) -> str:
+        """The dialogue act of one message, context-free: one of tutor.DIALOGUE_ACTS."""
+        return self._p.acts.classify(text)
 
     def topics(self) -> list[str]:
         """Topic ids, e.g. ["fractions", "linear_equations", "percentages"]."""

@@ -91,6 +91,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
+FLAG_KINDS: tuple[str, ...] = ("distress", "wellbeing", "note")  # what a teacher is told, most urgent first
+
+
 class Store:
     """All reads and writes of the session log."""
 
@@ -132,11 +135,18 @@ class Store:
         record: dict[str, Any],
         flag_reason: str | None = None,
         also: Callable[[Session, str], None] | None = None,
+        flag_kind: str = "distress",
     ) -> str:
         """Write one turn (and its flag) atomically; returns the turn id. `also(db, student)` runs in
-        the same transaction (the learner model saves its update there: both or neither)."""
+        the same transaction (the learner model saves its update there: both or neither).
+
+        flag_kind: "distress" (safeguarding), "wellbeing" (sad, lonely, bullied: a lower level, shown
+        apart) or "note" (e.g. repeated abuse: for the teacher's eyes, the turn is not marked flagged)."""
+        if flag_kind not in FLAG_KINDS:
+            raise ValueError(f"flag_kind must be one of {FLAG_KINDS}, got {flag_kind!r}.")
         turn_id = new_id()
-        row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flag_reason is not None,
+        flagged = flag_reason is not None and flag_kind != "note"
+        row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flagged,
                       **{k: clean_text(v) if isinstance(v, str) else v for k, v in record.items()})  # fmt: skip
 
         def write(s: Any) -> None:
@@ -147,7 +157,7 @@ class Store:
             if flag_reason is not None:
                 s.flush()  # the turn row must exist before the flag refers to it (PostgreSQL FKs)
                 s.add(FlagRow(id=new_id(), session_id=session_id, turn_id=turn_id, student=student,
-                              kind="distress", reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
+                              kind=flag_kind, reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
             if also is not None:
                 also(s, student)
 

@@ -54,10 +54,6 @@ CSS = """
 /* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
 footer .show-api, footer a {color: var(--body-text-color) !important}
 button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
-.transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
-.transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
-  vertical-align: top; text-align: left}
-.transcript tr.flagged {background: #fde2e1}
 """
 # Soft's labels (blue-500 on blue-100), primary buttons and selected radios (white on blue-500) and
 # subdued text such as the footer link (gray-400 on white) measure 3.0:1, 3.7:1 and 2.5:1 in

@@ -36,10 +36,11 @@ from ui.views import mastery_html, mood_html, note_html, plain_markdown, problem
 
 log = logging.getLogger(__name__)
 
-QUICK_MESSAGES: dict[str, str] = {
-    "hint": "Can I have a hint?",
-    "confused": "I'm confused.",
-    "next": "Next problem, please.",
+# The quick buttons: the message shown in the chat, and the dialogue act it is (no need to read it).
+QUICK_MESSAGES: dict[str, tuple[str, str]] = {
+    "hint": ("Can I have a hint?", "hint_request"),
+    "confused": ("I'm confused.", "feeling"),
+    "next": ("Next problem, please.", "skip"),
 }
 
 # Friendly notes, in a child's words.
@@ -323,7 +324,7 @@ def _speak(services: Services, state: UserState, reply: Any, seq: int) -> Iterat
 
 
 def send_message(
-    services: Services, state: UserState, text: str, request: gr.Request | None = None
+    services: Services, state: UserState, text: str, request: gr.Request | None = None, act: str | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields Screens: the tutor's text, problem, progress and mood at once
     (with a reaction clip while the reply clip renders), then progress notes, then the clip."""
@@ -333,7 +334,7 @@ def send_message(
         return
     with state.lock:
         try:
-            reply = state.session.send(text.strip())
+            reply = state.session.send(text.strip(), act=act)
         except ValueError as err:  # unusable text: nothing was logged
             log.info("message refused: %s", err)
             yield Screen(answer_note=note_html(UNREADABLE, where="answer")).values()
@@ -383,10 +384,11 @@ def _message_problem(services: Services, state: UserState, text: Any, request: g
 def quick_message(
     services: Services, state: UserState, kind: str, request: gr.Request | None = None
 ) -> Iterator[tuple[Any, ...]]:
-    """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message."""
+    """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message with its dialogue act."""
     if kind not in QUICK_MESSAGES:
         raise UserError(f"Unknown quick action {kind!r}.")  # a programming error, not a student's
-    yield from send_message(services, state, QUICK_MESSAGES[kind], request)
+    text, act = QUICK_MESSAGES[kind]
+    yield from send_message(services, state, text, request, act=act)
 
 
 def replay(services: Services, state: UserState) -> Iterator[tuple[Any, ...]]:

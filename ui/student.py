@@ -60,9 +60,10 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     """The student view, inside the caller's `gr.Tab` of `demo`."""
     choices = services.topic_choices()
     with gr.Column(elem_id="login"):
-        topic = gr.Dropdown(
+        # Radio buttons, not a menu: three topics fit on one line, and Gradio's dropdown stayed
+        # open over the page after keyboard focus passed through it (seen in the browser test).
+        topic = gr.Radio(
             choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
-            filterable=False,  # a filterable menu opened on "Fractions" lists only "Fractions"
             elem_id="topic",
         )
         with gr.Tabs(elem_id="login-tabs") as login:
