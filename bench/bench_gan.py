@@ -23,7 +23,7 @@ import numpy as np
 import torch
 
 from gan.pipeline import TalkingHeadPipeline
-from gan.rig import MOTION_DIM
+from gan.rig.params import MOTION_DIM
 
 SENTENCES = [
     "Nice work, three quarters is right!",

@@ -27,11 +27,11 @@ os.environ.setdefault("GLOG_minloglevel", "2")
 cv2.setNumThreads(1)
 
 from affect.types import BASIC_EMOTIONS  # noqa: E402
-from gan.actor import Actor  # noqa: E402
-from gan.actor_clips import render_actor_clip  # noqa: E402
-from gan.face_align import FaceMesher  # noqa: E402
-from gan.rig import AVATAR_TO_RIG, RIG_EMOTIONS, RigParams  # noqa: E402
-from gan.speech import Synthesizer  # noqa: E402
+from gan.actor.clips import render_actor_clip  # noqa: E402
+from gan.actor.face2d import Actor  # noqa: E402
+from gan.audio.speech import Synthesizer  # noqa: E402
+from gan.data.face_align import FaceMesher  # noqa: E402
+from gan.rig.params import AVATAR_TO_RIG, RIG_EMOTIONS, RigParams  # noqa: E402
 
 SENTENCES = ("Nice work, three quarters is right!", "Let's try another one together.",
              "Remember to divide both sides by four.")

@@ -8,18 +8,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gan.rig import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams, emotion_blend
+from gan.rig.params import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams, emotion_blend
 
 if TYPE_CHECKING:
-    from gan.actor import Actor
+    from gan.actor.face2d import Actor
+    from gan.audio.speech import Speech, Synthesizer
     from gan.clip import AvatarClip
-    from gan.corpus import CorpusConfig, build_corpus
-    from gan.idle import idle_motion
-    from gan.motion_estimate import estimate_motion
+    from gan.data.corpus import CorpusConfig, build_corpus
     from gan.pipeline import TalkingHeadPipeline
-    from gan.speech import Speech, Synthesizer
+    from gan.rig.idle import idle_motion
+    from gan.rig.motion_estimate import estimate_motion
+    from gan.rig.visemes import viseme_track
     from gan.video import read_mp4, write_mp4
-    from gan.visemes import viseme_track
 
 __all__ = [
     "MOTION_DIM",
@@ -46,15 +46,15 @@ _LAZY: dict[str, str] = {
     # the talking head (GAN-B): pipeline and its output clip
     "TalkingHeadPipeline": "gan.pipeline",
     "AvatarClip": "gan.clip",
-    "Actor": "gan.actor",
-    "Speech": "gan.speech",
-    "Synthesizer": "gan.speech",
-    "viseme_track": "gan.visemes",
-    "idle_motion": "gan.idle",
+    "Actor": "gan.actor.face2d",
+    "Speech": "gan.audio.speech",
+    "Synthesizer": "gan.audio.speech",
+    "viseme_track": "gan.rig.visemes",
+    "idle_motion": "gan.rig.idle",
     "write_mp4": "gan.video",
-    "build_corpus": "gan.corpus",
-    "CorpusConfig": "gan.corpus",
-    "estimate_motion": "gan.motion_estimate",
+    "build_corpus": "gan.data.corpus",
+    "CorpusConfig": "gan.data.corpus",
+    "estimate_motion": "gan.rig.motion_estimate",
     "read_mp4": "gan.video",
 }
 

@@ -97,7 +97,7 @@ def load_inference(folder: str | Path) -> InferenceModel:
 
     folder = Path(folder)
     cfg_path, weights_path = folder / "config.json", folder / "model.safetensors"
-    fix = "Restore the shipped avatar (git checkout -- gan/weights) or export a trained run (gan/export.py)."
+    fix = "Restore the shipped avatar (git checkout -- gan/weights) or export a trained run (gan/training/export.py)."
     config = read_json(cfg_path, fix)
     tensors = read_safetensors(weights_path, fix)
     if config.get("format_version") != INFERENCE_FORMAT_VERSION:

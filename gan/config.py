@@ -1,4 +1,4 @@
-"""Config of the avatar at inference time (training configs live in gan/train.py)."""
+"""Config of the avatar at inference time (training configs live in gan/training/train.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ class AvatarConfig:
     stream_chunk_frames: int = 25  # frames per streamed chunk (1 s at 25 fps)
     seed: int = 0  # seed of the idle motion (blinks, head sway, gaze); fixed = reproducible clips
     intensity: float = 1.0  # default expression intensity when a call gives none (the classifier reads
-    # the actor's "concerned" as neutral at 0.8, as sad at 1.0: measured with gan.eval.FaceTools)
+    # the actor's "concerned" as neutral at 0.8, as sad at 1.0: measured with gan.eval.run.FaceTools)
 
     def __post_init__(self) -> None:
         if self.num_threads < 1:

@@ -19,18 +19,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from gan.articulation import rearticulate
+from gan.audio.mel import audio_windows
 from gan.checkpoint import InferenceModel, load_inference
 from gan.clip import AvatarClip
 from gan.config import AvatarConfig
-from gan.data import tensor_to_frames
-from gan.idle import idle_motion
-from gan.mel import audio_windows
+from gan.images import tensor_to_frames
+from gan.rig.articulation import rearticulate
+from gan.rig.idle import idle_motion
 
 if TYPE_CHECKING:
-    from gan.speech import Synthesizer
+    from gan.audio.speech import Synthesizer
 
-from gan.rig import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
+from gan.rig.params import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
 
 DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar"
 MAX_SECONDS = 120.0  # longest clip react/from_audio will render (memory bound: ~1 GB of frames)
@@ -92,7 +92,7 @@ class TalkingHeadPipeline:
     def _voice(self) -> Synthesizer:
         """The piper voice, loaded on first use (onnxruntime is heavy)."""
         if self._synth is None:
-            from gan.speech import Synthesizer
+            from gan.audio.speech import Synthesizer
 
             # Same thread budget as rendering: speech and frames are made one after the other, and
             # 2 onnxruntime threads synthesise a 4.7 s sentence in 0.53 s instead of 0.91 s (quiet

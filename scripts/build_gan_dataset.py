@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import argparse
 
-from gan.dataset_build import build_dataset
+from gan.data.build import build_dataset
 
 
 def main() -> None:

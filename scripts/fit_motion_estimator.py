@@ -19,9 +19,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gan.actor import Actor
-from gan.face_align import FaceMesher
-from gan.motion_estimate import (
+from gan.actor.face2d import Actor
+from gan.data.face_align import FaceMesher
+from gan.rig.motion_estimate import (
     DEFAULT_PATH,
     POSE,
     REGRESSED,
@@ -30,7 +30,7 @@ from gan.motion_estimate import (
     _normalise,
     shape_features,
 )
-from gan.rig import MOTION_FIELDS, RIG_EMOTIONS, RigParams
+from gan.rig.params import MOTION_FIELDS, RIG_EMOTIONS, RigParams
 
 
 def random_params(rng: np.random.Generator) -> RigParams:

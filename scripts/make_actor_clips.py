@@ -16,9 +16,9 @@ from tqdm import tqdm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gan.actor import Actor
-from gan.actor_clips import CREMA_CODES, clip_name, render_actor_clip, save_actor_clip
-from gan.speech import Synthesizer
+from gan.actor.clips import CREMA_CODES, clip_name, render_actor_clip, save_actor_clip
+from gan.actor.face2d import Actor
+from gan.audio.speech import Synthesizer
 
 DEFAULT_TEXTS = (
     "Nice work, three quarters is right!",

@@ -19,9 +19,9 @@ from pathlib import Path
 
 import torch
 
-from gan.export import export_run
-from gan.pretrain import train_audio2motion, train_sync_expert
-from gan.train import TrainConfig, config_from_args, train
+from gan.training.export import export_run
+from gan.training.pretrain import train_audio2motion, train_sync_expert
+from gan.training.train import TrainConfig, config_from_args, train
 
 
 def main() -> None:

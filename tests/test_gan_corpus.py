@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan.actor import Actor
-from gan.actor_clips import clip_name, render_actor_clip, save_actor_clip
-from gan.corpus import CorpusConfig, build_corpus, main
-from gan.corpus_labels import label_from_path, read_labels_csv
-from gan.face_align import TEMPLATE, FaceMesher, anchor_points
-from gan.motion_estimate import estimate_motion
-from gan.rig import MOTION_FIELDS, RIG_EMOTIONS, RigParams
-from gan.speech import Synthesizer
+from gan.actor.clips import clip_name, render_actor_clip, save_actor_clip
+from gan.actor.face2d import Actor
+from gan.audio.speech import Synthesizer
+from gan.data.corpus import CorpusConfig, build_corpus, main
+from gan.data.corpus_labels import label_from_path, read_labels_csv
+from gan.data.face_align import TEMPLATE, FaceMesher, anchor_points
+from gan.rig.motion_estimate import estimate_motion
+from gan.rig.params import MOTION_FIELDS, RIG_EMOTIONS, RigParams
 from gan.video import write_mp4
 
 J = MOTION_FIELDS.index("jaw_open")

@@ -10,13 +10,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan.actor import Actor
-from gan.face_align import FaceMesher
-from gan.idle import idle_motion
-from gan.rig import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RigParams
-from gan.speech import SILENCE, Speech, Synthesizer, merge_alignment, split_sentences
+from gan.actor.face2d import Actor
+from gan.audio.speech import SILENCE, Speech, Synthesizer, merge_alignment, split_sentences
+from gan.data.face_align import FaceMesher
+from gan.rig.idle import idle_motion
+from gan.rig.params import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RigParams
+from gan.rig.visemes import viseme_track
 from gan.video import VideoError, probe_mp4, read_mp4, write_mp4
-from gan.visemes import viseme_track
 
 SIZE = 160
 
@@ -229,8 +229,8 @@ def test_video_bad_input(tmp_path: Path) -> None:
 
 
 def test_rearticulate_swaps_the_mean_articulation_for_the_requested_one() -> None:
-    from gan.articulation import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
-    from gan.rig import RIG_EMOTIONS
+    from gan.rig.articulation import ARTICULATION, SPEECH_INTENSITY, emotional_visemes, rearticulate
+    from gan.rig.params import RIG_EMOTIONS
 
     rng = np.random.default_rng(0)
     neutral = np.stack([rng.uniform(0, 0.8, 50), rng.uniform(-0.3, 0.3, 50), rng.uniform(0, 0.5, 50)], 1)

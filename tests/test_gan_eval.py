@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gan.eval import INTENDED, EvalConfig, evaluate, render_markdown
-from gan.eval_metrics import landmark_jitter, pearson_best_lag, procrustes_distance, psnr, rms_envelope
+from gan.eval.metrics import landmark_jitter, pearson_best_lag, procrustes_distance, psnr, rms_envelope
+from gan.eval.run import INTENDED, EvalConfig, evaluate, render_markdown
 
 
 def test_pearson_best_lag_finds_the_shift() -> None:

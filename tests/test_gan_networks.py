@@ -6,8 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from gan import loss as L
-from gan.mel import N_MELS, SILENCE_LEVEL, WINDOW, log_mel, mel_windows
+from gan.audio.mel import N_MELS, SILENCE_LEVEL, WINDOW, log_mel, mel_windows
 from gan.networks import (
     AudioToMotion,
     Generator,
@@ -17,7 +16,8 @@ from gan.networks import (
     TemporalDiscriminator,
 )
 from gan.networks.generator import COND_DIM
-from gan.rig import MOTION_DIM, RIG_EMOTIONS
+from gan.rig.params import MOTION_DIM, RIG_EMOTIONS
+from gan.training import loss as L
 
 E = len(RIG_EMOTIONS)
 

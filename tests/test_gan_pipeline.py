@@ -10,7 +10,7 @@ import pytest
 from affect.types import AVATAR_EMOTIONS
 from gan import AvatarClip, TalkingHeadPipeline
 from gan.pipeline import DEFAULT_CHECKPOINT
-from gan.rig import RIG_EMOTIONS
+from gan.rig.params import RIG_EMOTIONS
 from gan.video import probe_mp4
 
 pytestmark = pytest.mark.slow

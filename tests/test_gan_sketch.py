@@ -1,4 +1,4 @@
-"""The rig sketch (gan/sketch.py) and the generator's sketch input."""
+"""The rig sketch (gan/rig/sketch.py) and the generator's sketch input."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import pytest
 import torch
 
 from gan.networks import Generator, IdentityEncoder
-from gan.rig import MOTION_DIM, RIG_EMOTIONS, RigParams, emotion_blend, normalise_motion
-from gan.sketch import SKETCH_CHANNELS, rig_sketch, sketch_batch
+from gan.rig.params import MOTION_DIM, RIG_EMOTIONS, RigParams, emotion_blend, normalise_motion
+from gan.rig.sketch import SKETCH_CHANNELS, rig_sketch, sketch_batch
 
 LIPS, OPENING, EYES, IRIS, BROWS = (SKETCH_CHANNELS.index(c) for c in
                                     ("lips", "mouth_opening", "eye_opening", "iris", "brows"))

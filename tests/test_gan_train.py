@@ -15,11 +15,11 @@ import torch
 import torch.multiprocessing as mp
 
 from gan.checkpoint import load_inference, load_training
-from gan.dataset_build import build_dataset
-from gan.export import export_run
+from gan.data.build import build_dataset
 from gan.networks import AudioToMotion
-from gan.pretrain import train_audio2motion, train_sync_expert
-from gan.train import TrainConfig, config_from_args, run_training, train
+from gan.training.export import export_run
+from gan.training.pretrain import train_audio2motion, train_sync_expert
+from gan.training.train import TrainConfig, config_from_args, run_training, train
 
 pytestmark = pytest.mark.slow
 
@@ -75,12 +75,13 @@ def test_export_round_trip_is_exact(data_dir: Path, tmp_path: Path) -> None:
         b = m2.generator(m2.identity, motion, emo, inten)
     assert torch.equal(a, b)
     state = load_training(run / "checkpoint.pt")
-    from gan.export import config_from_checkpoint
-    from gan.train import AvatarGenerator
+    from gan.training.export import config_from_checkpoint
+    from gan.training.train import AvatarGenerator
 
     g = AvatarGenerator(config_from_checkpoint(state))
     g.load_state_dict(state["G_ema"])
-    from gan.data import frames_to_tensor, load_shards
+    from gan.data.dataset import load_shards
+    from gan.images import frames_to_tensor
 
     ref = frames_to_tensor(load_shards(data_dir, "seq")["reference"][0])[None]
     with torch.no_grad():

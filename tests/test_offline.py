@@ -51,7 +51,7 @@ _LOAD_ALL = textwrap.dedent(
     from affect import FaceAffect, TextAffect
     from affect.expression import ExpressionClassifier
     from gan import TalkingHeadPipeline
-    from gan.speech import Synthesizer
+    from gan.audio.speech import Synthesizer
     from tutor import Tutor
 
     text = TextAffect.load()

@@ -12,7 +12,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan.rig import RIG_EMOTIONS
+from gan.rig.params import RIG_EMOTIONS
 
 VISEME_FIELDS: tuple[str, ...] = ("jaw_open", "lip_width", "lip_round")
 

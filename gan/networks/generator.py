@@ -10,7 +10,7 @@ whole clip renders in well under half its duration on 2 cores):
    the warped identity features of its scale, convolves and is modulated by w (FiLM, Perez et
    al. 2018, a cheap stand-in for StyleGAN2's weight demodulation);
 4. StyleGAN2-style skip toRGB outputs are summed across scales (fast early training);
-5. optionally (sketch_channels > 0) the rig sketch (`gan.sketch`: lips, mouth opening, eye
+5. optionally (sketch_channels > 0) the rig sketch (`gan.rig.sketch`: lips, mouth opening, eye
    openings, irises, brows rasterised at S/2) is warped by the same flow and concatenated with
    the identity features at every scale: spatial conditioning, so expression and visemes are
    drawn where they belong instead of being inferred from a global style vector alone.
@@ -23,7 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan.networks.identity_encoder import IdentityCode
-from gan.rig import MOTION_DIM, RIG_EMOTIONS, denormalise_motion
+from gan.rig.params import MOTION_DIM, RIG_EMOTIONS, denormalise_motion
 
 COND_DIM = MOTION_DIM + 2 * len(RIG_EMOTIONS) + 1  # motion, emotion, emotion*intensity, intensity
 
@@ -136,7 +136,7 @@ class Generator(nn.Module):
 
     def draw_sketch(self, motion: torch.Tensor, emotion: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
         """The rig sketch (B, K, S/2, S/2) for normalised motion, emotion, intensity (no gradient)."""
-        from gan.sketch import sketch_batch  # numpy/OpenCV geometry; imported here to keep nets light
+        from gan.rig.sketch import sketch_batch  # numpy/OpenCV geometry; imported here to keep nets light
 
         raw = denormalise_motion(motion.detach().cpu().numpy())
         maps = sketch_batch(raw, emotion.detach().cpu().numpy(), intensity.detach().cpu().numpy()[:, 0],

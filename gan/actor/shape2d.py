@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gan.rig import RIG_EMOTIONS, RigParams
+from gan.rig.params import RIG_EMOTIONS, RigParams
 
 # Action units used by the rig, in this order.
 ACTION_UNITS: tuple[str, ...] = (
@@ -75,7 +75,7 @@ def action_units(params: RigParams) -> dict[str, float]:
 class FaceShape:
     """Geometry of the deformable features in face units (fractions of the image size).
 
-    Offsets are relative to the neutral layout in `gan.actor_layout`; y grows downwards.
+    Offsets are relative to the neutral layout in `gan.actor.layout2d`; y grows downwards.
     """
 
     # eyes

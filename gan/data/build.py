@@ -1,6 +1,6 @@
 """Render the GAN's training data from the synthetic actor (called by scripts/build_gan_dataset.py).
 
-Three kinds of samples, written as npz shards (format in gan/data.py):
+Three kinds of samples, written as npz shards (format in gan/data/dataset.py):
 
 1. still moves: 3-frame micro-sequences around a random rig pose (emotion blends, intensities,
    visemes, head pose, blink, gaze) so that every condition of the rig is covered;
@@ -22,9 +22,9 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from gan.articulation import SPEECH_INTENSITY, emotional_visemes
-from gan.mel import audio_windows
-from gan.rig import AVATAR_TO_RIG, MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams
+from gan.rig.articulation import SPEECH_INTENSITY, emotional_visemes
+from gan.audio.mel import audio_windows
+from gan.rig.params import AVATAR_TO_RIG, MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams
 
 _SUBJECTS = ["fractions", "decimals", "percentages", "equations", "ratios", "angles", "areas", "powers"]
 _TEMPLATES = [
@@ -139,8 +139,8 @@ class ShardWriter:
 
 def _speech_items(texts: list[str], fps: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
     """Yield (mel windows (T, W, 80), visemes (T, 3), emotion (E,), intensity) per sentence."""
-    from gan.speech import Synthesizer
-    from gan.visemes import viseme_track
+    from gan.audio.speech import Synthesizer
+    from gan.rig.visemes import viseme_track
 
     synth = Synthesizer.load()
     rng = np.random.default_rng(seed)
@@ -167,7 +167,7 @@ def build_dataset(
     test: bool = False,
 ) -> None:
     """Render one split (train, or test with disjoint seeds and held-out sentences) into out_dir."""
-    from gan.actor import Actor
+    from gan.actor.face2d import Actor
 
     out = Path(out_dir)
     actor = Actor(size=size, seed=0)
@@ -191,7 +191,7 @@ def build_dataset(
         )
     texts = tutor_sentences(n_speaking, seed + (20_000 if test else 1), held_out=test)
     if texts:
-        from gan.idle import idle_motion
+        from gan.rig.idle import idle_motion
     for k, (mel, visemes, emo, intensity) in enumerate(
         tqdm(_speech_items(texts, fps, seed + 2), total=len(texts), desc=f"{prefix} speaking")
     ):

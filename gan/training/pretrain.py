@@ -20,7 +20,8 @@ import torch.nn.functional as F
 from torch.utils.data import DataLoader
 from tqdm import tqdm
 
-from gan.data import SpeechMotionDataset, TripletDataset, frames_to_tensor
+from gan.data.dataset import SpeechMotionDataset, TripletDataset
+from gan.images import frames_to_tensor
 from gan.networks import AudioToMotion, SyncExpert
 
 

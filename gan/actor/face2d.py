@@ -3,9 +3,9 @@
 The actor makes the GAN's training data and is the fidelity reference; it is a made-up face,
 not the likeness of any real person. A frame is rendered in four steps:
 
-1. static layers (head height field, skin, hair, backdrop; `gan.actor_layout`) are built once;
+1. static layers (head height field, skin, hair, backdrop; `gan.actor.layout2d`) are built once;
 2. the jaw drop moves the lower face down (a remap), the moving features are drawn into the
-   albedo (`gan.actor_draw`) and smile bumps are added to the height field;
+   albedo (`gan.actor.draw2d`) and smile bumps are added to the height field;
 3. normals from the height field are lit by a soft key light from the front and slightly above
    plus a fill (side light made neutral faces read sad to a classifier; FINDINGS.md), with
    cavity darkening for the eye sockets and mouth corners;
@@ -21,10 +21,10 @@ from concurrent.futures import ThreadPoolExecutor
 import cv2
 import numpy as np
 
-from gan.actor_draw import draw_brow, draw_eye, draw_mouth
-from gan.actor_layout import CX, CY, MOUTH_Y, NOSE_BASE_Y, build_static_layers
-from gan.actor_shape import FaceShape, face_shape
-from gan.rig import RigParams
+from gan.actor.draw2d import draw_brow, draw_eye, draw_mouth
+from gan.actor.layout2d import CX, CY, MOUTH_Y, NOSE_BASE_Y, build_static_layers
+from gan.actor.shape2d import FaceShape, face_shape
+from gan.rig.params import RigParams
 
 _KEY_LIGHT = np.array([0.10, -0.38, 1.0], dtype=np.float32)  # camera frame: x right, y down, z to viewer
 _KEY_LIGHT /= np.linalg.norm(_KEY_LIGHT)

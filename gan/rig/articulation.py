@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan.rig import RIG_EMOTIONS
+from gan.rig.params import RIG_EMOTIONS
 
 # Emotional articulation (how the same speech looks under each emotion), applied to the viseme
 # targets so that audio-to-motion's emotion input means something: low-arousal sadness shrinks

@@ -7,7 +7,7 @@ what ships. Runs under `torchrun` with DistributedDataParallel (gloo on CPU, ncc
 only rank 0 writes.
 
     gan-train --data_dir data/gan --run_dir runs/avatar --max_minutes 80
-    torchrun --nproc_per_node 4 -m gan.train --data_dir data/gan --run_dir runs/avatar
+    torchrun --nproc_per_node 4 -m gan.training.train --data_dir data/gan --run_dir runs/avatar
 """
 
 from __future__ import annotations
@@ -30,12 +30,13 @@ from torch.nn.parallel import DistributedDataParallel
 from torch.utils.data import DataLoader, DistributedSampler
 from tqdm import tqdm
 
-from gan import loss as L
 from gan.checkpoint import load_training, save_training
-from gan.data import TripletBatch, TripletDataset, collate, frames_to_tensor, tensor_to_frames
+from gan.data.dataset import TripletBatch, TripletDataset, collate
+from gan.images import frames_to_tensor, tensor_to_frames
 from gan.networks import Generator, IdentityEncoder, PatchDiscriminator, SyncExpert, TemporalDiscriminator
 from gan.networks.generator import conditioning
 from gan.networks.identity_encoder import IdentityCode
+from gan.training import loss as L
 
 
 @dataclass(frozen=True)
@@ -52,7 +53,7 @@ class TrainConfig:
     channels: tuple[int, ...] = (96, 64, 32, 16)
     n_convs: tuple[int, ...] = (1, 1, 1)
     w_dim: int = 256  # style vector width
-    sketch: bool = True  # condition G on the rasterised rig sketch too (gan/sketch.py); False = global style only
+    sketch: bool = True  # condition G on the rasterised rig sketch too (gan/rig/sketch.py); False = global style only
     d_channels: tuple[int, ...] = (32, 64, 128, 192)  # patch discriminator widths
     td_channels: tuple[int, ...] = (32, 64, 128)  # temporal discriminator widths
     batch_size: int = 4  # triplets per step (x3 frames) per process
@@ -103,7 +104,7 @@ class TrainConfig:
         )
 
     def generator_kwargs(self) -> dict[str, Any]:
-        from gan.sketch import SKETCH_CHANNELS
+        from gan.rig.sketch import SKETCH_CHANNELS
 
         return {"size": self.size, "id_channels": (3, *self.id_channels), "channels": self.channels,
                 "n_convs": self.n_convs, "w_dim": self.w_dim,

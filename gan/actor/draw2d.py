@@ -10,8 +10,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from gan.actor_layout import BROW_Y, CX, CY, EYE_HALF_WIDTH, EYE_X, EYE_Y, LIP, MOUTH_Y
-from gan.actor_shape import FaceShape
+from gan.actor.layout2d import BROW_Y, CX, CY, EYE_HALF_WIDTH, EYE_X, EYE_Y, LIP, MOUTH_Y
+from gan.actor.shape2d import FaceShape
 
 SCLERA = np.array([0.93, 0.91, 0.89], dtype=np.float32)
 IRIS_IN = np.array([0.45, 0.32, 0.18], dtype=np.float32)  # warm hazel near the pupil
@@ -43,7 +43,7 @@ def lid_lines(shape: FaceShape, side: float, t: np.ndarray) -> tuple[np.ndarray,
     """Eyelid margins of one eye at positions t (-1..1 across the eye, any array shape).
 
     Returns (peak, upper-lid y, lower-lid y) in image fractions; peak is the upper lid's profile
-    (0..1, highest a little toward the nose). Shared by the renderer and `gan.sketch`.
+    (0..1, highest a little toward the nose). Shared by the renderer and `gan.rig.sketch`.
     """
     ey = CY + EYE_Y
     tc = np.clip(t, -1.0, 1.0)
@@ -140,7 +140,7 @@ def draw_brow(albedo: np.ndarray, shape: FaceShape, side: float, brow_noise: np.
 
 
 def brow_polygon(shape: FaceShape, side: float) -> np.ndarray:
-    """Outline (N, 2) of one brow in image fractions; shared by the renderer and `gan.sketch`."""
+    """Outline (N, 2) of one brow in image fractions; shared by the renderer and `gan.rig.sketch`."""
     inner = np.array([max(0.022, 0.040 - shape.brow_inner_dx), BROW_Y + 0.010 + shape.brow_inner_dy])
     peak = np.array([0.108, BROW_Y - shape.brow_arch + 0.5 * (shape.brow_inner_dy + shape.brow_outer_dy)])
     outer = np.array([0.152, BROW_Y + 0.010 + shape.brow_outer_dy])

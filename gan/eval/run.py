@@ -23,7 +23,7 @@ import cv2
 import numpy as np
 
 from gan.clip import AvatarClip
-from gan.eval_metrics import (
+from gan.eval.metrics import (
     landmark_jitter,
     mouth_opening,
     pearson_best_lag,
@@ -119,13 +119,13 @@ class _ActorReference:
     """The synthetic actor rendering an eval clip's motion: what a perfect generator would show."""
 
     def __init__(self, pipe: Any) -> None:
-        from gan.actor import Actor
+        from gan.actor.face2d import Actor
 
         self.pipe = pipe
         self.actor = Actor(size=pipe.size)
 
     def _frames(self, motion: np.ndarray, emotion: np.ndarray) -> np.ndarray:
-        from gan.rig import RigParams
+        from gan.rig.params import RigParams
 
         intensity = self.pipe.config.intensity
         return self.actor.render_batch([RigParams.from_vectors(m, emotion, intensity) for m in motion], workers=2)
@@ -150,7 +150,7 @@ def _fidelity(pipe: Any, data_dir: str, n: int) -> tuple[dict[str, float], np.nd
     """SSIM/PSNR of the generator against the actor on held-out test frames + a sample sheet."""
     from skimage.metrics import structural_similarity
 
-    from gan.data import load_shards
+    from gan.data.dataset import load_shards
 
     try:
         a = load_shards(data_dir, "test_seq")
@@ -203,7 +203,7 @@ def plot_curves(metrics_path: Path, out_png: Path) -> None:
 def evaluate(cfg: EvalConfig) -> dict[str, Any]:
     """Render the eval clips, measure them, write report.json/.md (+ PNGs) into cfg.out_dir."""
     from affect.types import BASIC_EMOTIONS
-    from gan.dataset_build import tutor_sentences
+    from gan.data.build import tutor_sentences
     from gan.pipeline import TalkingHeadPipeline
 
     out = Path(cfg.out_dir)

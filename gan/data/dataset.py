@@ -1,6 +1,6 @@
 """Training data for the GAN and its helper networks, read from npz shards under data/.
 
-Shards are written by `scripts/build_gan_dataset.py` (see gan/dataset_build.py):
+Shards are written by `scripts/build_gan_dataset.py` (see gan/data/build.py):
 
 - `seq_*.npz` / `test_seq_*.npz`: rendered frame sequences (speaking sentences and short
   3-frame "still" moves), concatenated: frames (N, S, S, 3) uint8, motion (N, MOTION_DIM) raw
@@ -22,7 +22,8 @@ import numpy as np
 import torch
 from torch.utils.data import Dataset
 
-from gan.rig import normalise_motion
+from gan.images import frames_to_tensor
+from gan.rig.params import normalise_motion
 
 SEQ_KEYS = ("frames", "motion", "emotion", "intensity", "mel", "seq", "speaking")
 
@@ -63,18 +64,6 @@ class TripletBatch:
     intensity: torch.Tensor  # (B, 1)
     mel: torch.Tensor  # (B, W, 80) mel window centred on the middle frame
     speaking: torch.Tensor  # (B,) bool: the mel is real speech (sync loss applies)
-
-
-def frames_to_tensor(frames: np.ndarray) -> torch.Tensor:
-    """(..., S, S, 3) uint8 -> (..., 3, S, S) float in [-1, 1]."""
-    t = torch.from_numpy(np.ascontiguousarray(frames)).float().div_(127.5).sub_(1.0)
-    return t.movedim(-1, -3)
-
-
-def tensor_to_frames(images: torch.Tensor) -> np.ndarray:
-    """(..., 3, S, S) in [-1, 1] -> (..., S, S, 3) uint8."""
-    x = images.detach().movedim(-3, -1).add(1.0).mul(127.5).round().clamp(0, 255)
-    return x.to(torch.uint8).cpu().numpy()
 
 
 class TripletDataset(Dataset):

@@ -1,7 +1,7 @@
 """Face landmarks (MediaPipe face mesh, 478 points) and similarity-aligned face crops.
 
 The crop template puts the eye centres and the mouth centre where the synthetic actor has them
-in its own frame (gan.actor_layout), so actor clips and real video give crops with the face
+in its own frame (gan.actor.layout2d), so actor clips and real video give crops with the face
 at the same place and scale, whatever the source resolution or head position.
 """
 
@@ -14,7 +14,7 @@ from typing import Any
 import cv2
 import numpy as np
 
-from gan.actor_layout import CX, CY, EYE_X, MOUTH_Y
+from gan.actor.layout2d import CX, CY, EYE_X, MOUTH_Y
 
 # Template (fractions of the crop side): eye centres and mouth centre of the neutral actor.
 TEMPLATE = np.array([[CX - EYE_X, CY], [CX + EYE_X, CY], [CX, CY + MOUTH_Y]], dtype=np.float64)

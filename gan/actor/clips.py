@@ -12,12 +12,12 @@ from pathlib import Path
 
 import numpy as np
 
-from gan.actor import Actor
-from gan.idle import idle_motion
-from gan.rig import RIG_EMOTIONS, RigParams, emotion_blend
-from gan.speech import Synthesizer
+from gan.actor.face2d import Actor
+from gan.audio.speech import Synthesizer
+from gan.rig.idle import idle_motion
+from gan.rig.params import RIG_EMOTIONS, RigParams, emotion_blend
+from gan.rig.visemes import viseme_track
 from gan.video import write_mp4
-from gan.visemes import viseme_track
 
 CREMA_CODES = {"neutral": "NEU", "happy": "HAP", "sad": "SAD", "angry": "ANG", "surprised": "SUR"}
 ACTOR_ID = 9001  # CREMA-D actors are 1001-1091; 9001 marks the synthetic actor

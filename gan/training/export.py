@@ -13,9 +13,10 @@ from typing import Any
 import torch
 
 from gan.checkpoint import export_inference, load_training
-from gan.data import frames_to_tensor, load_shards
+from gan.data.dataset import load_shards
+from gan.images import frames_to_tensor
 from gan.networks import AudioToMotion
-from gan.train import AvatarGenerator, TrainConfig
+from gan.training.train import AvatarGenerator, TrainConfig
 
 AUDIO2MOTION_KWARGS: dict[str, Any] = {"n_mels": 80, "hidden": 128, "n_temporal": 3}
 

@@ -4,7 +4,7 @@ The table groups espeak-ng/piper IPA phonemes into visemes in the tradition of F
 "Confusions among visually perceived consonants": p/b/m, f/v, th, t/d/n/s/z/l, sh/ch/j, k/g/ng,
 w/r), the MPEG-4 FBA viseme set (ISO/IEC 14496-2, 15 visemes) and the animator's Preston Blair
 mouth chart (open vowels "A/I", "E", rounded "O", "U/W", closed "M/B/P", "F/V"). Targets are in
-rig units (gan.rig): jaw 0..1 (speech rarely goes past 0.7), lip width -1..1, rounding 0..1.
+rig units (gan.rig.params): jaw 0..1 (speech rarely goes past 0.7), lip width -1..1, rounding 0..1.
 
 Coarticulation follows Cohen & Massaro (1993, "Modeling coarticulation in synthetic visual
 speech"): each segment has a dominance function D_i(t) = a_i exp(-|t - c_i| / tau_i) that

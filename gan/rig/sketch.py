@@ -10,7 +10,7 @@ faces as neutral and angry (gan/weights/default_avatar/report.md of that checkpo
 tells each pixel which feature it belongs to, so the decoder's job becomes local.
 
 The geometry is the rig's own (`gan.actor_shape.face_shape` + the contour functions of
-`gan.actor_draw`), in the un-posed face frame; the generator moves it to the head pose with the
+`gan.actor.draw2d`), in the un-posed face frame; the generator moves it to the head pose with the
 same learned flow that warps the identity features. The sketch holds no colour, shading, teeth
 or skin: those are the generator's work.
 """
@@ -20,10 +20,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from gan.actor_draw import IRIS_R, brow_polygon, lid_lines, mouth_contours
-from gan.actor_layout import CX, CY, EYE_HALF_WIDTH, EYE_X, EYE_Y
-from gan.actor_shape import face_shape
-from gan.rig import MOTION_DIM, RIG_EMOTIONS, RigParams
+from gan.actor.draw2d import IRIS_R, brow_polygon, lid_lines, mouth_contours
+from gan.actor.layout2d import CX, CY, EYE_HALF_WIDTH, EYE_X, EYE_Y
+from gan.actor.shape2d import face_shape
+from gan.rig.params import MOTION_DIM, RIG_EMOTIONS, RigParams
 
 SKETCH_CHANNELS: tuple[str, ...] = ("lips", "mouth_opening", "eye_opening", "iris", "brows")
 _SHIFT = 4  # sub-pixel bits for cv2 polygons

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import numpy as np
 
-from gan.rig import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS
+from gan.rig.params import MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS
 
-DEFAULT_PATH = Path(__file__).parent / "weights" / "motion_estimator.json"
+DEFAULT_PATH = Path(__file__).parents[1] / "weights" / "motion_estimator.json"
 # Rigid points of the 468-point mesh: eye corners, nose bridge and tip, forehead (no brows, lips or
 # cheeks: they move with expressions and would leak into the pose).
 RIGID = (33, 133, 362, 263, 168, 6, 197, 195, 5, 4, 1, 10, 151, 9, 8, 122, 351, 245, 465)

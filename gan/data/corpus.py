@@ -1,16 +1,16 @@
 """Corpus builder: a folder of talking-face mp4 clips -> aligned training shards for the GAN.
 
 Works on any folder of mp4 files in MEAD / CREMA-D / RAVDESS-style layouts (labels from the
-path, see gan.corpus_labels, or a sidecar labels.csv) -- real video of a consenting teacher
+path, see gan.data.corpus_labels, or a sidecar labels.csv) -- real video of a consenting teacher
 included -- and on the clips `scripts/make_actor_clips.py` renders with the synthetic actor
 (those carry their true rig parameters in a `<clip>.rig.npz` sidecar).
 
 Per kept frame (video resampled to `fps` by nearest frame):
-- frames: (S, S, 3) uint8 face crop, similarity-aligned on the eyes and mouth (gan.face_align);
+- frames: (S, S, 3) uint8 face crop, similarity-aligned on the eyes and mouth (gan.data.face_align);
 - landmarks: (478, 3) MediaPipe face mesh in crop pixels;
-- mel: (MEL_FPS / fps, 80) log-mel frames of this video frame (gan.mel: 80 bands, 100 /s, so
+- mel: (MEL_FPS / fps, 80) log-mel frames of this video frame (gan.audio.mel: 80 bands, 100 /s, so
   4 per frame at 25 fps; the same features the audio-to-motion network consumes);
-- motion_est: (MOTION_DIM,) rig motion estimated from the landmarks (gan.motion_estimate);
+- motion_est: (MOTION_DIM,) rig motion estimated from the landmarks (gan.rig.motion_estimate);
 - rig_motion: the true rig motion for actor clips, NaN for real video;
 - rig_emotion (len(RIG_EMOTIONS),), intensity, emotion_id (index in BASIC_EMOTIONS);
 - clip_id, frame_idx (position in the resampled clip: consecutive frames have consecutive idx).
@@ -34,8 +34,8 @@ import numpy as np
 from tqdm import tqdm
 
 from affect.types import BASIC_EMOTIONS
-from gan.corpus_labels import ClipLabel, label_from_path, read_labels_csv
-from gan.rig import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS
+from gan.data.corpus_labels import ClipLabel, label_from_path, read_labels_csv
+from gan.rig.params import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS
 from gan.video import VideoError, VideoReader, read_audio
 
 FORMAT_VERSION = 1
@@ -139,7 +139,7 @@ def _load_sidecar(clip: Path) -> dict[str, np.ndarray] | None:
 
 
 def _mel_per_frame(audio: np.ndarray | None, sr: int | None, n_frames: int, fps: float) -> np.ndarray:
-    from gan.mel import MEL_FPS, N_MELS, SILENCE_LEVEL, log_mel, mel_windows
+    from gan.audio.mel import MEL_FPS, N_MELS, SILENCE_LEVEL, log_mel, mel_windows
 
     per = max(1, round(MEL_FPS / fps))
     if audio is None or sr is None or audio.size == 0:
@@ -156,8 +156,8 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, *, size: int = 128, f
 
 def run(cfg: CorpusConfig, progress: bool = True) -> CorpusReport:
     """The build loop: label -> decode -> resample -> mesh -> align -> estimate -> shard."""
-    from gan.face_align import FaceMesher
-    from gan.motion_estimate import default_estimator
+    from gan.data.face_align import FaceMesher
+    from gan.rig.motion_estimate import default_estimator
 
     t0 = time.time()
     src, out = Path(cfg.src_dir), Path(cfg.out_dir)
@@ -206,7 +206,7 @@ def _output_frames(reader: VideoReader, fps: float) -> Iterator[tuple[int, int, 
 def _process_clip(clip: Path, rel: str, label: ClipLabel, clip_id: int, cfg: CorpusConfig, mesher: Any,
                   estimator: Any, writer: _ShardWriter, report: CorpusReport) -> dict[str, Any] | None:
     """One clip -> rows in the shards; returns its manifest entry (None if unreadable)."""
-    from gan.face_align import align_face
+    from gan.data.face_align import align_face
 
     try:
         reader = VideoReader(clip)
@@ -255,7 +255,7 @@ def _process_clip(clip: Path, rel: str, label: ClipLabel, clip_id: int, cfg: Cor
 
 
 def _write_manifest(cfg: CorpusConfig, report: CorpusReport, clips: list[dict[str, Any]], writer: _ShardWriter) -> None:
-    from gan.mel import HOP, MEL_FPS, MEL_SR, N_MELS
+    from gan.audio.mel import HOP, MEL_FPS, MEL_SR, N_MELS
 
     manifest = {
         "format": FORMAT_VERSION,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from gan.rig import MOTION_DIM, MOTION_FIELDS
+from gan.rig.params import MOTION_DIM, MOTION_FIELDS
 
 _IDX = {name: i for i, name in enumerate(MOTION_FIELDS)}
 

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from affect.types import BASIC_EMOTIONS
-from gan.rig import RIG_EMOTIONS
+from gan.rig.params import RIG_EMOTIONS
 
 _SYNONYMS: dict[str, str] = {
     "neutral": "neutral", "neu": "neutral", "calm": "neutral",

@@ -1,0 +1,1 @@
+"""The synthetic actor: renders training clips and is the generator's fidelity reference."""

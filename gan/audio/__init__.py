@@ -1,0 +1,1 @@
+"""Speech for the avatar (piper TTS with phoneme timings) and the mel features the networks read."""

@@ -1,0 +1,1 @@
+"""The avatar's rig: motion parameters, visemes, idle motion, emotional articulation, the sketch."""

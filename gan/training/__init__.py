@@ -1,0 +1,1 @@
+"""Training only: the loop, losses, sync-expert pretraining, inference export. Never imported by inference."""
