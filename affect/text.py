@@ -146,8 +146,12 @@ def quantize_encoder(model: nn.Module) -> nn.Module:
     import torch.ao.nn.quantized.dynamic as nnqd
     from torch.ao.quantization import per_channel_dynamic_qconfig
 
-    linears = [(parent, name, child) for parent in model.modules()
-               for name, child in parent.named_children() if type(child) is nn.Linear]
+    linears = [
+        (parent, name, child)
+        for parent in model.modules()
+        for name, child in parent.named_children()
+        if type(child) is nn.Linear
+    ]
 
     def convert(linear: nn.Module) -> nn.Module:
         linear.qconfig = per_channel_dynamic_qconfig  # type: ignore[assignment]
@@ -191,7 +195,11 @@ class TextAffect:
     """Reads LEARNER_STATES, valence and arousal from chat messages. Load once, reuse; thread-safe."""
 
     def __init__(
-        self, cfg: TextAffectConfig, tokenizer: Any, encoder: nn.Module, head: TextHead,
+        self,
+        cfg: TextAffectConfig,
+        tokenizer: Any,
+        encoder: nn.Module,
+        head: TextHead,
         chars: CharNgrams | None = None,
     ) -> None:
         if (chars is None) != (head.char_classifier is None):
@@ -238,8 +246,11 @@ class TextAffect:
         (out / "config.json").write_text(json.dumps(asdict(self.head.cfg), indent=2) + "\n")
         if self.chars is not None:
             vocab = sorted(self.chars.vocab, key=self.chars.vocab.__getitem__)
-            grams = {"ngram_range": list(self.chars.ngram_range), "vocab": vocab,
-                     "idf": [round(float(x), 6) for x in self.chars.idf]}
+            grams = {
+                "ngram_range": list(self.chars.ngram_range),
+                "vocab": vocab,
+                "idf": [round(float(x), 6) for x in self.chars.idf],
+            }
             (out / "chargrams.json").write_text(json.dumps(grams, ensure_ascii=False) + "\n")
         tensors = {f"head.{k}": v.contiguous() for k, v in self.head.state_dict().items()}
         tensors.update({f"encoder.{k}": v.contiguous() for k, v in (finetuned or {}).items()})

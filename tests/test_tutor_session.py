@@ -186,7 +186,7 @@ def test_clip_reference_export_and_delete(tutor: Tutor) -> None:
     s.attach_clip(0, "clips/s-70/0.mp4")
     log = tutor.transcript(s.id)
     assert [t["clip_ref"] for t in log] == ["clips/s-70/0.mp4", "clips/s-70/1.mp4"]
-    assert "clips/s-70/1.mp4" in tutor.export(s.id, "csv")
+    assert "clips/s-70" not in tutor.export(s.id, "csv")  # clip files are temporary: exports never name them
     assert '"student_text": "hello"' in tutor.export(s.id, "json")
     assert any(x["id"] == s.id for x in tutor.list_sessions(student="s-70"))
     assert tutor.delete_student("s-70") >= 3
@@ -234,7 +234,7 @@ def test_bad_input_is_a_clear_error_and_logs_nothing(tutor: Tutor) -> None:
     for odd in ("", "   ", "\x00\ud800", "🧮🧮", "'; DROP TABLE tutor_turns; --"):
         check_reply(s.send(odd))
     with pytest.raises(ValueError):
-        tutor.start_session(student="Jane Doe", topic="fractions")
+        tutor.start_session(student="jane@example.com", topic="fractions")  # an e-mail address is no pseudonym
     with pytest.raises(ValueError):
         tutor.start_session(student="s-1", topic="astrology")
     with pytest.raises(UnknownSessionError):

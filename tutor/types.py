@@ -10,19 +10,6 @@ from typing import Any
 
 from affect.types import AffectEstimate
 
-# The dialogue policy's reading of a message (issue 4); the session maps DIALOGUE_ACTS onto these
-# (tutor.language.acts.LEGACY_INTENT) until the policy speaks acts. "distress" always overrides the lesson.
-INTENTS: tuple[str, ...] = (
-    "answer",
-    "help",
-    "why",
-    "greeting",
-    "off_topic",
-    "stop",
-    "feeling",
-    "distress",
-)
-
 # What a student's message does in the dialogue (issue 11): the classifier in tutor/language/acts.py
 # reads one of these per message, context-free; `resolve` reads replies to the tutor's own questions.
 DIALOGUE_ACTS: tuple[str, ...] = (
@@ -92,7 +79,14 @@ class Problem:
     alternatives: tuple[str, ...] = ()  # other exact values also accepted (e.g. "-25" for a decrease)
     misconceptions: tuple[Misconception, ...] = ()
     hints: tuple[str, ...] = ()  # exactly three, from nudge to bottom-out
-    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem, used for a worked example
+    params: tuple[tuple[str, str], ...] = ()  # the numbers of THIS problem by name, for the data templates
+    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem (from data/solutions), for a worked example
+    step_reasons: tuple[str, ...] = ()  # why each worked step is done, with this problem's numbers
+
+    @property
+    def values(self) -> dict[str, str]:
+        """params as a dict (template fields: "a", "lcd", "variant", ...)."""
+        return dict(self.params)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields the session log keeps (enough to show and to rebuild the problem)."""
@@ -104,6 +98,11 @@ class Problem:
             "difficulty": self.difficulty,
             "kind": self.kind,
         }
+
+
+def problem_params(**values: object) -> tuple[tuple[str, str], ...]:
+    """A problem's numbers by name, as strings, for the templates in curriculum/data (solutions, scenarios)."""
+    return tuple((k, str(v)) for k, v in values.items())
 
 
 @dataclass(frozen=True)

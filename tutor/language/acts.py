@@ -33,16 +33,6 @@ Embedder = Callable[[Sequence[str]], np.ndarray]  # texts -> (N, 384) L2-normali
 TOPIC_WORDS = Path(__file__).parent / "data" / "topic_words.json"
 _RUDE_EMOJI = {"\U0001f595"}  # reversed hand with middle finger extended
 
-# Until the dialogue policy speaks acts (issue 11, branch `dialogue`), it is driven by the old
-# intents; this is the one place that maps them.
-LEGACY_INTENT: dict[str, str] = {
-    "answer": "answer", "hint_request": "help", "worked_example_request": "help", "rephrase_request": "help",
-    "concept_question": "why", "why_question": "why", "skip": "greeting", "harder": "feeling",
-    "easier": "feeling", "change_topic": "greeting", "scenario_request": "greeting",
-    "progress_question": "greeting", "feeling": "feeling", "greeting": "greeting", "meta": "greeting",
-    "off_topic": "off_topic", "abuse": "off_topic", "stop": "stop", "distress": "distress",
-}  # fmt: skip
-
 
 @dataclass(frozen=True)
 class ActResult:

@@ -58,8 +58,13 @@ def _cardinal(tokens: list[str], i: int) -> tuple[int, int] | None:
             current = max(current, 1) * _SCALES[w]
             if _SCALES[w] == 1000:
                 total, current = total + current, 0
-        elif w == "and" and seen and j + 1 < len(tokens) and (current or total) and current % 100 == 0 and (
-            tokens[j + 1] in _UNITS or tokens[j + 1] in _TENS
+        elif (
+            w == "and"
+            and seen
+            and j + 1 < len(tokens)
+            and (current or total)
+            and current % 100 == 0
+            and (tokens[j + 1] in _UNITS or tokens[j + 1] in _TENS)
         ):
             j += 1
             continue  # "one hundred and twenty"
