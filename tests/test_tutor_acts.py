@@ -26,7 +26,7 @@ from tutor.language.pending import PendingQuestion
 pytestmark = pytest.mark.slow
 DATA = Path(__file__).resolve().parents[1] / "tutor" / "language" / "data"
 TOPICS = ["fractions", "linear_equations", "percentages"]
-PER_ACT_FLOOR = 0.80  # held-out F1 every act must reach (see test_held_out_macro_f1...)
+PER_ACT_FLOOR = 0.85  # held-out F1 every act must reach (see test_held_out_macro_f1...)
 
 
 @pytest.fixture(scope="module")
@@ -77,6 +77,16 @@ MORE = [
     ("shut up you stupid bot", "abuse"),
     ("bye, see you tomorrow", "stop"), ("i want to kill myself", "distress"),
 ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("text", "act"),
+    [("Can I have a hint?", "hint_request"), ("Next problem, please.", "skip"), ("next", "skip"),
+     ("hint", "hint_request")],
+)
+def test_the_quick_buttons_texts_read_as_their_acts(reader: ActReader, text: str, act: str) -> None:
+    """ui.handlers.QUICK_MESSAGES typed by hand ('Next' = skip, issue 11); the buttons themselves pass their act."""
+    assert reader.classify(text) == act
 
 
 def test_every_act_is_covered_and_read(reader: ActReader) -> None:

@@ -74,3 +74,12 @@ def test_replies_vary_and_name_the_problem() -> None:
         assert 10 < len(text) < 700, (move, text)
         for symbol in ("/", "%", "=", "×", "÷"):
             assert symbol not in to_spoken(text).replace(" / ", ""), (move, to_spoken(text))
+
+
+@pytest.mark.parametrize(
+    ("display", "spoken"),
+    [("It costs £12.", "It costs 12 pounds."), ("£3.50 each", "3 pounds 50 each"), ("£2.5", "2 pounds 50"),
+     ("£0.75", "75 pence"), ("£1", "1 pound"), ("$20", "20 dollars"), ("£1,200 in total", "1200 pounds in total")],
+)  # fmt: skip
+def test_money_is_spoken_in_words(display: str, spoken: str) -> None:
+    assert to_spoken(display) == spoken

@@ -70,6 +70,12 @@ def _emoji_only(text: str) -> bool:
     return bool(s) and not any(ch.isalnum() for ch in s) and any(unicodedata.category(ch) == "So" for ch in s)
 
 
+# The rules carry the never-miss guarantee for distress; the head adds recall for phrasings no rule knows,
+# but only when it is more sure than not: as a bare argmax it flagged "i hate this, i want to stop" at
+# p = 0.30 in a scripted conversation (branch `dialogue`, 14:15). Below this the next act is taken.
+HEAD_DISTRESS_MIN = 0.5
+
+
 class ActReader:
     """Rules + trained head + context. Load once per Tutor; `read` is thread-safe (no mutable state)."""
 
@@ -102,7 +108,10 @@ class ActReader:
             act, confidence, why = ("abuse" if rude else "feeling"), 1.0, "emoji only"
         else:  # 4. the trained head
             probs = self.head.probs(vector, text)
-            best = int(np.argmax(probs))
+            order = np.argsort(-probs)
+            best = int(order[0])
+            if DIALOGUE_ACTS[best] == "distress" and probs[best] < HEAD_DISTRESS_MIN:
+                best = int(order[1])
             act, confidence, why = DIALOGUE_ACTS[best], float(probs[best]), "act head"
         context_free = act
         act, ctx_reason = resolve(act, text, pending)  # 5. yes/no to the tutor's question
