@@ -107,6 +107,9 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
                  return document.elementFromPoint(r.x + r.width / 2, r.y + r.height / 2) === el; })"""
         )
         assert uncovered  # no error overlay over the login box: the teacher can simply try again
+        # Gradio's error toast itself nests a button in a button (axe: nested-interactive); it goes by
+        # itself after a few seconds, before the accessibility check below.
+        page.wait_for_selector(".toast-body", state="detached", timeout=30_000)
         page.get_by_label("Password").fill(PASSWORD)
         page.click("#teacher-login-btn")
         page.wait_for_selector("#class-overview table", timeout=60_000)
@@ -158,6 +161,8 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         page.screenshot(path=str(ARTIFACTS / "teacher_session.png"), full_page=True)
 
         # 4. Accessibility of the whole teacher view.
+        toasts = page.locator(".toast-body").all_inner_texts()
+        assert toasts == [], toasts  # no error on the way here
         serious = _serious(axe_sync.Axe().run(page))
         assert serious == [], serious
 

@@ -67,7 +67,7 @@ def _class_view(view: Any, class_id: str | None, *, keep_student: bool = False) 
         return "", gr.Dropdown(choices=[], value=None), "Create a class to start: its join code appears here."
     overview = view.class_overview(class_id)
     students = [(s.pseudonym, s.student) for s in overview.students]
-    note = f"Join code for **{esc(overview.name)}**: **{esc(overview.code)}** ({len(students)} students)."
+    note = f"Join code for **{esc(overview.name)}**: **`{esc(overview.code)}`** ({len(students)} students)."
     picker = gr.Dropdown(choices=students) if keep_student else gr.Dropdown(choices=students, value=None)
     return overview_html(overview, _now()), picker, note
 
@@ -157,7 +157,7 @@ def create_class(services: Services, token: str, name: str) -> tuple[Any, str, s
     view = view_for(services, token)
     info = view.create_class((name or "").strip())
     overview, students, _ = _class_view(view, info.id)
-    note = f"Class **{esc(info.name)}** created. Students join on the Student tab with the code **{esc(info.code)}**."
+    note = f"Class **{esc(info.name)}** created. Students join on the Student tab with the code **`{esc(info.code)}`**."
     return gr.Dropdown(choices=_class_choices(view), value=info.id), note, overview, students
 
 

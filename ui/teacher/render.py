@@ -75,7 +75,7 @@ def overview_html(overview: Any, now: datetime) -> str:
     if not students:
         return (
             f'<div id="class-overview" class="tv-overview"><p>No students in {esc(overview.name)} yet. They join on '
-            f"the Student tab with the code <strong>{esc(overview.code)}</strong>.</p></div>"
+            f"the Student tab with the code <strong><code>{esc(overview.code)}</code></strong>.</p></div>"
         )
     practised = {sid for s in students for sid in s.practised}
     skills = [(sid, overview.skill_names.get(sid, sid)) for sid in overview.skills if sid in practised]

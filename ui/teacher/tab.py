@@ -52,6 +52,7 @@ CSS = """
   vertical-align: top; text-align: left}
 .tv-transcript tr.tv-flagged {background: #fde2e1; color: #3b0a06}
 .tv-muted {color: #555}
+#teacher-class-note code, .tv-overview code {font-size: 17px; letter-spacing: 1px}
 """
 
 
