@@ -69,7 +69,7 @@ def test_a_student_cannot_reach_another_students_transcript(app: App, alice: tup
     for api in ("/hint", "/next"):
         job = bob.submit(api_name=api)
         seen.append(next(iter(job)))
-    seen.append(bob.predict(True, api_name="/camera"))
+    seen.append(bob.predict(api_name="/camera"))
     text = outputs_text(seen)
     assert "zebra42" not in text and alice_id not in text and alice_sid not in text
     # Student endpoints take no session id at all: a tab only reaches the session in its own gr.State.
@@ -100,7 +100,7 @@ def test_the_session_log_cannot_be_downloaded(app: App) -> None:
 
 
 def test_chat_is_rate_limited_per_client(app: App) -> None:
-    """A burst of messages from one tab is refused with a clear message beyond the budget, the
+    """A burst of messages from one tab is refused with a friendly note beyond the budget, the
     refused messages are not logged, and another tab from the same machine is still served."""
     tab = Tab(app.url)
     student = f"flood-{tab.session_hash[:6]}"
@@ -110,11 +110,12 @@ def test_chat_is_rate_limited_per_client(app: App) -> None:
     events = [tab.submit("send", [None, f"{i}/7"]) for i in range(10)]  # all at once
     for ev in events:  # the text reply (no need to wait for the clips) or the refusal
         assert _wait_text_or_done(ev, 300)
-    ok = [ev for ev in events if not ev.done.is_set() or ev.success]
-    refused = [outputs_text(ev.completed) for ev in events if ev.done.is_set() and not ev.success]
+    # A refusal is a note beside the answer box (a completed event, no error badge in the page).
+    refused = [ev for ev in events if ev.done.is_set() and "very quickly" in outputs_text(ev.completed)]
+    ok = [ev for ev in events if ev not in refused]
     limit = app.services.limits.limits.chat_session
-    assert limit.burst <= len(ok) <= limit.burst + 1, (len(ok), refused[:2])
-    assert refused and all("very quickly" in r for r in refused), refused[:2]
+    assert limit.burst <= len(ok) <= limit.burst + 1, (len(ok), len(refused))
+    assert refused and all(ev.success for ev in refused)
     assert len(app.services.tutor.transcript(sid)) == before + len(ok)
     tab.close()
     other = Tab(app.url)  # same address, another tab: served
@@ -139,7 +140,7 @@ def _stream_webcam(app: App, frames: int, every_s: float) -> int:
 
     tab = Tab(app.url)
     assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions"]).success
-    assert tab.call("camera", [None, True]).success
+    assert tab.call("camera", [None]).success
     cam, frame = Webcam(tab), jpeg_data_url(astronaut_face())
     for _ in range(frames):
         cam.send(frame)

@@ -45,12 +45,23 @@ def _named_endpoints(client: Client) -> dict[str, dict]:
 def test_every_event_has_an_api_name_and_student_endpoints_take_no_session_id(app) -> None:
     client = Client(app.url, verbose=False, download_files=False)
     named = _named_endpoints(client)
-    for name in ("/start", "/send", "/hint", "/confused", "/next", "/camera", "/frame"):
+    for name in (
+        "/start",
+        "/join",
+        "/come_back",
+        "/send",
+        "/hint",
+        "/confused",
+        "/next",
+        "/replay",
+        "/camera",
+        "/frame",
+    ):
         assert name in named, f"{name} missing from the API"
-    for name in ("/start", "/send", "/hint", "/confused", "/next", "/camera", "/frame"):
+    for name in ("/start", "/send", "/hint", "/confused", "/next", "/replay", "/camera", "/frame"):
         params = [p["parameter_name"] for p in named[name]["parameters"]]
         assert not any("session" in p or "student_id" in p or "code" in p for p in params), (name, params)
-    assert "/resume" not in named  # no student endpoint names a session
+    assert "/resume" not in named and "/restore" not in named  # no student endpoint names a session
 
 
 def test_reply_text_arrives_before_the_clip_over_the_api(student) -> None:
@@ -58,7 +69,7 @@ def test_reply_text_arrives_before_the_clip_over_the_api(student) -> None:
     chat = outputs[0][0]
     assert chat[-2]["role"] == "user" and chat[-1]["role"] == "assistant"
     assert 'data-busy="true"' in outputs[0][4]  # progress is announced with the text
-    videos = [o[-1] for o in outputs if isinstance(o[-1], dict) and o[-1].get("loop") is False]
+    videos = [o[5] for o in outputs if isinstance(o[5], dict) and o[5].get("loop") is False]
     assert videos, "no avatar clip was sent"
     for video in videos:
         assert video["autoplay"] is True

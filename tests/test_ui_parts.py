@@ -1,4 +1,4 @@
-"""UI building blocks without a server: escaping, subtitles, the clip store, plots, passwords."""
+"""UI building blocks without a server: escaping, subtitles, the clip store (teacher parts: test_ui_teacher_parts)."""
 
 from __future__ import annotations
 

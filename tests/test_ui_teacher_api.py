@@ -57,6 +57,7 @@ def _calls(c: dict[str, Any]) -> dict[str, list[Any]]:
         "teacher_student": [c["student"]],
         "teacher_session": [c["sid"]],
         "teacher_export": [c["sid"], "CSV"],
+        "teacher_replay": [c["sid"], 1],
         "teacher_delete": [c["student"], True],
     }
 
@@ -70,7 +71,7 @@ def test_with_the_token_a_client_does_what_the_page_does(app: Any, classroom: di
     token = classroom["token"]
     overview, _students, note = client.predict(token, classroom["class_id"], api_name="/teacher_class")
     assert "lynx" in overview and classroom["code"] in note
-    transcript, charts = client.predict(token, classroom["sid"], api_name="/teacher_session")
+    transcript, charts, _turns = client.predict(token, classroom["sid"], api_name="/teacher_session")
     assert "zebra42" in transcript and charts.count("alt=") == 3
     low = transcript.lower()  # student text reaches the teacher's page only escaped
     assert "<script" not in low and "<img" not in low and "<svg" not in low

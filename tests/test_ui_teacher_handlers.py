@@ -20,6 +20,7 @@ from ui_harness import services_for, shared_data_dir
 
 from ui.teacher import handlers as h
 from ui.teacher.access import AccessDeniedError, TeacherInputError
+from ui.teacher.replay import replay
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long enough teacher password"
@@ -66,9 +67,11 @@ def test_login_keeps_a_token_not_the_password_and_starts_the_live_feed(services:
     assert out["class_pick"].choices == [] and "Create a class" in out["class_note"] and out["overview"] == ""
     login_box, dashboard, feed = out["login_box"], out["dashboard"], out["feed"]
     assert login_box.visible is False and dashboard.visible is True and timer.active is True
-    assert "No flags" in alerts and feed == h.FeedState()
+    assert "No flags" in alerts and feed == h.FeedState(open=True)
     restored = h.restore(services, token)
     assert restored[0] == token and restored[-1].active is True
+    again = h.restore(services, token, feed=restored[h.LOGIN_OUTPUTS.index("feed")])
+    assert all(_is_skip(o) for o in again)  # back to an open dashboard: left as the teacher left it
     out = h.logout()
     assert out[0] == "" and out[-1].active is False and out[2].visible is False
 
@@ -97,19 +100,35 @@ def test_a_new_flag_reaches_the_feed_and_the_overview_on_the_next_tick(services:
 
 def test_a_students_session_transcript_charts_and_export(services: Any, classroom: dict) -> None:
     token, sid = classroom["token"], classroom["session"].id
-    rows, picker, _note = h.student_sessions(services, token, classroom["student"])
-    assert rows and rows[0][-1] == sid and picker.value == sid
-    transcript, charts = h.open_session(services, token, sid)
+    rows, picker, _note, box = h.student_sessions(services, token, classroom["student"])
+    assert rows and rows[0][-1] == sid and picker.value == sid and box.visible is True
+    transcript, charts, turns = h.open_session(services, token, sid)
     problem = services.tutor.transcript(sid)[0]["problem"]
     assert problem["prompt"] in transcript  # the answered problem is on the answer's row
     assert charts.count("<img") == 3 and charts.count('alt="') == 3 and "plot visualising" not in charts
     for elem_id in ("plot-mood", "plot-mastery", "plot-states"):
         assert f'id="{elem_id}"' in charts
+    indices = [t["index"] for t in services.tutor.transcript(sid)]
+    assert [c[1] for c in turns.choices] == indices and turns.value == indices[-1]
     path = Path(h.export_session(services, token, sid, "CSV"))
     rows = list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"))))
     assert rows[1]["expected_answer"] == problem["answer"] and rows[1]["correct"] == "yes"
     with pytest.raises(TeacherInputError, match="CSV or JSON"):
         h.export_session(services, token, sid, "XLSX")
+
+
+def test_a_logged_reply_is_re_rendered_and_played_again(services: Any, classroom: dict) -> None:
+    """Clip files are temporary; the teacher hears a reply again from what the log keeps."""
+    token, sid = classroom["token"], classroom["session"].id
+    logged = services.tutor.transcript(sid)[1]
+    videos = list(replay(services, token, sid, 1))
+    assert videos
+    for video in videos:
+        assert Path(video.value["path"] if isinstance(video.value, dict) else video.value).is_file()
+    vtt = " ".join(Path(v.subtitles["path"]).read_text(encoding="utf-8") for v in videos)
+    assert logged["spoken"].split()[0].strip(".,!?") in vtt  # the logged words, spoken again
+    with pytest.raises(TeacherInputError, match="not in this session"):
+        list(replay(services, token, sid, 99))
 
 
 HANDLERS: dict[str, Callable[..., Any]] = {
@@ -120,6 +139,7 @@ HANDLERS: dict[str, Callable[..., Any]] = {
     "open_session": lambda s, t, c: h.open_session(s, t, c["session"].id),
     "export_session": lambda s, t, c: h.export_session(s, t, c["session"].id, "CSV"),
     "delete_student": lambda s, t, c: h.delete_student(s, t, c["student"], True),
+    "replay": lambda s, t, c: list(replay(s, t, c["session"].id, 1)),
 }
 
 

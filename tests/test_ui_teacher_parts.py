@@ -126,9 +126,12 @@ def test_alerts_feed_marks_new_ones_and_escapes() -> None:
         Alert("f2", NOW - timedelta(seconds=5), EVIL, "distress", EVIL, "s1"),
         Alert("f1", NOW - timedelta(minutes=7), "busy-bee", "distress", "I want to give up", "s2"),
     ]
+    alerts.append(Alert("f0", NOW - timedelta(hours=2), "owl", "wellbeing", "people at school are mean to me", "s3"))
     html = alerts_html(alerts, NOW, new_ids=frozenset({"f2"}))
     assert 'aria-live="polite"' in html and "<script>" not in html
     assert html.count("NEW") == 1 and "just now" in html and "7 min ago" in html and "I want to give up" in html
+    assert html.count("· flag: distress ·") == 2 and html.count("· wellbeing note ·") == 1  # told apart in words
+    assert html.count('class="tv-distress') == 2 and html.count('class="tv-wellbeing') == 1  # and in colour
     assert "No flags" in alerts_html([], NOW)
 
 
@@ -144,5 +147,5 @@ def test_transcript_escapes_student_text_marks_flags_and_shows_the_answered_prob
     html = transcript_html(turns, [None, {"prompt": "1/2 + 1/4 = ?"}])
     assert "<script>" not in html and "<img" not in html
     assert html.count("&lt;script&gt;") == 2
-    assert len(re.findall(r'<tr class="flagged">', html)) == 1
+    assert len(re.findall(r'<tr class="tv-flagged">', html)) == 1
     assert "✔ right" in html and "anxious" in html and "1/2 + 1/4 = ?" in html

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import StoreError
-from ui import handlers, student, teacher
+from ui import login, screen, student, teacher
 from ui.config import AppConfig, load_config
 from ui.services import Services, missing_components
 
@@ -37,12 +37,12 @@ CSS = """
 .mood, .mastery, .status {font-size: 14px; line-height: 1.5}
 .mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px; font-size: 16px}
 .mood-emoji {font-size: 22px; vertical-align: -3px}
-.mood-source {color: var(--body-text-color-subdued); font-size: 13px}
+.mood-source {color: #4b5563; font-size: 13px}
 .skill {display: flex; align-items: center; gap: 8px; font-size: 14px; margin: 3px 0}
 .skill-name {width: 55%}
-.not-started {color: var(--body-text-color-subdued); font-style: italic}
+.not-started {color: #4b5563; font-style: italic}
 .skill-level {min-width: 84px; text-align: right}
-.status {min-height: 22px; color: var(--body-text-color-subdued)}
+.status {min-height: 22px; color: #4b5563}
 .note {padding: 6px 10px; border-radius: 8px; background: #fff4ce; color: #3d2e00; font-size: 15px}
 .spinner {display:inline-block;width:12px;height:12px;margin-right:6px;border:2px solid #bbb;
   border-top-color:#0072B2;border-radius:50%;animation:spin .8s linear infinite;vertical-align:-1px}
@@ -51,14 +51,16 @@ CSS = """
 #problem .katex, #chat .katex {font-size: 1.15em}
 #webcam .button-wrap {display: none}  /* the camera button above starts and stops the stream */
 #chat button[aria-label="Clear"] {display: none}  /* it would only blank this screen, not the session */
-.transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
-.transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
-  vertical-align: top; text-align: left}
-.transcript tr.flagged {background: #fde2e1}
+/* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
+footer .show-api, footer a {color: var(--body-text-color) !important}
+button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
 """
-# Soft's labels (blue-500 on blue-100) and primary buttons (white on blue-500) measure 3.0:1 and
-# 3.7:1 in axe-core, under WCAG AA's 4.5:1 for text; blue-700 passes.
+# Soft's labels (blue-500 on blue-100), primary buttons and selected radios (white on blue-500) and
+# subdued text such as the footer link (gray-400 on white) measure 3.0:1, 3.7:1 and 2.5:1 in
+# axe-core, under WCAG AA's 4.5:1 for text; blue-700, blue-600 and gray-600 pass.
 THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
+    body_text_color_subdued="*neutral_600",
+    checkbox_label_background_fill_selected="*primary_600",
     block_label_text_color="*primary_700",
     block_title_text_color="*primary_700",
     button_primary_background_fill="*primary_700",
@@ -67,18 +69,22 @@ THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
 
 # Gradio's video player writes its caption <track> without a label or a language; the avatar
 # speaks English (the Piper voice), so every caption track is labelled as such when it appears.
+# Gradio's chat messages carry an aria-label on a plain div (axe-core: aria-prohibited-attr,
+# serious; screen readers ignore it): each message becomes an "article" so its label is read.
 HEAD = """<script>
 new MutationObserver(() => {
   document.querySelectorAll('track:not([srclang])').forEach((t) => {
     t.srclang = 'en'; t.label = 'English'; t.kind = 'captions';
   });
+  document.querySelectorAll('div[aria-label][data-testid="bot"], div[aria-label][data-testid="user"]')
+    .forEach((m) => { if (!m.hasAttribute('role')) m.setAttribute('role', 'article'); });
 }).observe(document.documentElement, {subtree: true, childList: true});
 </script>"""
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(handlers.new_user_state, delete_callback=handlers.end_session)
+        state = gr.State(screen.new_user_state, delete_callback=login.end_session)
         # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
         # obfuscation, but it must stay the same across restarts for the browser to read it back).
         token = gr.BrowserState("", storage_key="tutor-resume", secret=services.tokens.browser_secret)
@@ -89,10 +95,9 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
         )
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
-                restore, outputs = student.build_tab(services, state, token)
+                student.build_tab(services, demo, state, token)
             with gr.Tab("Teacher", id="teacher") as teacher_tab:
                 teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
-        demo.load(restore, inputs=[state, token], outputs=outputs, api_name="restore", api_visibility="private")
     return demo
 
 
@@ -107,6 +112,10 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "head": HEAD,
         "show_error": True,
         "footer_links": ["api"],
+        # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
+        # ("run history"): the teacher's password at login and students' chat on shared school
+        # computers. Off; False also deletes runs an earlier version saved.
+        "run_history": False,
         # The session log never leaves through the file server, even if a handler asked.
         "blocked_paths": [config.tutor.resolved_data_dir()],
     }

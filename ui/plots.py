@@ -124,7 +124,7 @@ def mood_timeline(turns: Sequence[TurnPoint]) -> Chart:
     ax.set_xlabel("turn")
     ax.set_ylabel("mood (− unhappy … + happy)")
     ax.set_title("Mood over the session (dot colour = state, red ring = flagged)")
-    ax.legend(loc="lower left")
+    ax.legend(loc="best")  # placed where it hides the fewest points
     _style(fig)
     return Chart(fig, _mood_alt(turns), title)
 
@@ -166,7 +166,7 @@ def mastery_over_session(turns: Sequence[TurnPoint], names: Mapping[str, str] | 
     ax.set_xlabel("turn")
     ax.set_ylabel("chance mastered")
     ax.set_title("Mastery per skill over the session")
-    ax.legend(loc="upper left")
+    ax.legend(loc="best")  # placed where it hides the fewest points
     _style(fig)
     return Chart(fig, f"Chance each skill is mastered, from the first to the last turn: {'; '.join(summary)}.", title)
 
@@ -206,7 +206,7 @@ def chart_html(chart: Chart, elem_id: str) -> str:
     fig.savefig(buf, format="png", dpi=RENDER_DPI)
     data = base64.b64encode(buf.getvalue()).decode("ascii")
     return (
-        f'<figure class="chart" id="{escape(elem_id)}">'
+        f'<figure class="tv-chart" id="{escape(elem_id)}">'
         f'<img src="data:image/png;base64,{data}" width="{width}" height="{height}" alt="{escape(chart.alt)}">'
         f"<figcaption>{escape(chart.title)}</figcaption></figure>"
     )
@@ -215,4 +215,4 @@ def chart_html(chart: Chart, elem_id: str) -> str:
 def charts_html(charts: list[tuple[Chart, str]]) -> str:
     """Several charts (with their element ids) side by side, wrapping to the next line, each at
     its display size (never squeezed: the row scrolls instead)."""
-    return '<div class="charts">' + "".join(chart_html(chart, elem_id) for chart, elem_id in charts) + "</div>"
+    return '<div class="tv-charts">' + "".join(chart_html(chart, elem_id) for chart, elem_id in charts) + "</div>"

@@ -1,19 +1,19 @@
 """The student view: join a class / come back / practise, the chat, the avatar, the camera.
 
-`build_tab` wires `ui.handlers` (plain functions) to components; every conversation event fills
-the same outputs, in `handlers.Screen`'s order. Events carry `api_name`s so `gradio_client`
-(tests, load benchmarks) can drive the view as a browser does.
+`build_tab` wires plain functions (ui/login.py: the way in; ui/handlers.py: the conversation) to
+components; every conversation event fills the same outputs, in `ui.screen.Screen`'s order.
+Events carry `api_name`s so `gradio_client` (tests, load benchmarks) can drive the view as a
+browser does.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
 from typing import Any
 
 import gradio as gr
 
-from ui import handlers
+from ui import handlers, login, screen
 from ui.ratelimit import bind_handler
 from ui.services import Services
 from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
@@ -45,23 +45,29 @@ START_WEBCAM_JS = """async () => {
   if (record && !root.querySelector('[title="stop recording"]')) record.click();
 }"""
 
+# What the student is typing survives a reload: kept in this browser's localStorage while typed,
+# forgotten once sent; `RESTORE_DRAFT_JS` puts it back on page load.
+SAVE_DRAFT_JS = "(text) => { localStorage.setItem('tutor-draft', text); }"
+CLEAR_DRAFT_JS = "(state, text) => { localStorage.removeItem('tutor-draft'); return [state, text]; }"
+RESTORE_DRAFT_JS = "() => localStorage.getItem('tutor-draft') || ''"
+
 CONSENT = (
     "The tutor can look at your face to see how you feel. Pictures are checked straight away and "
     "never saved. Turn it off any time."
 )
 
 
-def build_tab(
-    services: Services, state: gr.State, token: gr.BrowserState
-) -> tuple[Callable[..., tuple[Any, ...]], list[Any]]:
-    """The student view; returns the page-load restore handler and the outputs it fills."""
+def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.BrowserState) -> None:
+    """The student view, inside the caller's `gr.Tab` of `demo`."""
     choices = services.topic_choices()
-    with gr.Group(elem_id="login"):
-        topic = gr.Dropdown(
+    with gr.Column(elem_id="login"):
+        # Radio buttons, not a menu: three topics fit on one line, and Gradio's dropdown stayed
+        # open over the page after keyboard focus passed through it (seen in the browser test).
+        topic = gr.Radio(
             choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
             elem_id="topic",
         )
-        with gr.Tabs(elem_id="login-tabs"):
+        with gr.Tabs(elem_id="login-tabs") as login_tabs:
             with gr.Tab("Join my class", id="join"), gr.Row(elem_classes=["bottom-row"]):
                 class_code = gr.Textbox(
                     label="Class code (from your teacher)", placeholder="e.g. K7M-X3P-Q9R", max_lines=1,
@@ -135,11 +141,13 @@ def build_tab(
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
     outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
-    outputs += [token, name, topic, code, code_help]
-    assert len(outputs) == len(handlers.OUTPUTS)
+    outputs += [token, name, topic, code, code_help, login_tabs]
+    assert len(outputs) == len(screen.OUTPUTS)
     talk: dict[str, Any] = {
-        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY, "show_progress": "minimal",
-        "show_progress_on": [status],  # a timer beside the status line; the avatar keeps playing
+        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY,
+        # No Gradio overlay (it dims the outputs and dropped the status line's contrast below
+        # WCAG AA): the status line's own spinner and words say what is happening.
+        "show_progress": "hidden",
     }  # fmt: skip
     speak = {
         "fn": functools.partial(handlers.speak_opening, services), "inputs": [state],
@@ -147,21 +155,21 @@ def build_tab(
     }  # fmt: skip
     gr.on(
         [start.click, name.submit],
-        functools.partial(handlers.start_session, services),
+        functools.partial(login.start_session, services),
         inputs=[state, name, topic],
         api_name="start",
         **talk,
     ).then(api_name="speak_opening", **speak, **talk)
     gr.on(
         [join.click, join_name.submit],
-        bind_handler(handlers.join_class, services),
+        bind_handler(login.join_class, services),
         inputs=[state, class_code, join_name, topic],
         api_name="join",
         **talk,
     ).then(api_name="speak_after_join", **speak, **talk)
     gr.on(
         [back.click, resume_code.submit],
-        bind_handler(handlers.come_back, services),
+        bind_handler(login.come_back, services),
         inputs=[state, resume_code, topic],
         api_name="come_back",
         **talk,
@@ -170,6 +178,7 @@ def build_tab(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),
         inputs=[state, box],
+        js=CLEAR_DRAFT_JS,
         api_name="send",
         trigger_mode="multiple",  # the student may answer while the tutor still speaks
         **talk,
@@ -182,6 +191,7 @@ def build_tab(
             trigger_mode="multiple",
             **talk,
         )
+    box.input(None, inputs=[box], js=SAVE_DRAFT_JS)  # in the browser only: no request per keystroke
     replay_btn.click(
         functools.partial(handlers.replay, services), inputs=[state], api_name="replay", **talk
     )
@@ -197,4 +207,9 @@ def build_tab(
         concurrency_limit=FRAME_CONCURRENCY,
         show_progress="hidden",
     )
-    return functools.partial(handlers.restore_session, services), outputs
+    # On page load: back to this browser's session (a reload, a reopened tab) and its draft.
+    demo.load(
+        functools.partial(login.restore_session, services), inputs=[state, token], outputs=outputs,
+        api_name="restore", api_visibility="private", show_progress="hidden",
+    )
+    demo.load(None, outputs=[box], js=RESTORE_DRAFT_JS, api_visibility="private", show_progress="hidden")

@@ -45,17 +45,6 @@ def view_for(services: Services, token: str | None) -> Any:
         raise AccessDeniedError(str(err)) from err
 
 
-def teacher_flags(services: Services, view: Any, limit: int) -> list[dict[str, Any]]:
-    """The newest flags of this teacher's students (each with the student's `pseudonym`).
-
-    Scoped by the view: only students with flagged sessions in `view.list_sessions()` (the
-    teacher's own classes) are looked up.
-    """
-    flagged = {r["student"]: r["pseudonym"] for r in view.list_sessions() if r["n_flags"]}
-    flags = [{**f, "pseudonym": name} for student, name in flagged.items() for f in services.tutor.flags(student)]
-    return sorted(flags, key=lambda f: f["created_at"], reverse=True)[:limit]
-
-
 def teacher_errors(fn: Callable[P, R]) -> Callable[P, R]:
     """The core's refusals as messages for the teacher: PermissionError (not logged in, or not
     this teacher's class/student/session) -> AccessDeniedError; an unknown id or a bad value ->

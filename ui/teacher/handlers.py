@@ -17,8 +17,9 @@ from affect.types import AffectEstimate
 from tutor.export import EXPORT_FORMATS, answered_problems
 from ui.plots import TurnPoint, charts_html, mastery_over_session, mood_timeline, time_in_states
 from ui.services import Services
-from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, teacher_flags, view_for
+from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
 from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
+from ui.teacher.replay import turn_choices
 from ui.views import esc
 
 ALERTS_SHOWN = 10  # newest flags in the live feed
@@ -31,13 +32,14 @@ class FeedState:
 
     baseline: frozenset[str] = frozenset()
     last: frozenset[str] = frozenset()
+    open: bool = False  # this tab shows the dashboard (reopening the tab then changes nothing)
 
 
 def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _alerts(services: Services, view: Any) -> list[Alert]:
+def _alerts(view: Any) -> list[Alert]:
     return [
         Alert(
             id=str(f["id"]),
@@ -47,7 +49,7 @@ def _alerts(services: Services, view: Any) -> list[Alert]:
             reason=str(f["reason"]),
             session_id=str(f["session_id"]),
         )
-        for f in teacher_flags(services, view, ALERTS_SHOWN)
+        for f in view.flags(limit=ALERTS_SHOWN)
     ]
 
 
@@ -65,14 +67,14 @@ def _class_view(view: Any, class_id: str | None, *, keep_student: bool = False) 
         return "", gr.Dropdown(choices=[], value=None), "Create a class to start: its join code appears here."
     overview = view.class_overview(class_id)
     students = [(s.pseudonym, s.student) for s in overview.students]
-    note = f"Join code for **{esc(overview.name)}**: **{esc(overview.code)}** ({len(students)} students)."
+    note = f"Join code for **{esc(overview.name)}**: **`{esc(overview.code)}`** ({len(students)} students)."
     picker = gr.Dropdown(choices=students) if keep_student else gr.Dropdown(choices=students, value=None)
     return overview_html(overview, _now()), picker, note
 
 
-def _dashboard(services: Services, view: Any, token: str) -> tuple[Any, ...]:
+def _dashboard(view: Any, token: str) -> tuple[Any, ...]:
     """Outputs of a successful login or restore, in `LOGIN_OUTPUTS` order, on the first class."""
-    alerts = _alerts(services, view)
+    alerts = _alerts(view)
     ids = frozenset(a.id for a in alerts)
     choices = _class_choices(view)
     first = choices[0][1] if choices else None
@@ -88,7 +90,7 @@ def _dashboard(services: Services, view: Any, token: str) -> tuple[Any, ...]:
         overview,
         students,
         alerts_html(alerts, _now()),
-        FeedState(ids, ids),
+        FeedState(ids, ids, open=True),
         gr.Timer(active=True),
     )
 
@@ -119,18 +121,21 @@ LOGIN_OUTPUTS = ("token", "login_box", "dashboard", "who", "login_note", "class_
 def login(services: Services, name: str, password: str) -> tuple[Any, ...]:
     """Name + password -> the dashboard; the token goes to the browser state (never the password)."""
     token, view = log_in(services, (name or "").strip(), password or "")
-    return _dashboard(services, view, token)
+    return _dashboard(view, token)
 
 
-def restore(services: Services, token: str) -> tuple[Any, ...]:
-    """Opening the tab with a stored token: the dashboard if it is still valid, else the login box."""
+def restore(services: Services, token: str, feed: FeedState | None = None) -> tuple[Any, ...]:
+    """Opening the tab with a stored token: the dashboard if it is still valid, else the login box;
+    nothing changes (and nothing is read) when this tab already shows the dashboard."""
+    if feed is not None and feed.open and token:
+        return tuple(gr.skip() for _ in LOGIN_OUTPUTS)
     if not token:
         return _logged_out()
     try:
         view = view_for(services, token)
     except AccessDeniedError as err:
         return _logged_out(str(err))
-    return _dashboard(services, view, token)
+    return _dashboard(view, token)
 
 
 def logout() -> tuple[Any, ...]:
@@ -152,7 +157,7 @@ def create_class(services: Services, token: str, name: str) -> tuple[Any, str, s
     view = view_for(services, token)
     info = view.create_class((name or "").strip())
     overview, students, _ = _class_view(view, info.id)
-    note = f"Class **{esc(info.name)}** created. Students join on the Student tab with the code **{esc(info.code)}**."
+    note = f"Class **{esc(info.name)}** created. Students join on the Student tab with the code **`{esc(info.code)}`**."
     return gr.Dropdown(choices=_class_choices(view), value=info.id), note, overview, students
 
 
@@ -170,25 +175,26 @@ def poll(services: Services, token: str, class_id: str | None, feed: FeedState) 
     view = view_for(services, token)
     if class_id and class_id not in {c.id for c in view.classes()}:  # cheap: the overview is read only on news
         raise AccessDeniedError("That class is not in your classes.")
-    alerts = _alerts(services, view)
+    alerts = _alerts(view)
     ids = frozenset(a.id for a in alerts)
     if ids == feed.last:
         return gr.skip(), gr.skip(), gr.skip(), gr.skip(), feed
     html = alerts_html(alerts, _now(), new_ids=ids - feed.baseline)
     if not class_id:
-        return html, gr.skip(), gr.skip(), gr.skip(), FeedState(feed.baseline, ids)
-    return html, *_class_view(view, class_id, keep_student=True), FeedState(feed.baseline, ids)
+        return html, gr.skip(), gr.skip(), gr.skip(), FeedState(feed.baseline, ids, open=True)
+    return html, *_class_view(view, class_id, keep_student=True), FeedState(feed.baseline, ids, open=True)
 
 
 # 3. One student: sessions, transcript, charts, export, delete ----------------------------------
 
 
 @teacher_errors
-def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str]:
-    """A student's sessions (flagged first, then newest) and the session picker."""
+def student_sessions(services: Services, token: str, student: str | None) -> tuple[list[list[Any]], Any, str, Any]:
+    """A student's sessions (flagged first, then newest), the session picker (on the first one),
+    a one-line note, and the student's part of the page shown."""
     view = view_for(services, token)
     if not student:
-        return [], gr.Dropdown(choices=[], value=None), ""
+        return [], gr.Dropdown(choices=[], value=None), "", gr.Column(visible=False)
     records = view.list_sessions(student=student)
     records = sorted(records, key=lambda r: (not r["n_flags"], -_utc(r["started_at"]).timestamp()))
     rows = [
@@ -204,7 +210,8 @@ def student_sessions(services: Services, token: str, student: str | None) -> tup
     ]
     choices = [(f"{r[1]} · {r[2]}" + (f" · {r[0]}" if r[0] else ""), r[5]) for r in rows]
     note = f"{len(rows)} session(s), flagged first." if rows else "No sessions yet."
-    return rows, gr.Dropdown(choices=choices, value=choices[0][1] if choices else None), note
+    picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
+    return rows, picker, note, gr.Column(visible=True)
 
 
 def _utc(at: datetime) -> datetime:
@@ -233,11 +240,12 @@ def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
 
 
 @teacher_errors
-def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str]:
-    """Transcript and charts (mood, mastery, time per state) of one session ("" when none is picked)."""
+def open_session(services: Services, token: str, session_id: str | None) -> tuple[str, str, Any]:
+    """Transcript, charts (mood, mastery, time per state) and the replay's turn picker of one
+    session (empty when none is picked)."""
     view = view_for(services, token)
     if not session_id:
-        return "", ""
+        return "", "", gr.Dropdown(choices=[], value=None)
     transcript = view.transcript(session_id)
     points = turn_points(transcript)
     names = {sid: skill.name for sid, skill in services.tutor.curriculum.skills.items()}
@@ -246,7 +254,12 @@ def open_session(services: Services, token: str, session_id: str | None) -> tupl
         (mastery_over_session(points, names), "plot-mastery"),
         (time_in_states(points), "plot-states"),
     ]
-    return transcript_html(transcript, answered_problems(transcript)), charts_html(charts)
+    turns = turn_choices(transcript)
+    return (
+        transcript_html(transcript, answered_problems(transcript)),
+        charts_html(charts),
+        gr.Dropdown(choices=turns, value=turns[-1][1] if turns else None),
+    )
 
 
 @teacher_errors

@@ -74,54 +74,63 @@ def overview_html(overview: Any, now: datetime) -> str:
     caption = f"{esc(overview.name)} — chance each skill is mastered (– = not started); flagged students first"
     if not students:
         return (
-            f'<div id="class-overview" class="overview"><p>No students in {esc(overview.name)} yet. They join on '
-            f"the Student tab with the code <strong>{esc(overview.code)}</strong>.</p></div>"
+            f'<div id="class-overview" class="tv-overview"><p>No students in {esc(overview.name)} yet. They join on '
+            f"the Student tab with the code <strong><code>{esc(overview.code)}</code></strong>.</p></div>"
         )
     practised = {sid for s in students for sid in s.practised}
     skills = [(sid, overview.skill_names.get(sid, sid)) for sid in overview.skills if sid in practised]
-    head = "".join(f'<th scope="col" class="skill">{esc(name)}</th>' for _, name in skills)
+    head = "".join(f'<th scope="col" class="tv-skill">{esc(name)}</th>' for _, name in skills)
     body = []
     for s in students:
         status = []
         if s.n_flags:
-            status.append(f'<span class="flag">⚑ {s.n_flags} flag{"s" if s.n_flags != 1 else ""}</span>')
+            status.append(f'<span class="tv-flag">⚑ {s.n_flags} flag{"s" if s.n_flags != 1 else ""}</span>')
         if s.needs_help:
-            status.append('<span class="help">needs help</span>')
+            status.append('<span class="tv-help">needs help</span>')
         cells = []
         for sid, name in skills:
             if sid not in s.practised:
-                cells.append(f'<td class="heat none" title="{esc(name)}: not started">–</td>')
+                cells.append(f'<td class="tv-heat tv-none" title="{esc(name)}: not started">–</td>')
                 continue
             p = float(s.mastery.get(sid, 0.0))
             bg, fg = _cell_colour(p)
             cells.append(
-                f'<td class="heat" style="background:{bg};color:{fg}" title="{esc(name)}: {p:.0%}">{p:.0%}</td>'
+                f'<td class="tv-heat" style="background:{bg};color:{fg}" title="{esc(name)}: {p:.0%}">{p:.0%}</td>'
             )
         body.append(
-            f'<tr class="{"flagged" if s.n_flags else ""}" data-student="{esc(s.student)}">'
+            f'<tr class="{"tv-flagged" if s.n_flags else ""}" data-student="{esc(s.student)}">'
             f'<th scope="row">{esc(s.pseudonym)}</th><td>{" ".join(status)}</td>'
             f"<td>{s.frustration:.0%}</td><td>{esc(ago(s.last_active, now))}</td><td>{s.n_sessions}</td>"
             f"{''.join(cells)}</tr>"
         )
     return (
-        f'<div id="class-overview" class="overview"><table><caption>{caption}</caption>'
+        f'<div id="class-overview" class="tv-overview"><table><caption>{caption}</caption>'
         '<tr><th scope="col">student</th><th scope="col">status</th><th scope="col">frustration lately</th>'
         f'<th scope="col">last active</th><th scope="col">sessions</th>{head}</tr>{"".join(body)}</table></div>'
     )
 
 
+# How each kind of alert is shown: distress is a flag (act now), wellbeing a note (a student said
+# they are sad, lonely or bullied: care, a lower level), so they look different and say which.
+ALERT_STYLE = {"distress": ("⚑", "flag: distress", "tv-distress"), "wellbeing": ("♡", "wellbeing note", "tv-wellbeing")}
+
+
 def alerts_html(alerts: Sequence[Alert], now: datetime, *, new_ids: frozenset[str] = frozenset()) -> str:
     """The live feed: newest first; alerts that arrived since the last look are marked NEW."""
     if not alerts:
-        items = '<li class="none">No flags. New ones appear here within seconds.</li>'
+        items = '<li class="tv-none">No flags or wellbeing notes. New ones appear here within seconds.</li>'
     else:
-        items = "".join(
-            f'<li class="{"new" if a.id in new_ids else ""}">'
-            + ('<strong class="badge">NEW</strong> ' if a.id in new_ids else "")
-            + f"⚑ <strong>{esc(a.student_name)}</strong> · {esc(a.kind)} · {esc(ago(a.at, now))}: "
-            f"{esc(a.reason)}</li>"
-            for a in alerts
-        )
+        rows = []
+        for a in alerts:
+            icon, label, kind_class = ALERT_STYLE.get(a.kind, ("⚑", a.kind, "tv-distress"))
+            new = a.id in new_ids
+            rows.append(
+                f'<li class="{kind_class}{" tv-new" if new else ""}">'
+                + ('<strong class="tv-badge">NEW</strong> ' if new else "")
+                + f"{icon} <strong>{esc(a.student_name)}</strong> · {esc(label)} · {esc(ago(a.at, now))}: "
+                f"{esc(a.reason)}</li>"
+            )
+        items = "".join(rows)
     return (
         f'<section id="teacher-alerts" aria-live="polite" aria-label="Flags and wellbeing notes"><ul>{items}</ul>'
         "</section>"
@@ -144,7 +153,7 @@ def _affect(value: Any) -> AffectEstimate | None:
 def _mood_cell(value: Any) -> str:
     est = _affect(value)
     if est is None:
-        return '<span class="muted">–</span>'
+        return '<span class="tv-muted">–</span>'
     return f"{esc(est.label)} <small>({est.valence:+.2f}, {est.confidence:.0%})</small>"
 
 
@@ -162,7 +171,7 @@ def transcript_html(transcript: Sequence[Any], answered: Sequence[Mapping[str, A
         reason = esc(_field(turn, "flag_reason", "") or "")
         problem = (answered[i] if answered and i < len(answered) else None) or {}
         rows.append(
-            f'<tr class="{"flagged" if flagged else ""}">'
+            f'<tr class="{"tv-flagged" if flagged else ""}">'
             f"<td>{esc(_field(turn, 'index', i))}</td>"
             f"<td>{esc(_utc(_field(turn, 'at')).strftime('%H:%M:%S'))}</td>"
             f"<td>{esc(problem.get('prompt', ''))}</td>"
@@ -175,4 +184,4 @@ def transcript_html(transcript: Sequence[Any], answered: Sequence[Mapping[str, A
             f"<td>{_mood_cell(_field(turn, 'fused_affect'))}</td>"
             f"<td>{'⚑ ' + reason if flagged else ''}</td></tr>"
         )
-    return f'<div class="transcript"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
+    return f'<div class="tv-transcript"><table><tr>{head}</tr>{"".join(rows)}</table></div>'
