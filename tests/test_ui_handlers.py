@@ -1,4 +1,4 @@
-"""Student-view handlers as plain functions over the real services (tutor, affect, avatar).
+"""Student-view handlers (ui/login.py, ui/handlers.py) as plain functions over the real services.
 
 No server and no browser: the handlers are called directly, the way Gradio calls them, and
 their outputs are read back as `Screen`s (one field per student-view component).
@@ -17,24 +17,17 @@ from ui_harness import astronaut_face, services_for, shared_data_dir
 
 from gan.video import probe_mp4
 from ui.handlers import (
-    NAME_BAD,
-    NAME_EMPTY,
     NOT_STARTED,
     QUICK_MESSAGES,
-    Screen,
-    UserError,
-    come_back,
-    join_class,
-    new_user_state,
     observe_frame,
     quick_message,
     replay,
-    restore_session,
     send_message,
     set_camera,
     speak_opening,
-    start_session,
 )
+from ui.login import NAME_BAD, NAME_EMPTY, come_back, join_class, restore_session, start_session
+from ui.screen import Screen, UserError, new_user_state
 
 pytestmark = pytest.mark.slow  # loads every model once (module fixture) and renders clips
 

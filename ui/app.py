@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import StoreError
-from ui import handlers, student, teacher
+from ui import login, screen, student, teacher
 from ui.config import AppConfig, load_config
 from ui.services import Services, missing_components
 
@@ -69,18 +69,22 @@ THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
 
 # Gradio's video player writes its caption <track> without a label or a language; the avatar
 # speaks English (the Piper voice), so every caption track is labelled as such when it appears.
+# Gradio's chat messages carry an aria-label on a plain div (axe-core: aria-prohibited-attr,
+# serious; screen readers ignore it): each message becomes an "article" so its label is read.
 HEAD = """<script>
 new MutationObserver(() => {
   document.querySelectorAll('track:not([srclang])').forEach((t) => {
     t.srclang = 'en'; t.label = 'English'; t.kind = 'captions';
   });
+  document.querySelectorAll('div[aria-label][data-testid="bot"], div[aria-label][data-testid="user"]')
+    .forEach((m) => { if (!m.hasAttribute('role')) m.setAttribute('role', 'article'); });
 }).observe(document.documentElement, {subtree: true, childList: true});
 </script>"""
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(handlers.new_user_state, delete_callback=handlers.end_session)
+        state = gr.State(screen.new_user_state, delete_callback=login.end_session)
         # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
         # obfuscation, but it must stay the same across restarts for the browser to read it back).
         token = gr.BrowserState("", storage_key="tutor-resume", secret=services.tokens.browser_secret)

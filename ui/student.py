@@ -1,8 +1,9 @@
 """The student view: join a class / come back / practise, the chat, the avatar, the camera.
 
-`build_tab` wires `ui.handlers` (plain functions) to components; every conversation event fills
-the same outputs, in `handlers.Screen`'s order. Events carry `api_name`s so `gradio_client`
-(tests, load benchmarks) can drive the view as a browser does.
+`build_tab` wires plain functions (ui/login.py: the way in; ui/handlers.py: the conversation) to
+components; every conversation event fills the same outputs, in `ui.screen.Screen`'s order.
+Events carry `api_name`s so `gradio_client` (tests, load benchmarks) can drive the view as a
+browser does.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Any
 
 import gradio as gr
 
-from ui import handlers
+from ui import handlers, login, screen
 from ui.ratelimit import bind_handler
 from ui.services import Services
 from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
@@ -66,7 +67,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             choices=choices, value=choices[0][1] if choices else None, label="What do you want to practise?",
             elem_id="topic",
         )
-        with gr.Tabs(elem_id="login-tabs") as login:
+        with gr.Tabs(elem_id="login-tabs") as login_tabs:
             with gr.Tab("Join my class", id="join"), gr.Row(elem_classes=["bottom-row"]):
                 class_code = gr.Textbox(
                     label="Class code (from your teacher)", placeholder="e.g. K7M-X3P-Q9R", max_lines=1,
@@ -140,8 +141,8 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
     outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
-    outputs += [token, name, topic, code, code_help, login]
-    assert len(outputs) == len(handlers.OUTPUTS)
+    outputs += [token, name, topic, code, code_help, login_tabs]
+    assert len(outputs) == len(screen.OUTPUTS)
     talk: dict[str, Any] = {
         "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY,
         # No Gradio overlay (it dims the outputs and dropped the status line's contrast below
@@ -154,21 +155,21 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     }  # fmt: skip
     gr.on(
         [start.click, name.submit],
-        functools.partial(handlers.start_session, services),
+        functools.partial(login.start_session, services),
         inputs=[state, name, topic],
         api_name="start",
         **talk,
     ).then(api_name="speak_opening", **speak, **talk)
     gr.on(
         [join.click, join_name.submit],
-        bind_handler(handlers.join_class, services),
+        bind_handler(login.join_class, services),
         inputs=[state, class_code, join_name, topic],
         api_name="join",
         **talk,
     ).then(api_name="speak_after_join", **speak, **talk)
     gr.on(
         [back.click, resume_code.submit],
-        bind_handler(handlers.come_back, services),
+        bind_handler(login.come_back, services),
         inputs=[state, resume_code, topic],
         api_name="come_back",
         **talk,
@@ -208,7 +209,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     )
     # On page load: back to this browser's session (a reload, a reopened tab) and its draft.
     demo.load(
-        functools.partial(handlers.restore_session, services), inputs=[state, token], outputs=outputs,
+        functools.partial(login.restore_session, services), inputs=[state, token], outputs=outputs,
         api_name="restore", api_visibility="private", show_progress="hidden",
     )
     demo.load(None, outputs=[box], js=RESTORE_DRAFT_JS, api_visibility="private", show_progress="hidden")
