@@ -166,7 +166,8 @@ def test_pending_question_is_validated() -> None:
         ("two thirds", "2/3", False, False),
         ("zero point seven five", "3/4", False, False), ("seven out of eight", "7/8", False, False),
         ("i did 3 times 4 so 12", "12", False, False), ("x = 12 because you divide both sides by 2", "12", True, False),
-        ("sixty percent", "60", False, True), ("14 😅", "14", False, False), ("8/12 which is 2/3", "2/3", False, False),
+        ("sixty percent", "60", False, True), ("2x + 3 = 11 so x = 4", "4", True, False),
+        ("14 😅", "14", False, False), ("8/12 which is 2/3", "2/3", False, False),
     ],
 )  # fmt: skip
 def test_answers_and_number_words_are_parsed_once(text: str, value: str, variable: bool, percent: bool) -> None:
