@@ -176,6 +176,14 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
         page.get_by_role("tab", name="Teacher").click()
         page.wait_for_selector("#class-overview table", timeout=60_000)
         assert _count_polls(page, poll_fn, 7) >= 1
+        page.get_by_label("New class name").fill("8A maths")  # a new class and its join code
+        page.click("#teacher-create-class")
+        page.wait_for_function(
+            "() => document.querySelector('#teacher-class-note').innerText.includes('created')", timeout=30_000
+        )
+        new = next(c for c in tutor.teacher(name, PASSWORD).classes() if c.name == "8A maths")
+        assert new.code in page.inner_text("#teacher-class-note")
+        assert "No students" in page.inner_text("#class-overview")
         page.click("#teacher-logout")
         page.wait_for_selector("#teacher-name", state="visible", timeout=30_000)
         page.wait_for_timeout(1000)

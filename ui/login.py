@@ -29,6 +29,8 @@ NAME_BAD = (
 TOPIC_BAD = "Pick a topic from the list first."
 CODE_EMPTY = "Type the class code your teacher gave you, like K7M-X3P-Q9R."
 RESUME_EMPTY = "Type your come-back code: the six words you wrote down, like acorn-tiger-lemon-boat-cloud-seven."
+
+
 def start_session(services: Services, state: UserState, student: str, topic: str) -> tuple[Any, ...]:
     """Practise without a class (anonymous, nothing carried over); the opening is spoken by
     `speak_opening`, chained after this."""
@@ -114,7 +116,11 @@ def _begin(services: Services, state: UserState, session: Any, **changes: Any) -
         state.to_speak = session.opening
         note = f"Hi {display_name(session.student)}! Your tutor is getting ready to speak…"
         return conversation(
-            services, state, status=status_html(note, busy=True), box="", token=services.tokens.issue(session.id),
+            services,
+            state,
+            status=status_html(note, busy=True),
+            box="",
+            token=services.tokens.issue(session.id),
             **changes,
         ).values()
 

@@ -156,8 +156,7 @@ def status_html(text: str, *, busy: bool) -> str:
         return '<div class="status" id="avatar-status" role="status"></div>'
     spin = '<span class="spinner" aria-hidden="true"></span>' if busy else ""
     return (
-        f'<div class="status" id="avatar-status" role="status" data-busy="{str(busy).lower()}">'
-        f"{spin}{esc(text)}</div>"
+        f'<div class="status" id="avatar-status" role="status" data-busy="{str(busy).lower()}">{spin}{esc(text)}</div>'
     )
 
 

@@ -121,6 +121,9 @@ def find_answer(text: str) -> ParsedAnswer | None:
     reason = _RE_REASON.search(s)
     if reason and _RE_SPAN.search(s[: reason.start()]):
         s = s[: reason.start()]
+    conclusions = list(_RE_CONCLUDE.finditer(s))
+    if conclusions and _RE_X_SPAN.search(s, conclusions[-1].end()):  # "x + 3 = 11 so x = 8": the conclusion
+        s = s[conclusions[-1].end() :]
     if _RE_EITHER.search(s) or _RE_X_TERM.search(s):
         return None
     m = _RE_X_SPAN.search(s)
