@@ -1,7 +1,7 @@
 """The Gradio app: `build_app(services, config)` wires the handlers; `main()` loads, warms, launches.
 
-Layout follows the gradio demos: plain functions (ui/handlers.py, ui/teacher.py), then the
-`gr.Blocks` wiring (the student view in ui/student.py, the teacher view in ui/teacher.py), then
+Layout follows the gradio demos: plain functions (ui/handlers.py, ui/teacher/), then the
+`gr.Blocks` wiring (the student view in ui/student.py, the teacher view in ui/teacher/), then
 `launch()`. Per-user data lives in `gr.State(UserState)`; the
 models live in one `Services` object shared read-only by all users. Every event has an
 `api_name` so `gradio_client` (tests, load benchmarks) can drive the app like a browser does.

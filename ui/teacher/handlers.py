@@ -18,7 +18,7 @@ from tutor.export import EXPORT_FORMATS, answered_problems
 from ui.plots import TurnPoint, charts_html, mastery_over_session, mood_timeline, time_in_states
 from ui.services import Services
 from ui.teacher.access import AccessDeniedError, TeacherInputError, log_in, teacher_errors, view_for
-from ui.teacher.render import Alert, alerts_html, overview_html, transcript_html
+from ui.teacher.render import Alert, alerts_html, as_utc, overview_html, transcript_html
 from ui.teacher.replay import turn_choices
 from ui.views import esc
 
@@ -196,14 +196,14 @@ def student_sessions(services: Services, token: str, student: str | None) -> tup
     if not student:
         return [], gr.Dropdown(choices=[], value=None), "", gr.Column(visible=False)
     records = view.list_sessions(student=student)
-    records = sorted(records, key=lambda r: (not r["n_flags"], -_utc(r["started_at"]).timestamp()))
+    records = sorted(records, key=lambda r: (not r["n_flags"], -as_utc(r["started_at"]).timestamp()))
     rows = [
         [
             f"⚑ {r['n_flags']}" if r["n_flags"] else "",
             services.tutor.topic_title(r["topic"]),
-            _utc(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
+            as_utc(r["started_at"]).strftime("%Y-%m-%d %H:%M"),
             r["n_turns"],
-            _utc(r["last_activity"]).strftime("%H:%M") if r.get("last_activity") else "",
+            as_utc(r["last_activity"]).strftime("%H:%M") if r.get("last_activity") else "",
             r["id"],
         ]
         for r in records
@@ -212,10 +212,6 @@ def student_sessions(services: Services, token: str, student: str | None) -> tup
     note = f"{len(rows)} session(s), flagged first." if rows else "No sessions yet."
     picker = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None)
     return rows, picker, note, gr.Column(visible=True)
-
-
-def _utc(at: datetime) -> datetime:
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
 def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
@@ -227,7 +223,7 @@ def turn_points(transcript: list[dict[str, Any]]) -> list[TurnPoint]:
         points.append(
             TurnPoint(
                 index=int(turn["index"]),
-                at=_utc(turn["at"]),
+                at=as_utc(turn["at"]),
                 fused_label=fused.label if fused else "neutral",
                 fused_valence=fused.valence if fused else 0.0,
                 text_valence=float(text_a["valence"]) if text_a else None,

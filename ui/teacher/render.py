@@ -31,7 +31,8 @@ class Alert:
     session_id: str
 
 
-def _utc(at: datetime) -> datetime:
+def as_utc(at: datetime) -> datetime:
+    """SQLite hands back naive datetimes; every time in the log is UTC."""
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
@@ -39,7 +40,7 @@ def ago(at: datetime | None, now: datetime) -> str:
     """'3 min ago', '2 h ago', '4 days ago'; 'never' for None."""
     if at is None:
         return "never"
-    seconds = max(0.0, (now - _utc(at)).total_seconds())
+    seconds = max(0.0, (now - as_utc(at)).total_seconds())
     if seconds < 60:
         return "just now"
     if seconds < 3600:
@@ -173,7 +174,7 @@ def transcript_html(transcript: Sequence[Any], answered: Sequence[Mapping[str, A
         rows.append(
             f'<tr class="{"tv-flagged" if flagged else ""}">'
             f"<td>{esc(_field(turn, 'index', i))}</td>"
-            f"<td>{esc(_utc(_field(turn, 'at')).strftime('%H:%M:%S'))}</td>"
+            f"<td>{esc(as_utc(_field(turn, 'at')).strftime('%H:%M:%S'))}</td>"
             f"<td>{esc(problem.get('prompt', ''))}</td>"
             f"<td>{esc(_field(turn, 'student_text', ''))}</td>"
             f"<td>{esc(_field(turn, 'tutor_text', ''))}</td>"
