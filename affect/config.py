@@ -57,6 +57,10 @@ class TrackerConfig:
     prior_weight: float = 0.3  # pull towards neutral: with no fresh evidence the track is neutral, confidence 0
     absent_after_s: float = 10.0  # camera on but no face for this long reads as disengagement
     bin_s: float = 1.0  # readings of one modality within this window are merged (25 fps webcam -> 1 bin/s)
+    self_report_weight: float = 3.0  # this message's own words vs the fused track, for this turn (x confidence)
+    habituate_after_s: float = 60.0  # a face expression held unchanged this long starts to count less
+    habituation_half_life_s: float = 60.0  # ... losing half its weight per this many further seconds
+    habituation_floor: float = 0.1  # ... but never less than this share (a 3 s change then outweighs a 30 s habit)
 
     def __post_init__(self) -> None:
         if self.half_life_s <= 0 or self.stale_after_s <= 0:
@@ -67,6 +71,13 @@ class TrackerConfig:
             raise ValueError("TrackerConfig.prior_weight must be positive (it defines the neutral rest state).")
         if self.absent_after_s <= 0 or not 0 < self.bin_s <= self.stale_after_s:
             raise ValueError("TrackerConfig.absent_after_s must be positive and 0 < bin_s <= stale_after_s.")
+        if self.self_report_weight < 0:
+            raise ValueError("TrackerConfig.self_report_weight must be non-negative (0 = the face may outweigh words).")
+        if self.habituate_after_s < 0 or self.habituation_half_life_s <= 0 or not 0 < self.habituation_floor <= 1:
+            raise ValueError(
+                "TrackerConfig.habituate_after_s must be >= 0, habituation_half_life_s positive and "
+                "habituation_floor in (0, 1]."
+            )
 
 
 @dataclass(frozen=True)

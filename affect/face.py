@@ -83,10 +83,24 @@ CUE_TO_STATE: dict[str, dict[str, float]] = {
     "head_away": {"bored": 0.8},  # off-task gaze (Whitehill et al. 2014)
 }
 # Circumplex placement of the basic emotions (Russell 1980; Posner et al. 2005).
-EMOTION_VALENCE = {"neutral": 0.0, "happy": 0.8, "sad": -0.6, "angry": -0.7, "fearful": -0.6,
-                   "disgusted": -0.6, "surprised": 0.1}
-EMOTION_AROUSAL = {"neutral": 0.2, "happy": 0.55, "sad": 0.25, "angry": 0.8, "fearful": 0.8,
-                   "disgusted": 0.55, "surprised": 0.85}
+EMOTION_VALENCE = {
+    "neutral": 0.0,
+    "happy": 0.8,
+    "sad": -0.6,
+    "angry": -0.7,
+    "fearful": -0.6,
+    "disgusted": -0.6,
+    "surprised": 0.1,
+}
+EMOTION_AROUSAL = {
+    "neutral": 0.2,
+    "happy": 0.55,
+    "sad": 0.25,
+    "angry": 0.8,
+    "fearful": 0.8,
+    "disgusted": 0.55,
+    "surprised": 0.85,
+}
 
 
 def validate_frame(rgb: Any) -> np.ndarray:
@@ -236,8 +250,11 @@ class FaceAffect:
             model_selection=1, min_detection_confidence=cfg.min_detection_confidence
         )
         self._mesh = mp.solutions.face_mesh.FaceMesh(
-            static_image_mode=cfg.static_images, max_num_faces=1, refine_landmarks=True,
-            min_detection_confidence=0.5, min_tracking_confidence=0.5,
+            static_image_mode=cfg.static_images,
+            max_num_faces=1,
+            refine_landmarks=True,
+            min_detection_confidence=0.5,
+            min_tracking_confidence=0.5,
         )
         self._baseline = CueBaseline()
         self._track: _Track | None = None  # streams only; guarded by _lock

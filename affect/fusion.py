@@ -21,6 +21,18 @@ fused estimate at time t is
   `absent_after_s` of continuous absence (having seen a face before), the face channel reports
   disengagement (bored) with confidence 0.7: looking away for long is off-task behaviour
   (Baker et al. 2010; Whitehill et al. 2014).
+- The latest reading is never masked by an earlier one close to it: a reading of a modality
+  that arrives within `bin_s` of that modality's last reading is merged with it when they agree
+  (a 25 fps webcam gives one bin a second), and supersedes it when they disagree ("ok" then,
+  a second later, "I'm scared I'll fail my test" reads as anxious, not as their average). A
+  neutral reading is no evidence of a state, so it never supersedes one (an answer typed a
+  second after "I'm confused" does not erase the confusion).
+- Self-report: `estimate(t, self_report=...)` mixes the reading of the student's own words in
+  this message in with weight `self_report_weight` x its confidence against the fused track's
+  confidence, so "this is too hard" outweighs a smiling face for that turn.
+- Habituation: a face expression held unchanged for longer than `habituate_after_s` counts
+  less and less (to `habituation_floor` of its weight): a fixed resting expression is the
+  student's baseline, and a change from it is what carries news.
 - Time: readings may arrive out of order (text and webcam come from different threads); each is
   filed at its own timestamp, and the estimate is for the latest time seen. A reading older than
   `stale_after_s` before the latest time is dropped (counted in `dropped`). Non-finite or
@@ -98,9 +110,16 @@ class _Bin:
     emo_conf: float = 0.0
     peak: float = 0.0  # highest single confidence
     n: int = 0  # number of readings
+    last: float = 0.0  # time of the latest reading in the bin
+    habit: float = 1.0  # weight share left after habituation (face: an expression held unchanged for long)
+
+    @property
+    def label(self) -> str:
+        return LEARNER_STATES[int(np.argmax(self.scores))]
 
     def add(self, est: AffectEstimate, t: float) -> None:
         c = est.confidence
+        self.last = max(self.last, t) if self.n else t
         self.n += 1
         self.conf += c
         self.t += c * t
@@ -123,7 +142,9 @@ class AffectTracker:
         self._latest = -math.inf
         self._face_seen = False
         self._absent_since: float | None = None
+        self._face_run: tuple[str, float] | None = None  # (label, since when) of the face's unchanged expression
         self.dropped = 0  # readings ignored because they were older than the stale window
+        self.superseded = 0  # readings replaced by (or arriving after) a disagreeing later reading within bin_s
 
     @property
     def latest_time(self) -> float | None:
@@ -146,12 +167,36 @@ class AffectTracker:
         else:
             if est.source == "face":
                 self._face_seen, self._absent_since = True, None
+                if self._face_run is None or self._face_run[0] != est.label:
+                    self._face_run = (est.label, t)
             self._file(est, t)
         self._forget(self._latest)
         return self.estimate(self._latest)
 
-    def estimate(self, t: float | None = None) -> AffectEstimate:
-        """The fused estimate at time t (default: the latest time seen) from the readings at or before t."""
+    def estimate(self, t: float | None = None, *, self_report: AffectEstimate | None = None) -> AffectEstimate:
+        """The fused estimate at time t (default: the latest time seen) from the readings at or before t.
+
+        self_report: the reading of the student's words in the message being answered; when it names a
+        state (not neutral) it outweighs the face for this turn (see the module docstring).
+        """
+        base = self._estimate(t)
+        if self_report is None or self_report.label == "neutral" or self.cfg.self_report_weight == 0:
+            return base
+        w = self.cfg.self_report_weight * self_report.confidence
+        c = base.confidence
+        if w + c <= 0:
+            return base
+        scores = {s: (w * self_report.scores[s] + c * base.scores[s]) / (w + c) for s in LEARNER_STATES}
+        return AffectEstimate.from_scores(
+            scores,
+            valence=(w * self_report.valence + c * base.valence) / (w + c),
+            arousal=(w * self_report.arousal + c * base.arousal) / (w + c),
+            confidence=max(c, self_report.confidence),
+            source="fused",
+            emotions=base.emotions,
+        )
+
+    def _estimate(self, t: float | None) -> AffectEstimate:
         if t is None:
             t = self.latest_time
         if t is None:
@@ -168,12 +213,12 @@ class AffectTracker:
             for b in fresh:
                 age = max(0.0, t - b.t / b.conf)
                 decay = 0.5 ** (age / cfg.half_life_s)
-                v = b.conf / b.n * decay  # mean confidence in the bin x decay
+                v = b.conf / b.n * decay * b.habit  # mean confidence in the bin x decay x habituation
                 p += v * (b.scores / b.conf) @ transition(self._q, age)
                 m_val += v * b.valence / b.conf
                 m_aro += v * b.arousal / b.conf
                 v_sum += v
-                v_peak = max(v_peak, b.peak * decay)
+                v_peak = max(v_peak, b.peak * decay * b.habit)
                 if b.emo_conf > 0:
                     emo += v * b.emotions / b.emo_conf
                     emo_w += v
@@ -197,14 +242,31 @@ class AffectTracker:
         )
 
     # ------------------------------------------------------------------ bookkeeping
+    def _habituation(self, est: AffectEstimate, t: float) -> float:
+        """Weight share of a face reading: 1, falling towards the floor the longer its expression has been held."""
+        if est.source != "face" or self._face_run is None:
+            return 1.0
+        cfg = self.cfg
+        held = max(0.0, t - self._face_run[1] - cfg.habituate_after_s)
+        return max(cfg.habituation_floor, 0.5 ** (held / cfg.habituation_half_life_s))
+
     def _file(self, est: AffectEstimate, t: float) -> None:
         bins = self._bins[est.source]
-        start = math.floor(t / self.cfg.bin_s) * self.cfg.bin_s
-        for b in bins:
-            if b.start == start:
-                b.add(est, t)
+        near = [b for b in bins if abs(t - b.last) <= self.cfg.bin_s]
+        b = max(near, key=lambda b: b.last) if near else None
+        habit = self._habituation(est, t)
+        if b is not None and b.label == est.label and t - b.start < self.cfg.bin_s:
+            b.add(est, t)  # the same reading again within a bin (a steady webcam): merge
+            b.habit = min(b.habit, habit)
+            return
+        if b is not None and b.label != est.label and est.label != "neutral":
+            if t >= b.last:  # the latest reading is never masked by an earlier one a moment before
+                bins.remove(b)
+                self.superseded += b.n
+            elif b.label != "neutral":  # arrived late, and a later reading already disagrees: the later stands
+                self.superseded += 1
                 return
-        new = _Bin(start)
+        new = _Bin(t, habit=habit)
         new.add(est, t)
         bins.append(new)
 
@@ -220,4 +282,4 @@ class AffectTracker:
     def _forget(self, now: float) -> None:
         horizon = now - self.cfg.stale_after_s - self.cfg.bin_s
         for modality, bins in self._bins.items():
-            self._bins[modality] = [b for b in bins if b.start >= horizon]
+            self._bins[modality] = [b for b in bins if b.last >= horizon]

@@ -11,8 +11,9 @@
   noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone), plus a valence regressor trained
   on VADER's human ratings (scripts/train_text_affect.py, scripts/train_valence.py). Arousal is
   a documented mapping (`arousal_from`).
-- `embed()` is public so other components (the tutor's intent classifier) reuse this encoder
-  instead of loading MiniLM twice.
+- `embed()` is public so other components (the tutor's dialogue-act reader) reuse this encoder
+  instead of loading MiniLM twice; `read()` returns the affect estimate AND the embedding from
+  one encoder forward, so a chat turn pays for MiniLM once.
 """
 
 from __future__ import annotations
@@ -145,8 +146,12 @@ def quantize_encoder(model: nn.Module) -> nn.Module:
     import torch.ao.nn.quantized.dynamic as nnqd
     from torch.ao.quantization import per_channel_dynamic_qconfig
 
-    linears = [(parent, name, child) for parent in model.modules()
-               for name, child in parent.named_children() if type(child) is nn.Linear]
+    linears = [
+        (parent, name, child)
+        for parent in model.modules()
+        for name, child in parent.named_children()
+        if type(child) is nn.Linear
+    ]
 
     def convert(linear: nn.Module) -> nn.Module:
         linear.qconfig = per_channel_dynamic_qconfig  # type: ignore[assignment]
@@ -190,7 +195,11 @@ class TextAffect:
     """Reads LEARNER_STATES, valence and arousal from chat messages. Load once, reuse; thread-safe."""
 
     def __init__(
-        self, cfg: TextAffectConfig, tokenizer: Any, encoder: nn.Module, head: TextHead,
+        self,
+        cfg: TextAffectConfig,
+        tokenizer: Any,
+        encoder: nn.Module,
+        head: TextHead,
         chars: CharNgrams | None = None,
     ) -> None:
         if (chars is None) != (head.char_classifier is None):
@@ -237,8 +246,11 @@ class TextAffect:
         (out / "config.json").write_text(json.dumps(asdict(self.head.cfg), indent=2) + "\n")
         if self.chars is not None:
             vocab = sorted(self.chars.vocab, key=self.chars.vocab.__getitem__)
-            grams = {"ngram_range": list(self.chars.ngram_range), "vocab": vocab,
-                     "idf": [round(float(x), 6) for x in self.chars.idf]}
+            grams = {
+                "ngram_range": list(self.chars.ngram_range),
+                "vocab": vocab,
+                "idf": [round(float(x), 6) for x in self.chars.idf],
+            }
             (out / "chargrams.json").write_text(json.dumps(grams, ensure_ascii=False) + "\n")
         tensors = {f"head.{k}": v.contiguous() for k, v in self.head.state_dict().items()}
         tensors.update({f"encoder.{k}": v.contiguous() for k, v in (finetuned or {}).items()})
@@ -258,17 +270,30 @@ class TextAffect:
         """One chat message -> AffectEstimate (source "text"). Empty/whitespace -> neutral, confidence 0."""
         return self.predict_batch([text])[0]
 
+    def read(self, text: str) -> tuple[AffectEstimate, np.ndarray | None]:
+        """One message -> (its AffectEstimate, its (384,) embedding) from a single encoder forward.
+
+        The embedding is what `embed([text])[0]` returns; None for an empty/whitespace message.
+        """
+        estimates, emb = self._predict([text])
+        return estimates[0], (emb[0] if emb is not None else None)
+
     def predict_batch(self, texts: Sequence[str]) -> list[AffectEstimate]:
         """Several messages at once (same results as predict, faster for evaluation)."""
         if isinstance(texts, str):
             raise ValueError("predict_batch() takes a sequence of strings; use predict() for one.")
+        return self._predict(texts)[0]
+
+    def _predict(self, texts: Sequence[str]) -> tuple[list[AffectEstimate], np.ndarray | None]:
+        """Estimates for every message, and the (N, 384) embeddings when every message had text."""
         raw = [_as_text(t) for t in texts]
         cleaned, enc_in = prepare(raw, self.cfg.max_chars)
         live = [i for i, c in enumerate(cleaned) if c]
         out: list[AffectEstimate] = [AffectEstimate.neutral("text", confidence=0.0) for _ in raw]
         if not live:
-            return out
-        probs, valence = self._heads([cleaned[i] for i in live], [enc_in[i] for i in live])
+            return out, None
+        emb = self._encode([enc_in[i] for i in live])
+        probs, valence = self._heads([cleaned[i] for i in live], emb)
         for row, i in enumerate(live):
             scores = {s: float(p) for s, p in zip(LEARNER_STATES, probs[row])}
             prior = sum(p * STATE_VALENCE[s] for s, p in scores.items())
@@ -280,12 +305,12 @@ class TextAffect:
                 confidence=confidence_from(probs[row]),
                 source="text",
             )
-        return out
+        return out, (emb.numpy() if len(live) == len(raw) else None)
 
     def state_probs(self, texts: Sequence[str]) -> np.ndarray:
         """(N, 7) state probabilities in LEARNER_STATES order (for evaluation scripts)."""
         cleaned, enc_in = prepare([_as_text(t) for t in texts], self.cfg.max_chars)
-        return self._heads(cleaned, enc_in)[0]
+        return self._heads(cleaned, self._encode(enc_in))[0]
 
     # ------------------------------------------------------------------ steps
     def _encode(self, enc_in: list[str]) -> torch.Tensor:
@@ -301,8 +326,7 @@ class TextAffect:
             finally:
                 torch.set_num_threads(prev)
 
-    def _heads(self, cleaned: list[str], enc_in: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        emb = self._encode(enc_in)
+    def _heads(self, cleaned: list[str], emb: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
         surf = torch.from_numpy(np.stack([surface_features(c) for c in cleaned]))
         with torch.no_grad():
             logits, valence = self.head(emb, surf)

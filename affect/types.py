@@ -76,9 +76,7 @@ class AffectEstimate:
         if abs(sum(values) - 1.0) > _SUM_TOL:
             raise ValueError(f"AffectEstimate.scores must sum to 1, got {sum(values):.4f}.")
         if self.emotions and set(self.emotions) != set(BASIC_EMOTIONS):
-            raise ValueError(
-                f"AffectEstimate.emotions must be empty or have exactly the keys {BASIC_EMOTIONS}."
-            )
+            raise ValueError(f"AffectEstimate.emotions must be empty or have exactly the keys {BASIC_EMOTIONS}.")
         if not -1.0 <= self.valence <= 1.0:
             raise ValueError(f"AffectEstimate.valence must be in [-1, 1], got {self.valence}.")
         if not 0.0 <= self.arousal <= 1.0:

@@ -57,8 +57,10 @@ def timed(fn: Callable[[], object], n: int, warmup: int = 3) -> tuple[list[float
 def summary(name: str, ms: tuple[list[float], list[float]], per: int = 1) -> None:
     wall, cpu = [m / per for m in ms[0]], [m / per for m in ms[1]]
     p90 = sorted(wall)[int(0.9 * (len(wall) - 1))]
-    print(f"{name:44s} median {statistics.median(wall):7.2f} ms  p90 {p90:7.2f} ms  "
-          f"| CPU median {statistics.median(cpu):7.2f} ms  (n={len(wall)})")
+    print(
+        f"{name:44s} median {statistics.median(wall):7.2f} ms  p90 {p90:7.2f} ms  "
+        f"| CPU median {statistics.median(cpu):7.2f} ms  (n={len(wall)})"
+    )
 
 
 def webcam_frame() -> np.ndarray:
@@ -79,8 +81,10 @@ def bench_text(n: int) -> None:
 
     text = TextAffect.load()
     print(f"{'text: cold load (import + load)':44s} {time.perf_counter() - t:7.2f} s")
-    print(f"{'text: floor, plain AutoTokenizer + AutoModel':44s} {plain_load_seconds():7.2f} s (fresh process, "
-          "after import torch; the API issue 3 requires)")
+    print(
+        f"{'text: floor, plain AutoTokenizer + AutoModel':44s} {plain_load_seconds():7.2f} s (fresh process, "
+        "after import torch; the API issue 3 requires)"
+    )
     print(f"torch threads used by TextAffect: {text.cfg.num_threads} (process: {torch.get_num_threads()})")
     msgs = iter(MESSAGES * (n // len(MESSAGES) + 2))
     predict_ms = timed(lambda: text.predict(next(msgs)), n)
@@ -91,8 +95,10 @@ def bench_text(n: int) -> None:
     tok_ms = timed(lambda: text.tokenizer([next(enc_in)], truncation=True, max_length=128, return_tensors="pt"), n)
     enc_ms = timed(lambda: text._encode([next(enc_in)]), n)  # tokenizer + MiniLM + mean pooling
     tok, enc, total = (statistics.median(ms[1]) for ms in (tok_ms, enc_ms, predict_ms))
-    print(f"{'':6s}stages, median CPU ms: tokenize {tok:5.2f} | MiniLM encoder {enc - tok:5.2f} | "
-          f"heads, cues, estimate {total - enc:5.2f}")
+    print(
+        f"{'':6s}stages, median CPU ms: tokenize {tok:5.2f} | MiniLM encoder {enc - tok:5.2f} | "
+        f"heads, cues, estimate {total - enc:5.2f}"
+    )
     reference_row(text, n, statistics.median(predict_ms[1]))
     long_msg = "why " * 25_000
     summary("text: predict(100k characters)", timed(lambda: text.predict(long_msg), 10, warmup=1))
@@ -119,8 +125,13 @@ def plain_load_seconds() -> float:
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", _PLAIN_LOAD], capture_output=True, text=True, check=True,
-                         env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    out = subprocess.run(
+        [sys.executable, "-c", _PLAIN_LOAD],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "HF_HUB_OFFLINE": "1"},
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -143,8 +154,10 @@ def reference_row(text: object, n: int, predict_cpu_ms: float) -> None:
     finally:
         torch.set_num_threads(saved)
     ref_cpu = statistics.median(ref[1])
-    print(f"{'text: reference, plain fp32 AutoModel, 1 thread':44s} CPU median {ref_cpu:7.2f} ms (issue: 15-17 ms)"
-          f" -> predict / reference = {predict_cpu_ms / ref_cpu:.2f}")
+    print(
+        f"{'text: reference, plain fp32 AutoModel, 1 thread':44s} CPU median {ref_cpu:7.2f} ms (issue: 15-17 ms)"
+        f" -> predict / reference = {predict_cpu_ms / ref_cpu:.2f}"
+    )
 
 
 def face_rows(name: str, face: object, frame: np.ndarray, n: int) -> None:
@@ -164,8 +177,11 @@ def face_rows(name: str, face: object, frame: np.ndarray, n: int) -> None:
     for r in timed_readings:
         total_wall.append(sum(w for w, _ in r.timings.values()))  # type: ignore[attr-defined]
         total_cpu.append(sum(c for _, c in r.timings.values()))  # type: ignore[attr-defined]
-    print(f"{'':6s}stages, median wall/CPU ms: " + " | ".join(parts)
-          + f" | stages per frame {statistics.median(total_wall):5.2f}/{statistics.median(total_cpu):5.2f}")
+    print(
+        f"{'':6s}stages, median wall/CPU ms: "
+        + " | ".join(parts)
+        + f" | stages per frame {statistics.median(total_wall):5.2f}/{statistics.median(total_cpu):5.2f}"
+    )
 
 
 def bench_face(n: int) -> None:
@@ -204,9 +220,11 @@ def main() -> None:
     import torch
 
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
-    print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
-          f"cpu_count {os.cpu_count()} | torch {torch.__version__}, threads {torch.get_num_threads()} | "
-          f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    print(
+        f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
+        f"cpu_count {os.cpu_count()} | torch {torch.__version__}, threads {torch.get_num_threads()} | "
+        f"load average {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
     if args.only in (None, "text"):
         bench_text(args.n)
     if args.only in (None, "face"):

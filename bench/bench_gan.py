@@ -77,8 +77,10 @@ def main() -> None:
     t = time.perf_counter()
     pipe = TalkingHeadPipeline.from_pretrained(args.checkpoint or None)
     load_s = time.perf_counter() - t
-    print(f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
-          f"cpu_count={os.cpu_count()} | torch {torch.__version__} threads={torch.get_num_threads()}")
+    print(
+        f"machine: {platform.platform()} | {platform.processor() or platform.machine()} | "
+        f"cpu_count={os.cpu_count()} | torch {torch.__version__} threads={torch.get_num_threads()}"
+    )
     print(f"load avg at start: {os.getloadavg()}")
     print(f"pipeline load (checkpoint + voice + warm-up): {load_s:.2f} s")
     print(f"resolution: {pipe.size}x{pipe.size} at {pipe.fps:.0f} fps")

@@ -33,19 +33,36 @@ from gan.audio.speech import Synthesizer  # noqa: E402
 from gan.data.face_align import FaceMesher  # noqa: E402
 from gan.rig.params import AVATAR_TO_RIG, RIG_EMOTIONS, RigParams  # noqa: E402
 
-SENTENCES = ("Nice work, three quarters is right!", "Let's try another one together.",
-             "Remember to divide both sides by four.")
+SENTENCES = (
+    "Nice work, three quarters is right!",
+    "Let's try another one together.",
+    "Remember to divide both sides by four.",
+)
 # What the classifier should say for each avatar emotion (issue 5: concerned reads as sad).
-EXPECTED = {"neutral": "neutral", "happy": "happy", "concerned": "sad", "surprised": "surprised",
-            "encouraging": "happy", "thinking": "neutral"}
+EXPECTED = {
+    "neutral": "neutral",
+    "happy": "happy",
+    "concerned": "sad",
+    "surprised": "surprised",
+    "encouraging": "happy",
+    "thinking": "neutral",
+}
 
 
 def random_params(rng: np.random.Generator) -> RigParams:
     return RigParams(
-        jaw_open=float(rng.uniform(0, 1)), lip_width=float(rng.uniform(-1, 1)), lip_round=float(rng.uniform(0, 1)),
-        blink=float(rng.uniform(0, 1)), yaw=float(rng.uniform(-25, 25)), pitch=float(rng.uniform(-20, 20)),
-        roll=float(rng.uniform(-15, 15)), gaze_x=float(rng.uniform(-1, 1)), gaze_y=float(rng.uniform(-1, 1)),
-        emotion={e: float(rng.uniform()) for e in RIG_EMOTIONS}, intensity=float(rng.uniform()))
+        jaw_open=float(rng.uniform(0, 1)),
+        lip_width=float(rng.uniform(-1, 1)),
+        lip_round=float(rng.uniform(0, 1)),
+        blink=float(rng.uniform(0, 1)),
+        yaw=float(rng.uniform(-25, 25)),
+        pitch=float(rng.uniform(-20, 20)),
+        roll=float(rng.uniform(-15, 15)),
+        gaze_x=float(rng.uniform(-1, 1)),
+        gaze_y=float(rng.uniform(-1, 1)),
+        emotion={e: float(rng.uniform()) for e in RIG_EMOTIONS},
+        intensity=float(rng.uniform()),
+    )
 
 
 class EvalCrop:
@@ -67,7 +84,7 @@ class EvalCrop:
         b = res.detections[0].location_data.relative_bounding_box
         h, w = img.shape[:2]
         x0, y0, bw, bh = b.xmin * w, b.ymin * h, b.width * w, b.height * h
-        crop = img[max(0, int(y0 - 0.1 * bh)): int(y0 + 1.1 * bh), max(0, int(x0 - 0.1 * bw)): int(x0 + 1.1 * bw)]
+        crop = img[max(0, int(y0 - 0.1 * bh)) : int(y0 + 1.1 * bh), max(0, int(x0 - 0.1 * bw)) : int(x0 + 1.1 * bw)]
         return self.clf.predict_proba([crop])[0]
 
 
@@ -87,9 +104,11 @@ def main() -> None:
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     # CPU time is reported too: on a shared machine wall time includes waiting for a core.
-    print(f"1. actor render 256x256: median {1000 * statistics.median(times):.1f} ms/frame wall, "
-          f"{1000 * statistics.median(cpu):.1f} ms CPU (p90 wall {1000 * float(np.percentile(times, 90)):.1f} ms) "
-          f"over {len(times)} random rig settings; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"1. actor render 256x256: median {1000 * statistics.median(times):.1f} ms/frame wall, "
+        f"{1000 * statistics.median(cpu):.1f} ms CPU (p90 wall {1000 * float(np.percentile(times, 90)):.1f} ms) "
+        f"over {len(times)} random rig settings; load average {os.getloadavg()[0]:.1f}"
+    )
 
     synth = Synthesizer.load()
     synth.synthesize("Warm up.")
@@ -107,8 +126,11 @@ def main() -> None:
     opening = []
     for jaw in np.linspace(0, 1, 6):
         lm = mesher(actor.render(RigParams(jaw_open=float(jaw))))
-        opening.append(np.nan if lm is None else
-                       float(np.linalg.norm(lm[13, :2] - lm[14, :2]) / np.linalg.norm(lm[10, :2] - lm[152, :2])))
+        opening.append(
+            np.nan
+            if lm is None
+            else float(np.linalg.norm(lm[13, :2] - lm[14, :2]) / np.linalg.norm(lm[10, :2] - lm[152, :2]))
+        )
     mono = all(b > a for a, b in itertools.pairwise(opening))
     print("4. mouth opening vs jaw_open 0..1: " + " ".join(f"{o:.3f}" for o in opening) + f" (monotonic: {mono})")
 

@@ -78,7 +78,7 @@ def student(url: str, fns: dict[str, int], idx: int, seconds: float, every: floa
         if not ev.success:
             log.errors.append(f"start: {json.dumps(ev.completed)[:200]}")
             return
-        tab.call("camera", [None, True])
+        tab.call("camera", [None])
         cam = Webcam(tab)
         sends: list[Any] = []
         t_end = time.monotonic() + seconds

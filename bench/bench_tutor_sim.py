@@ -8,6 +8,14 @@ easy problems are guessed more and slipped less. The tutor sees only right/wrong
 Reported per topic and condition: problems given (median / mean), the share of students who
 truly know every skill at the end, and problems spent on skills the student already knew.
 
+Then retention over weeks (issue 12): every student learns every skill to mastery on day 0 and
+comes back every few days. Hidden truth: a learned skill is forgotten after a random time with
+a half-life of its own (drawn around 3 days), which a successful practice after a gap of a day
+or more multiplies (the spacing effect, drawn around x2). With spaced review the tutor reads its
+forgetting model (tutor/learner/forgetting.py) at each visit and re-practises the skills it
+believes have faded; without, mastered skills are never seen again. Reported: the share of
+skills the students truly still know on days 7, 30 and 60, and the review problems it cost.
+
     .venv/bin/python bench/bench_tutor_sim.py --students 400
 """
 
@@ -17,11 +25,13 @@ import argparse
 import os
 import platform
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
 from tutor.curriculum import Curriculum, Skill
+from tutor.learner.forgetting import ForgettingParams, SkillMemory, after_practice, due_for_review, recalled
 from tutor.selection import AdaptiveSelector, FixedSequenceSelector, Selector
 from tutor.student_model import bkt_update
 
@@ -89,6 +99,99 @@ def run_student(
     }
 
 
+REVIEW_CAP = 8  # review problems per skill and visit at most
+LEARN_CAP = 40  # problems to learn one skill on day 0 at most
+DAY0 = datetime(2026, 1, 5, 9, 0, tzinfo=UTC)
+
+
+@dataclass
+class TrueMemory:
+    """Hidden truth about one learned skill: when it will be forgotten unless practised."""
+
+    known: bool
+    forget_at: float  # day
+    half_life: float  # days
+    growth: float  # the student's own spacing effect
+    reinforced_at: float  # day of the last practice that reset the forgetting clock
+
+
+def _forget_time(now: float, half_life: float, params: ForgettingParams, rng: np.random.Generator) -> float:
+    """Survival 2^(-gap / half_life) after the same delay the model assumes."""
+    return now + params.delay_days + half_life * float(np.log2(1.0 / max(rng.random(), 1e-12)))
+
+
+def retention_student(
+    skills: list[Skill], review: bool, params: ForgettingParams, threshold: float, visit_every: float,
+    checkpoints: tuple[int, ...], rng: np.random.Generator,
+) -> tuple[list[float], int]:  # fmt: skip
+    """(share of skills truly known at each checkpoint day, review problems given)."""
+    guess = {s.id: s.bkt.p_guess for s in skills}
+    slip = {s.id: s.bkt.p_slip for s in skills}
+    truth: dict[str, TrueMemory] = {}
+    model: dict[str, SkillMemory] = {}
+
+    def practise(skill: Skill, day: float) -> bool:
+        t = truth[skill.id]
+        if t.known and day >= t.forget_at:
+            t.known = False
+        correct = bool(rng.random() >= slip[skill.id]) if t.known else bool(rng.random() < guess[skill.id])
+        if t.known and correct and day - t.reinforced_at >= params.delay_days:
+            t.half_life *= t.growth  # practice after a gap strengthens memory (spacing effect)
+        if not t.known and rng.random() < skill.bkt.p_transit:
+            t.known = True
+        if t.known:
+            t.reinforced_at = day
+            t.forget_at = _forget_time(day, t.half_life, params, rng)
+        return correct
+
+    for s in skills:  # day 0: learn every skill to (believed) mastery
+        truth[s.id] = TrueMemory(bool(rng.random() < s.bkt.p_init), 0.0, params.half_life_days * rng.uniform(0.5, 1.5),
+                                 params.growth * rng.uniform(0.75, 1.25), 0.0)  # fmt: skip
+        truth[s.id].forget_at = _forget_time(0.0, truth[s.id].half_life, params, rng)
+        mem = SkillMemory(s.id, s.bkt.p_init, DAY0, params.half_life_days)
+        for _ in range(LEARN_CAP):
+            if mem.p_mastered >= threshold:
+                break
+            mem = after_practice(mem, bkt_update(mem.p_mastered, practise(s, 0.0), s.bkt), DAY0, threshold, params)
+        model[s.id] = mem
+    reviews = 0
+    shares = []
+    day = 0.0
+    for check in checkpoints:
+        while day + visit_every <= check:
+            day += visit_every
+            now = DAY0 + timedelta(days=day)
+            for s in skills if review else []:
+                if not due_for_review(model[s.id], s.bkt.p_init, now, params):
+                    continue
+                mem = replace(model[s.id], p_mastered=recalled(model[s.id], s.bkt.p_init, now, params))
+                for _ in range(REVIEW_CAP):
+                    reviews += 1
+                    p_new = bkt_update(mem.p_mastered, practise(s, day), s.bkt)
+                    mem = after_practice(mem, p_new, now, threshold, params)
+                    if mem.p_mastered >= threshold:
+                        break
+                model[s.id] = mem
+        shares.append(sum(t.known and check < t.forget_at for t in truth.values()) / len(truth))
+    return shares, reviews
+
+
+def retention_report(cur: Curriculum, students: int, seed: int) -> None:
+    params, threshold, every, checkpoints = ForgettingParams(), 0.95, 2.0, (7, 30, 60)
+    skills = [cur.skills[sid] for t in sorted(cur.topics) for sid in cur.topics[t].skills]
+    print(f"Retention: {students} students, all {len(skills)} skills learned on day 0, a visit every {every:g} days; "
+          f"forgetting model: half-life {params.half_life_days:g} d x{params.growth:g} per spaced review, "
+          f"review below P(L) {params.review_below:g}")  # fmt: skip
+    header = f"{'condition':<28}" + "".join(f"{f'known day {c}':>14}" for c in checkpoints) + f"{'review problems':>17}"
+    print(header)
+    print("-" * len(header))
+    for name, review in (("no review", False), ("spaced review (forgetting)", True)):
+        rng = np.random.default_rng(seed)  # the same students in both conditions
+        runs = [retention_student(skills, review, params, threshold, every, checkpoints, rng) for _ in range(students)]
+        known = [100 * statistics.mean(r[0][i] for r in runs) for i in range(len(checkpoints))]
+        print(f"{name:<28}" + "".join(f"{k:>13.1f}%" for k in known) + f"{statistics.mean(r[1] for r in runs):>17.1f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--students", type=int, default=400, help="simulated students per topic and condition")
@@ -125,6 +228,7 @@ def main() -> None:
             print(f"{topic:<17} {name:<36} {statistics.median(problems):>8.0f} / {statistics.mean(problems):>6.1f}"
                   f" {known:>16.1f}% {wasted:>16.1f}")  # fmt: skip
         print()
+    retention_report(cur, args.students, args.seed)
 
 
 if __name__ == "__main__":

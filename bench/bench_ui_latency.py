@@ -72,14 +72,17 @@ def measure(url: str, n: int) -> list[dict[str, float]]:
             now = time.perf_counter() - t0
             if k == 0:
                 row["text"] = now
-            video = out[-1]
+            video = out[5]  # chat, box, problem, mastery, status, video, ... (ui/screen.py Screen)
             if isinstance(video, dict) and video.get("loop") is False and "value" in video:
                 if row["clip"] != row["clip"]:  # first reply clip (NaN check)
                     row["clip"] = now
                 row["done"] = now
         rows.append(row)
-        print(f"{i + 1:2d} {text!r:28} text {row['text']:6.2f} s   first clip {row['clip']:6.2f} s   "
-              f"whole clip {row['done']:6.2f} s", flush=True)
+        print(
+            f"{i + 1:2d} {text!r:28} text {row['text']:6.2f} s   first clip {row['clip']:6.2f} s   "
+            f"whole clip {row['done']:6.2f} s",
+            flush=True,
+        )
         time.sleep(2.0)  # a student reads the reply (also stays within the chat rate limit)
     return rows
 
@@ -94,13 +97,17 @@ def main() -> None:
     rows = measure(url, args.n)
     import torch
 
-    print(f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"machine: {platform.platform()}, {os.cpu_count()} CPUs, torch threads {torch.get_num_threads()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     for key, label in (("text", "reply text"), ("clip", "first clip sent"), ("done", "whole clip sent")):
         values = [r[key] for r in rows if r[key] == r[key]]
         if values:
-            print(f"{label:16}: median {statistics.median(values):6.2f} s  min {min(values):6.2f}  "
-                  f"max {max(values):6.2f}  (n={len(values)})")
+            print(
+                f"{label:16}: median {statistics.median(values):6.2f} s  min {min(values):6.2f}  "
+                f"max {max(values):6.2f}  (n={len(values)})"
+            )
 
 
 if __name__ == "__main__":

@@ -17,7 +17,12 @@ def reading(state: str, conf: float, source: str = "text", valence: float = 0.0)
     scores = {s: (0.85 if s == state else 0.025) for s in LEARNER_STATES}
     emotions = {e: 1 / len(BASIC_EMOTIONS) for e in BASIC_EMOTIONS} if source == "face" else None
     return AffectEstimate.from_scores(
-        scores, valence=valence, arousal=0.5, confidence=conf, source=source, emotions=emotions  # type: ignore[arg-type]
+        scores,
+        valence=valence,
+        arousal=0.5,
+        confidence=conf,
+        source=source,
+        emotions=emotions,  # type: ignore[arg-type]
     )
 
 
@@ -126,8 +131,13 @@ def test_face_absent_for_a_while_reads_as_disengagement() -> None:
 
 
 def test_pure_function_of_inputs_and_time() -> None:
-    seq = [(reading("confused", 0.7, "text"), 1.0), (reading("engaged", 0.4, "face"), 1.5),
-           (reading("frustrated", 0.8, "text"), 9.0), (None, 12.0), (reading("bored", 0.5, "face"), 20.0)]
+    seq = [
+        (reading("confused", 0.7, "text"), 1.0),
+        (reading("engaged", 0.4, "face"), 1.5),
+        (reading("frustrated", 0.8, "text"), 9.0),
+        (None, 12.0),
+        (reading("bored", 0.5, "face"), 20.0),
+    ]
     outs = []
     for _ in range(2):
         tr = AffectTracker()

@@ -46,7 +46,7 @@ def test_wrong_types_at_every_endpoint(app: App) -> None:
     for name, spec in api.items():
         n = max(1, len(spec["parameters"]))
         for bad in WRONG:
-            data = [None, *([bad] * n)] if name in ("/send", "/start", "/camera", "/frame") else [bad] * n
+            data = [None, *([bad] * n)] if name in ("/send", "/start", "/frame", "/join", "/come_back") else [bad] * n
             res = raw_call(app.url, name.lstrip("/"), data, timeout=120)
             assert res.status in (200, 422), (name, bad, res.status)  # 422 = rejected by request validation
             if res.status == 200:
@@ -64,7 +64,8 @@ def test_start_with_any_name_and_topic(app: App, name: str, topic: str) -> None:
     if res.event == "error":
         assert res.error and len(res.error) < 2000
     else:
-        assert "Current problem" in outputs_text(res.data)
+        text = outputs_text(res.data)  # a session, or a friendly note beside the form (not an error)
+        assert "Your problem" in text or "start-note" in text, text[:300]
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +89,9 @@ def test_send_any_message(app: App, tab: Any, text: str) -> None:
         time.sleep(0.05)
     sid = app.services.tutor.list_sessions(student="fuzz-send")[0]["id"]
     after = len(app.services.tutor.transcript(sid))
-    if ev.done.is_set() and not ev.success:  # refused with a message, nothing logged
+    if any("answer-note" in outputs_text(m) for _, m in list(ev.messages)):  # a friendly note, nothing logged
+        assert after == before
+    elif ev.done.is_set() and not ev.success:  # refused with a message, nothing logged
         assert outputs_text(ev.completed).count("error") and after == before
     else:  # answered and logged exactly once
         assert after == before + 1
@@ -121,7 +124,7 @@ def test_broken_and_odd_webcam_images(app: App) -> None:
     ]
     tab = Tab(app.url)
     assert tab.call("start", [None, "fuzz-cam", "fractions"]).success
-    assert tab.call("camera", [None, True]).success
+    assert tab.call("camera", [None]).success
     cam = Webcam(tab)
     for url in odd:
         cam.send(url)

@@ -88,9 +88,7 @@ def test_affect_estimate_rejects_bad_scores() -> None:
     with pytest.raises(ValueError, match="keys"):
         AffectEstimate(scores={"happy": 1.0}, valence=0, arousal=0, confidence=0, source="text")
     with pytest.raises(ValueError, match="sum to 1"):
-        AffectEstimate(
-            scores={s: 1.0 for s in LEARNER_STATES}, valence=0, arousal=0, confidence=0, source="text"
-        )
+        AffectEstimate(scores={s: 1.0 for s in LEARNER_STATES}, valence=0, arousal=0, confidence=0, source="text")
     with pytest.raises(ValueError, match="argmax"):
         AffectEstimate(
             scores={s: (1.0 if s == "bored" else 0.0) for s in LEARNER_STATES},

@@ -98,9 +98,21 @@ def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["report"]["clips_corrupt"] == report.clips_corrupt
     assert len(manifest["shards"]) == len(report.shards) >= 2  # shard_frames=40 forces several shards
-    data = {k: np.concatenate([np.load(out / s["file"])[k] for s in manifest["shards"]])
-            for k in ("frames", "landmarks", "mel", "motion_est", "rig_motion", "rig_emotion", "intensity",
-                      "emotion_id", "clip_id", "frame_idx")}
+    data = {
+        k: np.concatenate([np.load(out / s["file"])[k] for s in manifest["shards"]])
+        for k in (
+            "frames",
+            "landmarks",
+            "mel",
+            "motion_est",
+            "rig_motion",
+            "rig_emotion",
+            "intensity",
+            "emotion_id",
+            "clip_id",
+            "frame_idx",
+        )
+    }
     n = report.frames_kept
     assert data["frames"].shape == (n, 64, 64, 3) and data["frames"].dtype == np.uint8
     assert data["landmarks"].shape == (n, 478, 3) and data["mel"].shape == (n, 4, 80)
@@ -133,8 +145,7 @@ def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_cli_builds_from_config_flags(clip_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--src-dir", str(clip_dir), "--out-dir", str(tmp_path / "c"), "--size", "48", "--max-clips", "2",
-          "--quiet"])
+    main(["--src-dir", str(clip_dir), "--out-dir", str(tmp_path / "c"), "--size", "48", "--max-clips", "2", "--quiet"])
     text = capsys.readouterr().out
     assert "1/2 used, 1 corrupt" in text and (tmp_path / "c" / "manifest.json").is_file()
     with pytest.raises(ValueError):
@@ -144,6 +155,7 @@ def test_cli_builds_from_config_flags(clip_dir: Path, tmp_path: Path, capsys: py
 def test_estimate_motion_recovers_actor_pose_and_jaw() -> None:
     actor = Actor(192)
     with FaceMesher(video=False) as mesher:
+
         def est(**kw: float) -> np.ndarray:
             lm = mesher(actor.render(RigParams(**kw)))  # type: ignore[arg-type]
             assert lm is not None

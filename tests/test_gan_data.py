@@ -142,8 +142,15 @@ def test_merge_alignment_folds_modifiers() -> None:
 
 # ----------------------------------------------------------------------------- visemes
 def test_viseme_track_closes_on_bilabials_and_in_silence() -> None:
-    ph = [("_", 0.0, 0.4), ("m", 0.4, 0.46), ("ɑ", 0.46, 0.7), ("p", 0.7, 0.75), ("ɑ", 0.75, 1.0),
-          ("u", 1.0, 1.2), ("_", 1.2, 2.0)]
+    ph = [
+        ("_", 0.0, 0.4),
+        ("m", 0.4, 0.46),
+        ("ɑ", 0.46, 0.7),
+        ("p", 0.7, 0.75),
+        ("ɑ", 0.75, 1.0),
+        ("u", 1.0, 1.2),
+        ("_", 1.2, 2.0),
+    ]
     fps = 25.0
     v = viseme_track(ph, fps, 50)
     assert v.shape == (50, 3) and v.dtype == np.float32

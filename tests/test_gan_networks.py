@@ -29,8 +29,13 @@ def _cond(b: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
 def test_identity_encoder_and_generator_shapes() -> None:
     enc = IdentityEncoder(128)
     code = enc(torch.rand(1, 3, 128, 128) * 2 - 1)
-    assert [tuple(c.shape) for c in code] == [(1, 3, 128, 128), (1, 16, 64, 64), (1, 32, 32, 32),
-                                             (1, 48, 16, 16), (1, 96, 8, 8)]
+    assert [tuple(c.shape) for c in code] == [
+        (1, 3, 128, 128),
+        (1, 16, 64, 64),
+        (1, 32, 32, 32),
+        (1, 48, 16, 16),
+        (1, 96, 8, 8),
+    ]
     g = Generator(128)
     out = g(code, *_cond(4))
     assert out.shape == (4, 3, 128, 128)

@@ -10,8 +10,9 @@ from gan.networks import Generator, IdentityEncoder
 from gan.rig.params import MOTION_DIM, RIG_EMOTIONS, RigParams, emotion_blend, normalise_motion
 from gan.rig.sketch import SKETCH_CHANNELS, rig_sketch, sketch_batch
 
-LIPS, OPENING, EYES, IRIS, BROWS = (SKETCH_CHANNELS.index(c) for c in
-                                    ("lips", "mouth_opening", "eye_opening", "iris", "brows"))
+LIPS, OPENING, EYES, IRIS, BROWS = (
+    SKETCH_CHANNELS.index(c) for c in ("lips", "mouth_opening", "eye_opening", "iris", "brows")
+)
 
 
 def _centre_y(channel: np.ndarray) -> float:
@@ -49,8 +50,10 @@ def test_sketch_follows_the_rig() -> None:
 
 
 def test_sketch_batch_matches_single_frames_and_checks_shapes() -> None:
-    params = [RigParams(jaw_open=0.4, blink=0.3, emotion=emotion_blend("concerned")),
-              RigParams(lip_round=0.8, gaze_y=0.5, emotion=emotion_blend("happy"), intensity=0.6)]
+    params = [
+        RigParams(jaw_open=0.4, blink=0.3, emotion=emotion_blend("concerned")),
+        RigParams(lip_round=0.8, gaze_y=0.5, emotion=emotion_blend("happy"), intensity=0.6),
+    ]
     motion = np.stack([p.motion_vector() for p in params])
     emotion = np.stack([p.emotion_vector() for p in params])
     intensity = np.array([p.intensity for p in params], np.float32)

@@ -55,7 +55,12 @@ def test_resume_continues_from_checkpoint(data_dir: Path, tmp_path: Path) -> Non
     _, models = run_training(replace(cfg, steps=5))  # resumes at step 3, runs 2 more
     assert load_training(tmp_path / "run" / "checkpoint.pt")["step"] == 5
     assert [json.loads(x)["step"] for x in (tmp_path / "run" / "metrics.jsonl").read_text().splitlines()] == [
-        1, 2, 3, 4, 5]
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
     # the resumed G started from the step-3 weights, not from scratch
     w3 = state3["G"]["generator.mapping.0.weight"]
     w5 = models.g.state_dict()["generator.mapping.0.weight"]
@@ -112,13 +117,16 @@ def _free_port() -> int:
 
 
 def _ddp_worker(rank: int, world: int, port: int, cfg: TrainConfig, out: str) -> None:
-    os.environ.update(MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank),
-                      LOCAL_RANK=str(rank))
+    os.environ.update(
+        MASTER_ADDR="127.0.0.1", MASTER_PORT=str(port), WORLD_SIZE=str(world), RANK=str(rank), LOCAL_RANK=str(rank)
+    )
     _, models = run_training(cfg)
     flat = torch.cat([p.detach().flatten() for p in models.g.module.parameters()])
     flat_d = torch.cat([p.detach().flatten() for p in models.d_patch.module.parameters()])
-    torch.save({"g": flat, "d": flat_d, "ema": torch.cat([p.flatten() for p in models.g_ema.parameters()])},
-               f"{out}/rank{rank}.pt")
+    torch.save(
+        {"g": flat, "d": flat_d, "ema": torch.cat([p.flatten() for p in models.g_ema.parameters()])},
+        f"{out}/rank{rank}.pt",
+    )
     torch.distributed.destroy_process_group()
 
 

@@ -1,5 +1,5 @@
-"""Security over the real HTTP API: teacher password, isolation between students, session ids,
-rate limits, escaping of student text in the teacher's view, the session log not downloadable.
+"""Security over the real HTTP API: isolation between students, session ids, rate limits, the
+session log not downloadable (teacher logins and tokens: tests/test_ui_teacher_api.py).
 
 The app is the real one on 127.0.0.1 (reliability_http.app_with_limits); refusals are checked
 through Gradio's raw REST/queue protocol as well as gradio_client, not only through the UI.
@@ -8,7 +8,6 @@ through Gradio's raw REST/queue protocol as well as gradio_client, not only thro
 from __future__ import annotations
 
 import json
-import re
 import time
 import uuid
 from typing import Any
@@ -16,7 +15,6 @@ from typing import Any
 import httpx
 import pytest
 from reliability_http import (
-    TEACHER_PASSWORD,
     App,
     Tab,
     Webcam,
@@ -24,7 +22,6 @@ from reliability_http import (
     client,
     jpeg_data_url,
     outputs_text,
-    raw_call,
 )
 
 pytestmark = pytest.mark.slow
@@ -64,80 +61,6 @@ def alice(app: App) -> tuple[Any, str]:
     return c, student
 
 
-TEACHER_CALLS: dict[str, list[Any]] = {
-    "teacher_sessions": ["", "", "", ""],
-    "teacher_sessions_after_delete": ["", "", "", ""],
-    "teacher_session": ["<sid>"],
-    "teacher_export": ["<sid>", "CSV"],
-    "teacher_delete": ["<student>", True],
-}
-
-
-@pytest.mark.parametrize("password", ["", TEACHER_PASSWORD.upper(), TEACHER_PASSWORD + " "])
-def test_teacher_endpoints_refuse_without_the_password_raw_http(
-    app: App, alice: tuple[Any, str], password: Any
-) -> None:
-    _, student = alice
-    sid = _session_of(app, student)
-    for api, rest in TEACHER_CALLS.items():
-        data = [password, *[sid if v == "<sid>" else student if v == "<student>" else v for v in rest]]
-        res = raw_call(app.url, api, data)
-        assert res.event == "error", (api, res.event, str(res.data)[:300])
-        # Refused by the password check, or earlier: a session id the caller was never shown is not
-        # even a valid choice of the session picker in its Gradio session.
-        assert "password" in res.error or "not in the list of choices" in res.error, (api, res.error)
-        assert "zebra42" not in outputs_text(res.events)
-    assert app.services.tutor.list_sessions(student=student), "a refused delete must delete nothing"
-    assert any("zebra42" in (t["student_text"] or "") for t in app.services.tutor.transcript(sid))
-
-
-def test_teacher_endpoints_refuse_through_the_queue_with_fn_index(app: App, alice: tuple[Any, str]) -> None:
-    """The queue protocol the browser uses (POST /queue/join with fn_index) checks the password too."""
-    _, student = alice
-    sid = _session_of(app, student)
-    config = httpx.get(f"{app.url}config", timeout=30).json()
-    teacher = [d for d in config["dependencies"] if str(d.get("api_name", "")).startswith("teacher")]
-    assert len(teacher) >= 5
-    refused = set()
-    for dep in teacher:
-        data = ["wrong", *([sid] + [student] * 10)[: len(dep["inputs"]) - 1]]
-        tab = Tab(app.url)
-        ev = tab.call(dep["api_name"], data)
-        tab.close()
-        text = outputs_text(ev.messages)
-        assert ev.messages and "zebra42" not in text, dep["api_name"]  # nothing of the transcript leaks
-        if not ev.success:
-            refused.add(dep["api_name"])
-    assert set(TEACHER_CALLS) <= refused, set(TEACHER_CALLS) - refused  # every endpoint that reads or deletes
-    assert app.services.tutor.list_sessions(student=student)
-
-
-def test_teacher_with_the_password_sees_the_session_escaped(app: App, alice: tuple[Any, str]) -> None:
-    """The same calls succeed with the password (so the refusals above are real), and student text
-    (<script>, <img onerror>, <svg onload>) reaches the teacher's transcript HTML only escaped."""
-    _, student = alice
-    sid = _session_of(app, student)
-    teacher = client(app)
-    listing = teacher.predict(TEACHER_PASSWORD, student, "", "", "", api_name="/teacher_sessions")
-    assert sid in outputs_text(listing)
-    html = teacher.predict(TEACHER_PASSWORD, sid, api_name="/teacher_session")[0]
-    assert "zebra42" in html
-    low = html.lower()
-    for raw in ("<script", "<img", "<svg", "onerror=alert", "onload=alert"):
-        if raw.startswith("<"):
-            assert raw not in low, f"unescaped {raw} in the teacher view"
-    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(1)&gt;" in html
-    assert not re.search(r"<[a-z]+[^>]*\son[a-z]+\s*=", low), "an event-handler attribute reached the HTML"
-
-
-def test_teacher_view_disabled_without_a_configured_password() -> None:
-    disabled = app_with_limits(password="")
-    api = client(disabled).view_api(return_format="dict", print_info=False)
-    assert not [name for name in api["named_endpoints"] if "teacher" in name]
-    res = raw_call(disabled.url, "teacher_sessions", ["", "", "", "", ""])
-    assert res.event != "complete"
-
-
 def test_a_student_cannot_reach_another_students_transcript(app: App, alice: tuple[Any, str]) -> None:
     _, alice_id = alice
     alice_sid = _session_of(app, alice_id)
@@ -146,7 +69,7 @@ def test_a_student_cannot_reach_another_students_transcript(app: App, alice: tup
     for api in ("/hint", "/next"):
         job = bob.submit(api_name=api)
         seen.append(next(iter(job)))
-    seen.append(bob.predict(True, api_name="/camera"))
+    seen.append(bob.predict(api_name="/camera"))
     text = outputs_text(seen)
     assert "zebra42" not in text and alice_id not in text and alice_sid not in text
     # Student endpoints take no session id at all: a tab only reaches the session in its own gr.State.
@@ -177,7 +100,7 @@ def test_the_session_log_cannot_be_downloaded(app: App) -> None:
 
 
 def test_chat_is_rate_limited_per_client(app: App) -> None:
-    """A burst of messages from one tab is refused with a clear message beyond the budget, the
+    """A burst of messages from one tab is refused with a friendly note beyond the budget, the
     refused messages are not logged, and another tab from the same machine is still served."""
     tab = Tab(app.url)
     student = f"flood-{tab.session_hash[:6]}"
@@ -187,11 +110,12 @@ def test_chat_is_rate_limited_per_client(app: App) -> None:
     events = [tab.submit("send", [None, f"{i}/7"]) for i in range(10)]  # all at once
     for ev in events:  # the text reply (no need to wait for the clips) or the refusal
         assert _wait_text_or_done(ev, 300)
-    ok = [ev for ev in events if not ev.done.is_set() or ev.success]
-    refused = [outputs_text(ev.completed) for ev in events if ev.done.is_set() and not ev.success]
+    # A refusal is a note beside the answer box (a completed event, no error badge in the page).
+    refused = [ev for ev in events if ev.done.is_set() and "very quickly" in outputs_text(ev.completed)]
+    ok = [ev for ev in events if ev not in refused]
     limit = app.services.limits.limits.chat_session
-    assert limit.burst <= len(ok) <= limit.burst + 1, (len(ok), refused[:2])
-    assert refused and all("very quickly" in r for r in refused), refused[:2]
+    assert limit.burst <= len(ok) <= limit.burst + 1, (len(ok), len(refused))
+    assert refused and all(ev.success for ev in refused)
     assert len(app.services.tutor.transcript(sid)) == before + len(ok)
     tab.close()
     other = Tab(app.url)  # same address, another tab: served
@@ -216,7 +140,7 @@ def _stream_webcam(app: App, frames: int, every_s: float) -> int:
 
     tab = Tab(app.url)
     assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions"]).success
-    assert tab.call("camera", [None, True]).success
+    assert tab.call("camera", [None]).success
     cam, frame = Webcam(tab), jpeg_data_url(astronaut_face())
     for _ in range(frames):
         cam.send(frame)

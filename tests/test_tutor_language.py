@@ -1,4 +1,4 @@
-"""Reading messages (safety rules, intent rules) and writing replies (spoken text, variety)."""
+"""Reading messages (safety rules) and writing replies (spoken text, variety); acts: test_tutor_acts.py."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import random
 import pytest
 
 from tutor.curriculum import Curriculum
-from tutor.intent import IntentClassifier
-from tutor.replies import ReplyParts, ReplyWriter
-from tutor.safety import distress_rule
-from tutor.spoken import to_spoken
+from tutor.language.replies import ReplyParts, ReplyWriter
+from tutor.language.safety import distress_rule
+from tutor.language.spoken import to_spoken
 
 DISTRESS = [
     "I want to kill myself", "i want to kil myself", "I wanna k1ll my self!!!", "im gonna kill myslef",
@@ -21,7 +20,7 @@ DISTRESS = [
     "everyone would be better off without me", "nobody would miss me", "I hurt myself", "i cut myself yesterday",
     "I have been self harming", "self-harm", "selfharm", "I HATE MYSELF", "i hate my life", "kms",
     "my dad hits me", "my stepdad hurts me", "someone at home touches me", "i'm not safe at home",
-    "I'm scared to go home", "I'm being bullied every day", "i cant go on", "I want someone to kill me",
+    "I'm scared to go home", "i cant go on", "I want someone to kill me",
     "thinking of ending my life", "I want to disappear forever",
     "sometimes I think everyone would be happier if I wasn't around", "I don't see the point in anything anymore",
     "I feel like giving up on life", "I want it all to stop forever", "I've been thinking about not being here",
@@ -43,21 +42,6 @@ def test_distress_is_never_missed(text: str) -> None:
 @pytest.mark.parametrize("text", NOT_DISTRESS)
 def test_maths_chatter_is_not_distress(text: str) -> None:
     assert distress_rule(text) is None, text
-
-
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("3/4", "answer"), ("I think it's x = 5", "answer"), ("is it 25%?", "answer"),
-        ("can I have a hint", "help"), ("I don't get it", "help"), ("I'm stuck", "help"),
-        ("why do we flip the second fraction?", "why"), ("what does simplify mean", "why"),
-        ("hi!", "greeting"), ("thanks", "greeting"), ("I want to stop", "stop"), ("bye", "stop"),
-        ("I'm so bored", "feeling"), ("this is fun", "feeling"), ("ugh", "feeling"),
-        ("I want to kill myself", "distress"),
-    ],
-)  # fmt: skip
-def test_rule_intents_without_an_encoder(text: str, intent: str) -> None:
-    assert IntentClassifier(None).classify(text).intent == intent
 
 
 @pytest.mark.parametrize(
@@ -90,3 +74,12 @@ def test_replies_vary_and_name_the_problem() -> None:
         assert 10 < len(text) < 700, (move, text)
         for symbol in ("/", "%", "=", "×", "÷"):
             assert symbol not in to_spoken(text).replace(" / ", ""), (move, to_spoken(text))
+
+
+@pytest.mark.parametrize(
+    ("display", "spoken"),
+    [("It costs £12.", "It costs 12 pounds."), ("£3.50 each", "3 pounds 50 each"), ("£2.5", "2 pounds 50"),
+     ("£0.75", "75 pence"), ("£1", "1 pound"), ("$20", "20 dollars"), ("£1,200 in total", "1200 pounds in total")],
+)  # fmt: skip
+def test_money_is_spoken_in_words(display: str, spoken: str) -> None:
+    assert to_spoken(display) == spoken

@@ -33,12 +33,13 @@ def ctx(intent: str, state: str = "neutral", conf: float = 0.8, **kw: object) ->
         (ctx("answer", "neutral", correct=False, wrong_streak=3, hints_given=3), "worked_example"),
         (ctx("answer", "neutral", parsed=False), "clarify"),
         (ctx("answer", "neutral", correct=True, topic_done=True), "summarize"),
-        (ctx("help", "neutral"), "hint"),
-        (ctx("help", "frustrated"), "worked_example"),
-        (ctx("why", "engaged"), "explain"),
+        (ctx("hint_request", "neutral"), "hint"),
+        (ctx("hint_request", "frustrated"), "worked_example"),
+        (ctx("why_question", "engaged"), "explain"),
         (ctx("greeting"), "check_in"),
         (ctx("off_topic", "bored"), "redirect"),
         (ctx("stop", "bored"), "summarize"),
+        (ctx("stop", "frustrated", 0.9), "reassure"),  # a break offered, never a cheerful goodbye
         (ctx("distress", "delighted"), "flag"),
         (ctx("feeling", "bored"), "challenge"),
         (ctx("feeling", "anxious"), "reassure"),
@@ -54,7 +55,7 @@ def test_expected_moves(context: PolicyContext, move: str) -> None:
 
 def test_every_move_is_reachable_and_every_state_is_handled() -> None:
     seen: set[str] = set()
-    intents = ("answer", "help", "why", "greeting", "off_topic", "stop", "feeling", "distress")
+    intents = ("answer", "hint_request", "why_question", "greeting", "off_topic", "stop", "feeling", "distress")
     for state, intent, correct, streak, hints, mis in itertools.product(
         LEARNER_STATES, intents, (True, False), (1, 2, 4), (0, 3), (False, True)
     ):

@@ -13,9 +13,11 @@ import os
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from tutor.errors import StoreError, UnknownSessionError
-from tutor.store import Base, Store, check_student_id, clean_text
+from tutor.store import Store, check_student_id, clean_text
+from tutor.tables import Base
 
 PG_URL = os.environ.get("TUTOR_TEST_PG_URL", "")
 BACKENDS = ["sqlite", pytest.param("postgresql", marks=pytest.mark.skipif(not PG_URL, reason="no TUTOR_TEST_PG_URL"))]
@@ -41,6 +43,8 @@ def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite:///{tmp_path / 'sub' / 'log.db'}"
     store = Store(PG_URL)
     Base.metadata.drop_all(store.engine)
+    with store.engine.begin() as conn:  # and the migrations' bookkeeping, so the next Store starts from scratch
+        conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
     store.close()
     return PG_URL
 
@@ -88,7 +92,7 @@ def test_export_csv_and_json(url: str) -> None:
     store.add_turn(sid, _record(0, None))
     store.add_turn(sid, _record(1, 'He said "=1+1", then, a comma\nnewline'))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
-    assert [r["index"] for r in rows] == ["0", "1"] and rows[1][
+    assert [r["turn"] for r in rows] == ["0", "1"] and rows[1][
         "student_text"
     ] == 'He said "=1+1", then, a comma\nnewline'
     doc = json.loads(store.export(sid, "json"))
@@ -99,7 +103,12 @@ def test_export_csv_and_json(url: str) -> None:
     store.add_turn(sid, _record(6, "-3"))
     rows = list(csv.DictReader(io.StringIO(store.export(sid, "csv"))))
     assert [r["student_text"] for r in rows[2:]] == [
-        '\'=HYPERLINK("http://x.example","click")', "'+1+cmd|' /C calc'!A0", "'@SUM(1)", "'-2+3", "-3"]
+        '\'=HYPERLINK("http://x.example","click")',
+        "'+1+cmd|' /C calc'!A0",
+        "'@SUM(1)",
+        "'-2+3",
+        "-3",
+    ]
     assert json.loads(store.export(sid, "json"))["turns"][2]["student_text"].startswith("=HYPERLINK")
     with pytest.raises(ValueError, match="csv"):
         store.export(sid, "xml")
@@ -119,10 +128,34 @@ def test_delete_student_removes_every_row(url: str) -> None:
     assert store.count_rows("s-b") == before_b
 
 
-@pytest.mark.parametrize("bad", ["", "Jane Doe", "jane@example.com", "x" * 65, None, 17, "s-1; DROP TABLE"])
+@pytest.mark.parametrize(
+    "bad", ["", "   ", "jane@example.com", "x" * 41, None, 17, "s-1; DROP TABLE", "<b>hi</b>", "-fox", "a~b"]
+)
 def test_student_ids_must_be_pseudonyms(bad: object) -> None:
     with pytest.raises(ValueError, match="pseudonym"):
         check_student_id(bad)
+
+
+@pytest.mark.parametrize(
+    ("typed", "stored"),
+    [
+        ("cool kid", "cool kid"),
+        ("  blue   fox\t", "blue fox"),
+        ("Zoë O'Neil", "Zoë O'Neil"),
+        ("Zoe\u0308", "Zoë"),  # decomposed diaeresis -> one letter (NFKC)
+        ("ｆｏｘ７", "fox7"),  # full-width letters and digits
+        ("Δημήτρης", "Δημήτρης"),
+        ("小明", "小明"),
+        ("s-17", "s-17"),
+        ("x" * 40, "x" * 40),
+    ],
+)
+def test_pseudonyms_may_hold_spaces_and_any_letters_and_are_normalised(url: str, typed: str, stored: str) -> None:
+    assert check_student_id(typed) == stored
+    store = Store(url)
+    store.create_session(typed, "fractions", "p", 1)
+    assert [r["student"] for r in store.list_sessions(typed)] == [stored]
+    assert store.delete_student(stored) == 1
 
 
 def test_odd_text_is_stored_not_lost(url: str) -> None:

@@ -1,4 +1,4 @@
-"""UI building blocks without a server: escaping, subtitles, the clip store, plots, passwords."""
+"""UI building blocks without a server: escaping, subtitles, the clip store (teacher parts: test_ui_teacher_parts)."""
 
 from __future__ import annotations
 
@@ -6,16 +6,14 @@ import itertools
 import os
 import re
 import time
-from datetime import UTC, datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 
 from affect.types import AffectEstimate
 from ui.clips import ClipStore, split_cues, to_webvtt
-from ui.config import ServerConfig
-from ui.plots import TurnPoint, mastery_over_session, mood_timeline, time_in_states
-from ui.teacher import AccessDeniedError, require_teacher, transcript_html
-from ui.views import mastery_html, mood_html, status_html
+from ui.resume import ResumeTicket, ResumeTokens
+from ui.views import mastery_html, mood_html, note_html, status_html, typeset
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
@@ -54,73 +52,61 @@ def test_clip_store_sweeps_old_files_but_keeps_kept_ones_and_closes(tmp_path) ->
     assert not store.root.exists()
 
 
-def test_mood_and_mastery_html_escape_and_bound_the_bars() -> None:
+def test_mood_is_plain_words_and_an_emoji_and_only_shown_with_a_reading() -> None:
     est = AffectEstimate.from_scores({"confused": 1.0}, valence=-0.5, arousal=0.9, confidence=0.7, source="face")
     html = mood_html(est, camera_on=True)
-    assert 'data-state="confused"' in html and "70% sure" in html
-    assert 'data-state="off"' in mood_html(est, camera_on=False)
-    bars = mastery_html({EVIL: 1.7, "fractions.add": 0.2}, threshold=0.95)
+    assert 'data-state="confused"' in html and "puzzled" in html and "🤔" in html and "from your camera" in html
+    words = re.sub(r"<[^>]+>", " ", html)
+    for jargon in ("valence", "arousal", "fused", "%", "0."):
+        assert jargon not in words
+    text = AffectEstimate.from_scores({"engaged": 1.0}, valence=0.2, arousal=0.5, confidence=0.6, source="fused")
+    assert "from your messages" in mood_html(text, camera_on=False)
+    assert mood_html(None, camera_on=False) == "" and mood_html(None, camera_on=True) == ""  # nothing to show yet
+    assert "can't see your face" in mood_html(None, camera_on=True, face_found=False)
+
+
+def test_mastery_names_skills_says_not_started_until_tried_and_escapes() -> None:
+    names = {"fractions.add_sub": "Adding and subtracting", "fractions.simplify": "Simplifying"}
+    mastery = {"fractions.add_sub": 0.15, "fractions.simplify": 0.97}
+    html = mastery_html(mastery, 0.95, names, practised={"fractions.simplify"})
+    assert "Adding and subtracting" in html and "fractions.add_sub</span>" not in html
+    row = html.split('data-skill="fractions.add_sub"')[1].split("</div>")[0]
+    assert "not started" in row and "15%" not in row
+    assert "mastered ✓" in html.split('data-skill="fractions.simplify"')[1]
+    bars = mastery_html({EVIL: 1.7, "fractions.add": 0.2}, threshold=0.95, practised={EVIL, "fractions.add"})
     assert "<script>" not in bars and "&lt;script&gt;" in bars
     assert "width:100.0%" in bars  # clipped to the track
     assert "<script>" not in status_html(EVIL, busy=True)
+    assert "<script>" not in note_html(EVIL, where="answer") and note_html("", where="answer") == ""
 
 
-def test_teacher_password_is_required_and_compared_exactly() -> None:
-    with pytest.raises(AccessDeniedError, match="disabled"):
-        require_teacher(ServerConfig(teacher_password=""), "anything")
-    server = ServerConfig(teacher_password="s3cret")
-    for wrong in ("", None, "s3cre", "s3cret ", "S3CRET"):
-        with pytest.raises(AccessDeniedError, match="Wrong"):
-            require_teacher(server, wrong)
-    require_teacher(server, "s3cret")
-    assert isinstance(AccessDeniedError("x"), PermissionError)
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("Work out 5/6 + 7/12.", "Work out $\\frac{5}{6} + \\frac{7}{12}$."),
+        ("Work out 1/7 × 3/8.", "Work out $\\frac{1}{7} \\times  \\frac{3}{8}$."),
+        ("Solve for x: 13x - 12 = 8x + 3", "Solve for x: $13x - 12 = 8x + 3$"),
+        ("Solve for x: x/10 = -2", "Solve for x: $\\frac{x}{10} = -2$"),
+        ("What is 75% of 120?", "What is 75% of 120?"),  # lone numbers stay text
+        ("I paid $5 for blue-fox", "I paid \\$5 for blue-fox"),  # a $ never opens a formula
+    ],
+)
+def test_maths_is_typeset_for_katex(text: str, shown: str) -> None:
+    assert typeset(text) == shown
 
 
-def _turns(n: int) -> list[TurnPoint]:
-    t0 = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    states = ["engaged", "confused", "frustrated", "engaged", "delighted"]
-    return [
-        TurnPoint(
-            index=i,
-            at=t0 + timedelta(seconds=20 * i),
-            fused_label=states[i % 5],
-            fused_valence=[0.3, -0.2, -0.6, 0.2, 0.8][i % 5],
-            text_valence=0.1 if i % 2 else None,
-            face_valence=-0.1,
-            flagged=i == 2,
-            mastery={"fractions.add_sub": 0.1 + 0.15 * i, "percent.of": 0.3},
-        )
-        for i in range(n)
-    ]
-
-
-def test_plots_draw_the_session_and_handle_empty_ones() -> None:
-    turns = _turns(5)
-    mood = mood_timeline(turns)
-    assert len(mood.axes[0].lines) >= 3  # text, face, fused
-    mastery = mastery_over_session(turns)
-    assert sorted(t.get_text() for t in mastery.axes[0].get_legend().get_texts()) == [
-        "fractions.add_sub",
-        "percent.of",
-    ]
-    states = time_in_states(turns)
-    widths = {p.get_y(): p.get_width() for p in states.axes[0].patches}
-    assert sum(widths.values()) == pytest.approx(80.0)  # 4 gaps of 20 s
-    for fig in (mood_timeline([]), mastery_over_session([]), time_in_states(turns[:1])):
-        assert fig.axes[0].texts  # says why it is empty instead of drawing nothing
-
-
-def test_transcript_html_escapes_student_text_and_marks_flagged_turns() -> None:
-    fused = AffectEstimate.from_scores({"anxious": 1.0}, valence=-0.7, arousal=0.8, confidence=0.9, source="fused")
-    turns = [
-        {"index": 1, "at": datetime(2026, 11, 24, 9, 0), "student_text": EVIL, "tutor_text": "Let's slow down.",
-         "move": "reassure", "correct": None, "flagged": True, "flag_reason": EVIL,
-         "fused_affect": fused.to_dict(), "text_affect": None, "face_affect": None},
-        {"index": 2, "at": datetime(2026, 11, 24, 9, 1), "student_text": "3/4", "tutor_text": "Right!",
-         "move": "praise", "correct": True, "flagged": False, "fused_affect": fused},
-    ]
-    html = transcript_html(turns)
-    assert "<script>" not in html and "<img" not in html
-    assert html.count("&lt;script&gt;") == 2
-    assert len(re.findall(r'<tr class="flagged">', html)) == 1
-    assert "✔" in html and "anxious" in html
+def test_resume_tokens_hide_the_session_and_refuse_forgery_and_age(tmp_path) -> None:
+    tokens = ResumeTokens.in_folder(tmp_path)
+    assert (tmp_path / "browser-token.key").stat().st_mode & 0o077 == 0  # the key is private to the server
+    sid = "1b4e28ba-2fa1-41d2-883f-0016d3cca427"
+    token = tokens.issue(sid)
+    assert sid not in token and sid.replace("-", "") not in token
+    assert tokens.read(token) == ResumeTicket(sid)
+    assert ResumeTokens.in_folder(tmp_path).read(token) == ResumeTicket(sid)  # survives a restart
+    assert ResumeTokens.in_folder(tmp_path / "other").read(token) is None  # another server's key
+    forged = token[:-6] + ("AAAAAA" if not token.endswith("AAAAAA") else "BBBBBB")
+    for bad in (forged, "", None, 17, "x" * 5000, "ünïcode"):
+        assert tokens.read(bad) is None
+    key = (tmp_path / "browser-token.key").read_bytes()
+    stale = Fernet(key).encrypt_at_time(b'{"sid": "x"}', int(time.time()) - 120).decode()
+    assert ResumeTokens(key, max_age_s=60).read(stale) is None and tokens.read(stale) == ResumeTicket("x")

@@ -85,8 +85,13 @@ def live_app(password: str = TEACHER_PASSWORD) -> LiveApp:
     services = services_for(data_dir)
     config = load_config(
         [
-            "--tutor.data_dir", data_dir, "--server.port", str(free_port()),
-            "--server.teacher_password", password, *extra_args(),
+            "--tutor.data_dir",
+            data_dir,
+            "--server.port",
+            str(free_port()),
+            "--server.teacher_password",
+            password,
+            *extra_args(),
         ],
         env={},
     )
@@ -102,7 +107,7 @@ def astronaut_face(width: int = 320, height: int = 240) -> np.ndarray:
     from skimage import data
 
     img = data.astronaut()  # (512, 512, 3) RGB; the face is in the upper middle
-    crop = img[20:380, 60:540 - 60]  # 4:3 around head and shoulders
+    crop = img[20:380, 60 : 540 - 60]  # 4:3 around head and shoulders
     return cv2.resize(crop, (width, height), interpolation=cv2.INTER_AREA)
 
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from tutor.accounts.config import AccountsConfig
+from tutor.conversation.config import DialogueConfig
+from tutor.learner.forgetting import ForgettingParams
 
 
 def default_data_dir() -> str:
@@ -23,6 +27,9 @@ class TutorConfig:
     max_message_chars: int = 5000  # longer chat messages are refused with a ValueError (nothing logged)
     load_face: bool = True  # Tutor.create loads the webcam analyser too (False: text affect only)
     curriculum_dir: str = ""  # folder of topic JSON files; "" = the shipped curriculum
+    forgetting: ForgettingParams = field(default_factory=ForgettingParams)  # between sessions: decay and review
+    accounts: AccountsConfig = field(default_factory=AccountsConfig)  # lock-out, code guessing, login tokens
+    dialogue: DialogueConfig = field(default_factory=DialogueConfig)  # MiniLM match thresholds, offers, notes
 
     def __post_init__(self) -> None:
         if not 0.5 <= self.mastery_threshold < 1.0:

@@ -34,7 +34,15 @@ class DialogueState:
     counter: int = 0  # problems posed so far (feeds the per-problem seed)
     history: list[tuple[str, bool]] = field(default_factory=list)  # (skill, first-attempt correct)
     recent_prompts: list[str] = field(default_factory=list)
-    summarized: bool = False
+    summarized: bool = False  # the session was summed up (a goodbye); the next message simply goes on
+    step: int = 0  # index of the worked step the student is at on this problem (moved on by recognised steps)
+    explained: str = ""  # the explanation text shown last (a rephrase never repeats it)
+    difficulty_bias: int = 0  # -2..2: the student asked for harder / easier problems; selection follows
+    right_streak: int = 0  # first-attempt right answers in a row
+    abuse: int = 0  # abusive messages so far (repeated abuse is noted for the teacher)
+    stories: int = 0  # word problems posed (cycles through the contexts)
+    pending: str = ""  # name of the question the tutor's last reply asked ("" = none)
+    done_topics: list[str] = field(default_factory=list)  # topics whose mastery was celebrated (asked once)
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
@@ -67,32 +75,49 @@ def next_problem(
     *,
     shift: int = 0,
     prefer_other_skill: bool = False,
+    skill: str | None = None,
+    difficulty: int | None = None,
 ) -> Problem:
-    """Choose, generate and put on the table the next problem (never one posed recently)."""
+    """Choose, generate and put on the table the next problem (never one posed recently).
+
+    The selector chooses skill and difficulty (shifted by the policy's `shift` and by the student's
+    own harder/easier requests, `state.difficulty_bias`); `skill` / `difficulty` override its choice.
+    """
     skills = curriculum.topic_skills(state.topic)
     current = curriculum.problem_from_id(state.problem_id).skill if state.problem_id else None
     choice = selector.choose(
-        skills, state.mastery, state.history, current=current, shift=shift, prefer_other_skill=prefer_other_skill
-    )
-    skill, difficulty = choice.skill, choice.difficulty
+        skills, state.mastery, state.history, current=current, shift=shift + state.difficulty_bias,
+        prefer_other_skill=prefer_other_skill,
+    )  # fmt: skip
+    if skill is None:
+        skill = choice.skill
     if skill is None:  # topic mastered: keep going with the hardest problems, least practised first
         counts = {s.id: sum(1 for sid, _ in state.history if sid == s.id) for s in skills}
         skill = min(counts, key=lambda sid: counts[sid])
+    level = choice.difficulty if difficulty is None else difficulty
     problem = None
     for _ in range(_SEED_TRIES):
         state.counter += 1
-        problem = curriculum.generate(skill, difficulty, (state.seed * 7919 + state.counter) % (2**31))
+        problem = curriculum.generate(skill, level, (state.seed * 7919 + state.counter) % (2**31))
         if problem.prompt not in state.recent_prompts:
             break
     assert problem is not None
+    return place_problem(state, problem)
+
+
+def place_problem(state: DialogueState, problem: Problem) -> Problem:
+    """Put a problem on the table (a new one, a similar one after a worked example, a word problem)."""
     state.problem_id = problem.id
     state.recent_prompts = [*state.recent_prompts, problem.prompt][-_RECENT_PROMPTS:]
     state.attempted = False
     state.hints_given = 0
     state.wrong_streak = 0
     state.worked_shown = False
+    state.step = 0
     return problem
 
 
 def topic_done(state: DialogueState, threshold: float) -> bool:
-    return all(p >= threshold for p in state.mastery.values())
+    """Every skill of the session's current topic is mastered."""
+    own = [p for sid, p in state.mastery.items() if sid.startswith(f"{state.topic}.")]
+    return bool(own) and all(p >= threshold for p in own)

@@ -56,7 +56,7 @@ def acted_state(scores: dict[str, float], label: str) -> str:
 class PolicyContext:
     """Everything the policy may look at for one turn."""
 
-    intent: str  # one of tutor.types.INTENTS
+    intent: str  # the dialogue act (one of tutor.types.DIALOGUE_ACTS) the policy answers
     state: str  # fused learner state (one of LEARNER_STATES)
     state_confidence: float  # 0..1, confidence of the fused reading
     correct: bool | None = None  # verdict if the message was an answer, else None
@@ -109,15 +109,17 @@ class AffectSensitivePolicy:
     def decide(self, ctx: PolicyContext) -> Decision:
         state = ctx.state if ctx.state_confidence >= self.min_confidence else "neutral"
         conf = ctx.state_confidence if state != "neutral" else 0.5
-        if ctx.intent == "distress":  # safeguarding overrides everything (see tutor.safety)
+        if ctx.intent == "distress":  # safeguarding overrides everything (see tutor.language.safety)
             return Decision("flag", "concerned", 0.5, tone="distress")
-        if ctx.intent == "stop":
+        if ctx.intent == "stop":  # never cheer at a student who wants to quit in frustration or worry
+            if state in ("frustrated", "anxious"):
+                return Decision("reassure", "concerned", 0.5, tone=state)
             return Decision("summarize", "happy", 0.5, tone=state)
         if ctx.intent == "answer":
             return self._answer(ctx, state, conf)
-        if ctx.intent == "help":
+        if ctx.intent == "hint_request":
             return self._help(ctx, state, conf)
-        if ctx.intent == "why":
+        if ctx.intent in ("why_question", "concept_question"):
             return Decision("explain", "thinking", 0.5, tone=state)
         if ctx.intent == "greeting":
             return Decision("check_in", "happy", 0.45, tone=state)

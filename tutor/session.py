@@ -1,14 +1,18 @@
-"""One tutoring session: read the message, update the student model, decide, reply, log the turn.
+"""One tutoring session: read the message, answer the dialogue act it is, log the turn.
 
-Each `send` is: (1) read affect from the text (and the frame, if any) and fuse it over time;
-(2) classify the intent; (3) check an answer and update BKT; (4) ask the policy for a move;
-(5) carry the move out (hint ladder, worked example, next problem); (6) write the reply and log
-the whole turn in one transaction; (7) return a `TutorReply` carrying the turn id, so the UI
-can `attach_clip(reply.turn_id, path)` once the avatar clip is rendered.
+Each `send` is: (1) read affect from the text (one MiniLM forward that also gives the message's
+embedding) and the frame, if any, and fuse them over time; (2) read the dialogue act in the
+context of the tutor's last question (`tutor.language.acts`); (3) answer the act
+(`tutor.conversation`: grade an answer and update BKT, hint, worked example, skip, harder,
+switch topic, ...), with the learner state this message expresses outweighing the face for
+this turn; (4) write the reply and log the whole turn in one transaction; (5) return a
+`TutorReply` carrying the turn id, so the UI can `attach_clip(reply.turn_id, path)` once the
+avatar clip is rendered.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import random
 import threading
 import time
@@ -18,17 +22,21 @@ from typing import Any
 import numpy as np
 
 from affect.types import AffectEstimate
-from tutor.checker import check_answer
 from tutor.config import TutorConfig
+from tutor.conversation.respond import respond
+from tutor.conversation.turn import PENDING, Banks, Plan, Turn
+from tutor.conversation.wellbeing import wellbeing_reason
 from tutor.curriculum import Curriculum
-from tutor.dialogue import DialogueState, next_problem, record_first_attempt, topic_done
-from tutor.intent import IntentClassifier
-from tutor.policy import Decision, Policy, PolicyContext, acted_state
-from tutor.replies import ReplyParts, ReplyWriter
+from tutor.dialogue import DialogueState, next_problem
+from tutor.language.acts import ActReader
+from tutor.language.pending import PendingQuestion
+from tutor.language.replies import ReplyWriter
+from tutor.language.spoken import to_spoken
+from tutor.learner import LearnerModel, SkillMemory
+from tutor.policy import Decision, Policy, acted_state
 from tutor.selection import Selector
-from tutor.spoken import to_spoken
 from tutor.store import Store
-from tutor.types import Problem, TutorReply
+from tutor.types import DIALOGUE_ACTS, Problem, TutorReply
 
 
 @dataclass
@@ -38,25 +46,36 @@ class TutorParts:
     config: TutorConfig
     curriculum: Curriculum
     store: Store
-    intents: IntentClassifier
+    acts: ActReader  # reads the dialogue act of a message (tutor.language.acts)
+    banks: Banks  # wording, concept bank and the other MiniLM indexes of the dialogue
     policy: Policy
     selector: Selector
     text_affect: Any | None  # affect.TextAffect (None = chat affect off)
     face_affect: Any | None  # affect.FaceAffect (None = webcam affect off)
     new_tracker: Any  # () -> affect.AffectTracker
+    learner: LearnerModel | None = None  # the lasting learner model (None: nothing is carried over)
 
 
 class TutorSession:
     """A live session. Create it with `Tutor.start_session` or `Tutor.resume_session`."""
 
-    def __init__(self, parts: TutorParts, info: dict[str, Any], state: DialogueState, next_index: int) -> None:
+    def __init__(
+        self,
+        parts: TutorParts,
+        info: dict[str, Any],
+        state: DialogueState,
+        next_index: int,
+        memories: dict[str, SkillMemory] | None = None,
+    ) -> None:
         self._p = parts
+        self._memories = memories  # a class student's skill memories, saved as mastery moves; None = anonymous
         self.id: str = info["id"]
         self.student: str = info["student"]
-        self.topic: str = info["topic"]
+        self.topic: str = state.topic  # the topic now (a student may switch topics within the session)
         self._state = state
         self._index = next_index
         self._writer = ReplyWriter(random.Random(state.seed * 31 + next_index))
+        self._say = parts.banks.phrases.fork(random.Random(state.seed * 37 + next_index))
         self._tracker = parts.new_tracker()
         self._face: Any | None = None  # this session's webcam reader (affect.FaceAffect.stream), made on first frame
         self._t0 = time.monotonic()
@@ -73,32 +92,46 @@ class TutorSession:
             return dict(self._state.mastery)
 
     @property
+    def practised(self) -> frozenset[str]:
+        """Skills there is evidence about: a first attempt in this session, or (a class student)
+        in an earlier one."""
+        with self._lock:
+            earlier = {s for s, m in (self._memories or {}).items() if m.attempts > 0} & set(self._state.mastery)
+            return frozenset(skill for skill, _ok in self._state.history) | earlier
+
+    @property
     def problem(self) -> Problem | None:
         """The problem on the table."""
         pid = self._state.problem_id
         return self._p.curriculum.problem_from_id(pid) if pid else None
 
-    def send(self, text: str, frame: np.ndarray | None = None, *, t: float | None = None) -> TutorReply:
+    def send(
+        self, text: str, frame: np.ndarray | None = None, *, t: float | None = None, act: str | None = None
+    ) -> TutorReply:
         """Answer one student message; frame is an optional webcam RGB uint8 (H, W, 3) array.
 
-        t is seconds since the session started (default: the wall clock); raises ValueError for
-        non-text, over-long messages or unusable frames, before anything is logged.
+        t is seconds since the session started (default: the wall clock). act: the dialogue act
+        when it is known without reading the text (the UI's quick buttons: "Next" is "skip").
+        Raises ValueError for non-text, over-long messages, unknown acts or unusable frames,
+        before anything is logged.
         """
         if not isinstance(text, str):
             raise ValueError(f"A message must be text (str), got {type(text).__name__}.")
         if len(text) > self._p.config.max_message_chars:
             raise ValueError(f"A message may be at most {self._p.config.max_message_chars} characters long.")
+        if act is not None and act not in DIALOGUE_ACTS:
+            raise ValueError(f"act must be one of {DIALOGUE_ACTS}, got {act!r}.")
         with self._lock:
             now = self._now(t)
             if frame is not None:
                 self._read_frame(frame, now)
-            text_est = None
+            text_est, vector, before = None, None, self._fused
             if self._p.text_affect is not None and text.strip():
-                text_est = self._p.text_affect.predict(text)
+                text_est, vector = self._p.text_affect.read(text)  # one encoder forward: affect and acts
                 self._fused = self._tracker.update(text_est, t=now)
             elif self._tracker.latest_time is not None:
                 self._fused = self._tracker.estimate(max(now, self._tracker.latest_time))
-            return self._turn(text, text_est, now)
+            return self._turn(text, text_est, vector, act, before)
 
     def observe_frame(self, rgb: np.ndarray, t: float | None = None) -> AffectEstimate | None:
         """Update the mood track from a webcam frame between messages; writes nothing.
@@ -158,106 +191,58 @@ class TutorSession:
         self._fused = self._tracker.update(est, t=now)
         return self._fused
 
-    def _turn(self, text: str, text_est: AffectEstimate | None, now: float) -> TutorReply:
-        cfg, cur, st = self._p.config, self._p.curriculum, self._state
-        intent = self._p.intents.classify(text)
-        problem = self.problem
-        check, correct, before = None, None, dict(st.mastery)
-        struggled = st.wrong_streak > 0 or st.hints_given > 0
-        if problem is not None and intent.intent == "answer" and intent.parsed is not None:
-            check = check_answer(problem, text)
-            correct = check.correct
-            record_first_attempt(st, cur, problem.skill, correct)
-            st.wrong_streak = 0 if correct else st.wrong_streak + 1
-        elif problem is not None and intent.intent == "help":
-            record_first_attempt(st, cur, problem.skill, False)
-        skill = problem.skill if problem else ""
-        just_mastered = bool(skill) and before[skill] < cfg.mastery_threshold <= st.mastery[skill]
-        fused = self._fused
-        if problem is None and intent.intent not in ("distress", "stop"):
-            decision = Decision("pose_problem", "encouraging", 0.4, next_problem=True, tone=fused.label)
-        else:
-            decision = self._p.policy.decide(
-                PolicyContext(
-                    intent=intent.intent,
-                    state=acted_state(fused.scores, fused.label),
-                    state_confidence=fused.confidence,
-                    correct=correct,
-                    parsed=check is not None,
-                    misconception=bool(check and check.misconception),
-                    note=check.note if check else "",
-                    wrong_streak=st.wrong_streak,
-                    hints_given=st.hints_given,
-                    worked_example_shown=st.worked_shown,
-                    mastery=st.mastery.get(skill, 0.0),
-                    just_mastered=just_mastered,
-                    topic_done=topic_done(st, cfg.mastery_threshold),
-                    struggled=struggled,
-                )
-            )
-        parts = ReplyParts(topic=self.topic, intent=intent.intent, value=check.shown if check else "", problem=problem)
-        if check is not None:
-            parts.misconception, parts.note = check.misconception, check.note
-        parts.struggled = struggled and bool(correct)
-        if just_mastered:
-            parts.mastered_skill = cur.skills[skill].name
-        self._carry_out(decision, problem, bool(correct), parts)
-        display = self._writer.write(decision.move, decision.tone, parts)
-        extras = {"intent_reason": intent.reason, "intent_confidence": round(intent.confidence, 3),
-                  "misconception": check.misconception.name if check and check.misconception else "",
-                  "note": check.note if check else "", "hint_level": parts.hint_level,
-                  "policy": self._p.policy.name, "acted_state": decision.tone}  # fmt: skip
-        return self._log(
-            text, intent.intent, text_est, decision, display, parts.problem, correct,
-            intent.reason if intent.intent == "distress" else None, extras,
+    def _turn(
+        self,
+        text: str,
+        text_est: AffectEstimate | None,
+        vector: np.ndarray | None,
+        act: str | None,
+        before: AffectEstimate,
+    ) -> TutorReply:
+        """Answer one message; `before` is the fused track as it stood before this message was read."""
+        st = self._state
+        name = st.pending
+        pending = PendingQuestion(name, *PENDING[name]) if name in PENDING else None
+        read = self._p.acts.read(text, pending, vector=vector)
+        if act is not None:  # a quick button: the act is known, the reading still gives the embedding
+            read = dataclasses.replace(read, act=act, reason="button", parsed=None)
+        # This message's own words outweigh the face for this turn (a smile does not hide "this is too hard").
+        mood = self._tracker.estimate(self._tracker.latest_time, self_report=text_est)
+        text_state = acted_state(text_est.scores, text_est.label) if text_est is not None else "neutral"
+        cfg = self._p.config
+        wellbeing = (
+            wellbeing_reason(text, read, self._p.banks.wellbeing, cfg.dialogue.wellbeing_similarity)
+            if act is None
+            else ""
+        )
+        turn = Turn(
+            text=text, read=read, act="feeling" if wellbeing else read.act, state=st, curriculum=self._p.curriculum,
+            selector=self._p.selector, policy=self._p.policy, writer=self._writer, say=self._say,
+            banks=self._p.banks, mood=acted_state(mood.scores, mood.label), mood_confidence=mood.confidence,
+            threshold=cfg.mastery_threshold, cfg=cfg.dialogue, wellbeing=wellbeing, mastery_for=self._start_mastery,
         )  # fmt: skip
+        plan = respond(turn, text_state=text_state, track_state=acted_state(before.scores, before.label))
+        st.pending = plan.pending
+        self.topic = st.topic
+        extras = {"act_reason": read.reason, "act_confidence": round(read.confidence, 3), "policy": self._p.policy.name,
+                  "acted_state": turn.mood, "pending": plan.pending, **plan.extras}  # fmt: skip
+        return self._log(text, turn.act, text_est, plan, extras)
 
-    def _carry_out(self, d: Decision, problem: Problem | None, correct: bool, parts: ReplyParts) -> None:
-        """Apply the move to the dialogue state and gather what the reply must say."""
-        cur, st = self._p.curriculum, self._state
-        if problem is not None:
-            skill = cur.skills[problem.skill]
-            parts.skill_name, parts.concept = skill.name, skill.concept
-            wants_hint = d.move in ("hint", "reassure") or (d.move == "clarify" and d.tone == "confused")
-            if wants_hint and not d.next_problem:
-                level = min(st.hints_given, len(problem.hints) - 1)
-                parts.hint, parts.hint_level = problem.hints[level], level + 1
-                st.hints_given += 1
-            if d.move == "worked_example":
-                parts.worked = cur.sibling(problem)
-                st.recent_prompts = [*st.recent_prompts, parts.worked.prompt]  # never posed later as a problem
-                st.worked_shown = True
-                st.hints_given = max(st.hints_given, 1)
-        if d.move == "summarize":
-            names = {s.id: s.name for s in cur.topic_skills(self.topic)}
-            parts.summary = [(names[sid], p) for sid, p in st.mastery.items()]
-            st.summarized = True
-            if correct:
-                st.problem_id = None  # answered: the next message starts a fresh problem
-            parts.problem = None
-            return
-        if d.next_problem or correct:
-            if problem is not None and not correct:
-                parts.previous_answer = problem.answer
-            parts.problem = next_problem(
-                st, cur, self._p.selector, shift=d.difficulty_shift, prefer_other_skill=d.prefer_other_skill
-            )
-            parts.new_problem, parts.easier = True, d.difficulty_shift < 0
+    def _start_mastery(self, skills: list[str]) -> dict[str, float]:
+        """P(L) to start skills of another topic with: the learner model's (class students) or the priors."""
+        if self._memories is not None and self._p.learner is not None:
+            mastery, memories = self._p.learner.session_start(self.student, skills)
+            self._memories.update({k: m for k, m in memories.items() if k not in self._memories})
+            return mastery
+        return {sid: self._p.curriculum.skills[sid].bkt.p_init for sid in skills}
 
     def _log(
-        self,
-        text: str | None,
-        intent: str,
-        text_est: AffectEstimate | None,
-        d: Decision,
-        display: str,
-        problem: Problem | None,
-        correct: bool | None,
-        flag_reason: str | None,
-        extras: dict[str, Any],
+        self, text: str | None, intent: str, text_est: AffectEstimate | None, plan: Plan, extras: dict[str, Any]
     ) -> TutorReply:
         """Write the turn (one transaction) and build the reply that carries its id."""
         index = self._index
+        d, display, problem, correct = plan.decision, plan.text, plan.problem, plan.correct
+        flag_kind, flag_reason = plan.flag if plan.flag is not None else ("distress", None)
         spoken = to_spoken(display)
         record = {
             "idx": index, "student_text": text, "intent": intent,
@@ -268,16 +253,24 @@ class TutorSession:
             "problem": problem.to_dict() if problem else None, "correct": correct,
             "mastery": dict(self._state.mastery), "state": {"dialogue": self._state.to_dict(), "extras": extras},
         }  # fmt: skip
-        turn_id = self._p.store.add_turn(self.id, record, flag_reason)
+        changes, also = [], None
+        if self._memories is not None and self._p.learner is not None:  # the learner model lasts: save with the turn
+            changes = self._p.learner.changes(self._memories, self._state.mastery)
+            also = self._p.learner.saver(changes)
+        turn_id = self._p.store.add_turn(self.id, record, flag_reason, also=also, flag_kind=flag_kind)
+        if self._memories is not None:
+            self._memories.update({m.skill: m for m in changes})
         self._index += 1
         return TutorReply(
             text=display, spoken=spoken, move=d.move, avatar_emotion=d.avatar_emotion, intensity=d.intensity,
-            affect=self._fused, problem=problem, correct=correct, flagged=flag_reason is not None,
+            affect=self._fused, problem=problem, correct=correct,
+            flagged=flag_reason is not None and flag_kind != "note",
             turn_id=turn_id, turn_index=index, intent=intent, extras=extras,
         )  # fmt: skip
 
-    def _open(self, resumed: bool) -> TutorReply:
-        """The first reply: greeting and first problem (or welcome back and the current problem)."""
+    def _open(self, resumed: bool, note: str = "") -> TutorReply:
+        """The first reply: greeting and first problem (or welcome back and the current problem);
+        `note` (the learner model's "welcome back" and next step on the path) goes first."""
         with self._lock:
             problem = self.problem
             if problem is None:
@@ -288,6 +281,8 @@ class TutorSession:
             else:
                 display = self._writer.opening(self.topic, problem)
                 decision = Decision("pose_problem", "happy", 0.5)
+            if note:
+                display = f"{note} {display}"
             intent = "resume" if resumed else ""
-            self.opening = self._log(None, intent, None, decision, display, problem, None, None, {})
+            self.opening = self._log(None, intent, None, Plan(display, decision, problem), {})
             return self.opening

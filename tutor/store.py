@@ -11,98 +11,33 @@ never stored: only derived affect readings (numbers) are.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import os
 import re
+import unicodedata
 import uuid
+from collections.abc import Callable, Collection
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Integer,
-    String,
-    Text,
-    UniqueConstraint,
-    create_engine,
-    delete,
-    event,
-    func,
-    select,
-    text,
-    update,
-)
+from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
+from tutor import migrations
 from tutor.errors import StoreError, UnknownSessionError
+from tutor.export import EXPORT_FORMATS, export_session
+from tutor.tables import FlagRow, LearnerSkillRow, SessionRow, StudentRow, TurnRow
 
-# A pseudonym: letters, digits and . _ - only, so names with spaces and e-mail addresses are refused.
-_STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$")
-EXPORT_COLUMNS: tuple[str, ...] = (
-    "session_id", "student", "topic", "index", "time", "student_text", "intent", "text_label", "face_label",
-    "fused_label", "fused_confidence", "move", "avatar_emotion", "intensity", "tutor_text", "problem_id",
-    "skill", "prompt", "answer", "correct", "flagged", "flag_reason", "clip_ref", "mastery",
-    "text_affect", "face_affect", "fused_affect",
-)  # fmt: skip
-
-
-class Base(DeclarativeBase):
-    pass
-
-
-class SessionRow(Base):
-    __tablename__ = "tutor_sessions"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    student: Mapped[str] = mapped_column(String(64), index=True)
-    topic: Mapped[str] = mapped_column(String(64))
-    policy: Mapped[str] = mapped_column(String(64))
-    seed: Mapped[int] = mapped_column(Integer)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    ended_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
-
-
-class TurnRow(Base):
-    __tablename__ = "tutor_turns"
-    __table_args__ = (UniqueConstraint("session_id", "idx"),)
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
-    idx: Mapped[int] = mapped_column(Integer)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    student_text: Mapped[str | None] = mapped_column(Text, nullable=True)
-    intent: Mapped[str] = mapped_column(String(16))
-    text_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    face_affect: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    fused_affect: Mapped[dict[str, Any]] = mapped_column(JSON)
-    move: Mapped[str] = mapped_column(String(24))
-    avatar_emotion: Mapped[str] = mapped_column(String(16))
-    intensity: Mapped[float] = mapped_column(Float)
-    tutor_text: Mapped[str] = mapped_column(Text)
-    tutor_spoken: Mapped[str] = mapped_column(Text)
-    problem: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    correct: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    mastery: Mapped[dict[str, float]] = mapped_column(JSON)
-    state: Mapped[dict[str, Any]] = mapped_column(JSON)  # dialogue state after the turn (for resume)
-    clip_ref: Mapped[str | None] = mapped_column(String(512), nullable=True)
-    flagged: Mapped[bool] = mapped_column(Boolean, default=False)
-
-
-class FlagRow(Base):
-    __tablename__ = "tutor_flags"
-    id: Mapped[str] = mapped_column(String(36), primary_key=True)
-    session_id: Mapped[str] = mapped_column(ForeignKey("tutor_sessions.id", ondelete="CASCADE"), index=True)
-    turn_id: Mapped[str] = mapped_column(ForeignKey("tutor_turns.id", ondelete="CASCADE"))
-    student: Mapped[str] = mapped_column(String(64), index=True)
-    kind: Mapped[str] = mapped_column(String(32))
-    reason: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+# A pseudonym, after normalisation (NFKC, runs of white space -> one space, trimmed): 1-40 letters
+# of any script, digits, spaces and . _ - ' (children write "blue fox" or "Zoë"), starting with a
+# letter or digit; "@", "<", ";" and the like are refused, so e-mail addresses and markup are too.
+PSEUDONYM_MAX_CHARS = 40
+_PSEUDONYM = r"[^\W_][\w .'-]*"
+_STUDENT_ID = re.compile(rf"^{_PSEUDONYM}$")
+# A class student's id: their pseudonym, "~" and 10 random base32 letters. "~" is no pseudonym
+# character, so nobody can type a class student's id as a practice pseudonym.
+_REGISTERED_ID = re.compile(rf"^{_PSEUDONYM}~[a-z2-7]{{10}}$")
 
 
 def new_id() -> str:
@@ -114,14 +49,24 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def normalize_pseudonym(student: str) -> str:
+    """The canonical form of a pseudonym: NFKC (full-width and composed letters become one
+    form), white-space runs collapsed to one space, trimmed. Case is kept as typed."""
+    return " ".join(unicodedata.normalize("NFKC", student).split())
+
+
 def check_student_id(student: object) -> str:
-    """Return the pseudonym, or raise ValueError when it is not one."""
-    if not isinstance(student, str) or not _STUDENT_ID.match(student):
+    """Return the normalised pseudonym (or a class student's id as it is), or raise ValueError."""
+    if isinstance(student, str) and _REGISTERED_ID.match(student):
+        return student
+    name = normalize_pseudonym(student) if isinstance(student, str) else ""
+    if not name or len(name) > PSEUDONYM_MAX_CHARS or not _STUDENT_ID.match(name):
         raise ValueError(
-            "A student id must be a pseudonym of 1-64 letters, digits, '.', '_' or '-' "
-            "(no spaces, no e-mail addresses), e.g. 's-17'."
+            f"A student id must be a pseudonym of 1-{PSEUDONYM_MAX_CHARS} letters, digits or spaces "
+            "(also . _ - '), starting and ending with a letter or digit, and no e-mail address, "
+            "e.g. 'blue fox'."
         )
-    return student
+    return name
 
 
 def clean_text(value: str) -> str:
@@ -146,6 +91,9 @@ def normalise_url(url: str) -> str:
     return url
 
 
+FLAG_KINDS: tuple[str, ...] = ("distress", "wellbeing", "note")  # what a teacher is told, most urgent first
+
+
 class Store:
     """All reads and writes of the session log."""
 
@@ -156,7 +104,7 @@ class Store:
             self.engine: Engine = create_engine(self.url, pool_pre_ping=True)
             if self.engine.dialect.name == "sqlite":
                 event.listen(self.engine, "connect", _sqlite_pragmas)
-            Base.metadata.create_all(self.engine)
+            migrations.upgrade(self.engine)  # schema changes are alembic migrations (tutor/migrations)
         except (SQLAlchemyError, OSError) as err:
             raise StoreError(f"Cannot open the session log at {self._safe_url()}: {err}") from err
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -181,10 +129,24 @@ class Store:
         self._write(lambda s: s.add(row), "start the session")
         return row.id
 
-    def add_turn(self, session_id: str, record: dict[str, Any], flag_reason: str | None = None) -> str:
-        """Write one turn (and its flag) atomically; returns the turn id."""
+    def add_turn(
+        self,
+        session_id: str,
+        record: dict[str, Any],
+        flag_reason: str | None = None,
+        also: Callable[[Session, str], None] | None = None,
+        flag_kind: str = "distress",
+    ) -> str:
+        """Write one turn (and its flag) atomically; returns the turn id. `also(db, student)` runs in
+        the same transaction (the learner model saves its update there: both or neither).
+
+        flag_kind: "distress" (safeguarding), "wellbeing" (sad, lonely, bullied: a lower level, shown
+        apart) or "note" (e.g. repeated abuse: for the teacher's eyes, the turn is not marked flagged)."""
+        if flag_kind not in FLAG_KINDS:
+            raise ValueError(f"flag_kind must be one of {FLAG_KINDS}, got {flag_kind!r}.")
         turn_id = new_id()
-        row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flag_reason is not None,
+        flagged = flag_reason is not None and flag_kind != "note"
+        row = TurnRow(id=turn_id, session_id=session_id, created_at=utcnow(), flagged=flagged,
                       **{k: clean_text(v) if isinstance(v, str) else v for k, v in record.items()})  # fmt: skip
 
         def write(s: Any) -> None:
@@ -195,7 +157,9 @@ class Store:
             if flag_reason is not None:
                 s.flush()  # the turn row must exist before the flag refers to it (PostgreSQL FKs)
                 s.add(FlagRow(id=new_id(), session_id=session_id, turn_id=turn_id, student=student,
-                              kind="distress", reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
+                              kind=flag_kind, reason=clean_text(flag_reason), created_at=row.created_at))  # fmt: skip
+            if also is not None:
+                also(s, student)
 
         self._write(write, "save the turn")
         return turn_id
@@ -215,8 +179,8 @@ class Store:
         self._write(lambda s: s.execute(stmt), "end the session")
 
     def delete_student(self, student: str) -> int:
-        """Remove every row about one student (flags, turns, sessions); returns the number removed."""
-        check_student_id(student)
+        """Remove every row about one student (flags, turns, sessions, learner model, account); returns the count."""
+        student = check_student_id(student)
         counts: list[int] = []
 
         def write(s: Any) -> None:
@@ -225,15 +189,25 @@ class Store:
             counts.append(s.execute(delete(FlagRow).where(FlagRow.session_id.in_(ids))).rowcount)
             counts.append(s.execute(delete(TurnRow).where(TurnRow.session_id.in_(ids))).rowcount)
             counts.append(s.execute(delete(SessionRow).where(SessionRow.student == student)).rowcount)
+            counts.append(s.execute(delete(LearnerSkillRow).where(LearnerSkillRow.student_id == student)).rowcount)
+            counts.append(s.execute(delete(StudentRow).where(StudentRow.id == student)).rowcount)
 
         self._write(write, "delete the student's data")
         return sum(counts)
+
+    def read(self) -> Session:
+        """A database session for reading (use as a context manager)."""
+        return self._sessions()
+
+    def write(self, fn: Callable[[Session], Any], what: str) -> None:
+        """Run fn(db) in one transaction; database errors become StoreError naming `what`."""
+        self._write(fn, what)
 
     def _write(self, fn: Any, what: str) -> None:
         try:
             with self._sessions.begin() as s:
                 fn(s)
-        except UnknownSessionError:
+        except (UnknownSessionError, ValueError, PermissionError):  # the caller's own refusals pass through
             raise
         except SQLAlchemyError as err:  # disk full, read-only file, lost connection: nothing half-written
             raise StoreError(f"Could not {what} in the session log: {err.__class__.__name__}: {err}") from err
@@ -248,13 +222,18 @@ class Store:
                     "seed": row.seed, "started_at": _aware(row.started_at),
                     "ended_at": _aware(row.ended_at)}  # fmt: skip
 
-    def list_sessions(self, student: str | None = None) -> list[dict[str, Any]]:
+    def list_sessions(
+        self, student: str | None = None, students: Collection[str] | None = None
+    ) -> list[dict[str, Any]]:
+        """Sessions newest first, of one student, of a set of students, or (both None) of everyone."""
         n_turns = select(func.count()).where(TurnRow.session_id == SessionRow.id, TurnRow.idx > 0)
         n_flags = select(func.count()).where(FlagRow.session_id == SessionRow.id)
         last = select(func.max(TurnRow.created_at)).where(TurnRow.session_id == SessionRow.id)
         stmt = select(SessionRow, n_turns.scalar_subquery(), n_flags.scalar_subquery(), last.scalar_subquery())
         if student is not None:
             stmt = stmt.where(SessionRow.student == check_student_id(student))
+        if students is not None:
+            stmt = stmt.where(SessionRow.student.in_(list(students)))
         with self._sessions() as s:
             rows = s.execute(stmt.order_by(SessionRow.started_at.desc())).all()
         return [{"id": r.id, "student": r.student, "topic": r.topic, "policy": r.policy,
@@ -302,21 +281,11 @@ class Store:
             return "ok"
 
     def export(self, session_id: str, fmt: str = "csv") -> str:
-        """One session as CSV (one row per turn, nested fields as JSON) or as a JSON document."""
-        if fmt not in ("csv", "json"):
+        """One session as CSV (one row per turn, flat named columns) or as a JSON document
+        (see `tutor.export`)."""
+        if fmt not in EXPORT_FORMATS:  # before any read: a bad format is the caller's error, not a lookup
             raise ValueError(f"Export format must be 'csv' or 'json', got {fmt!r}.")
-        info = self.session(session_id)
-        turns = self.turns(session_id)
-        if fmt == "json":
-            doc = {"session": info, "turns": turns}
-            return json.dumps(doc, default=lambda o: o.isoformat() if isinstance(o, datetime) else str(o),
-                              ensure_ascii=False, indent=1)  # fmt: skip
-        buf = io.StringIO()
-        writer = csv.DictWriter(buf, fieldnames=list(EXPORT_COLUMNS))
-        writer.writeheader()
-        for t in turns:
-            writer.writerow({k: _defuse(v) for k, v in _csv_row(info, t).items()})
-        return buf.getvalue()
+        return export_session(self.session(session_id), self.turns(session_id), fmt)
 
 
 def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
@@ -327,39 +296,6 @@ def _turn_dict(r: TurnRow, reason: str | None) -> dict[str, Any]:
         "avatar_emotion": r.avatar_emotion, "intensity": r.intensity, "text_affect": r.text_affect,
         "face_affect": r.face_affect, "fused_affect": r.fused_affect, "problem": r.problem, "correct": r.correct,
         "mastery": r.mastery, "state": r.state, "clip_ref": r.clip_ref, "flagged": r.flagged, "flag_reason": reason,
-    }  # fmt: skip
-
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # what spreadsheets read as the start of a formula
-_PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
-
-
-def _defuse(value: Any) -> Any:
-    """A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP's advice
-    against CSV injection: a student typing =HYPERLINK(...) must not become a live link in the
-    teacher's spreadsheet). Plain numbers such as -3 stay as they are; JSON exports stay raw."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
-        return "'" + value
-    return value
-
-
-def _csv_row(info: dict[str, Any], t: dict[str, Any]) -> dict[str, Any]:
-    def label(a: dict[str, Any] | None) -> str:
-        return str(a.get("label", "")) if a else ""
-
-    problem = t["problem"] or {}
-    return {
-        "session_id": info["id"], "student": info["student"], "topic": info["topic"], "index": t["index"],
-        "time": t["time"].isoformat() if t["time"] else "", "student_text": t["student_text"] or "",
-        "intent": t["intent"], "text_label": label(t["text_affect"]), "face_label": label(t["face_affect"]),
-        "fused_label": label(t["fused_affect"]), "fused_confidence": (t["fused_affect"] or {}).get("confidence", ""),
-        "move": t["move"], "avatar_emotion": t["avatar_emotion"], "intensity": t["intensity"],
-        "tutor_text": t["tutor_text"], "problem_id": problem.get("id", ""), "skill": problem.get("skill", ""),
-        "prompt": problem.get("prompt", ""), "answer": problem.get("answer", ""),
-        "correct": "" if t["correct"] is None else t["correct"], "flagged": t["flagged"],
-        "flag_reason": t["flag_reason"] or "", "clip_ref": t["clip_ref"] or "", "mastery": json.dumps(t["mastery"]),
-        "text_affect": json.dumps(t["text_affect"]), "face_affect": json.dumps(t["face_affect"]),
-        "fused_affect": json.dumps(t["fused_affect"]),
     }  # fmt: skip
 
 

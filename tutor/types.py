@@ -10,16 +10,27 @@ from typing import Any
 
 from affect.types import AffectEstimate
 
-# What a student's message is taken to be (issue 4, "Understanding the student's message").
-# "distress" is kept apart from "feeling" because it always overrides the lesson.
-INTENTS: tuple[str, ...] = (
+# What a student's message does in the dialogue (issue 11): the classifier in tutor/language/acts.py
+# reads one of these per message, context-free; `resolve` reads replies to the tutor's own questions.
+DIALOGUE_ACTS: tuple[str, ...] = (
     "answer",
-    "help",
-    "why",
-    "greeting",
-    "off_topic",
-    "stop",
+    "hint_request",
+    "worked_example_request",
+    "concept_question",
+    "why_question",
+    "rephrase_request",
+    "skip",
+    "harder",
+    "easier",
+    "change_topic",
+    "scenario_request",
+    "progress_question",
     "feeling",
+    "greeting",
+    "meta",
+    "off_topic",
+    "abuse",
+    "stop",
     "distress",
 )
 
@@ -68,7 +79,14 @@ class Problem:
     alternatives: tuple[str, ...] = ()  # other exact values also accepted (e.g. "-25" for a decrease)
     misconceptions: tuple[Misconception, ...] = ()
     hints: tuple[str, ...] = ()  # exactly three, from nudge to bottom-out
-    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem, used for a worked example
+    params: tuple[tuple[str, str], ...] = ()  # the numbers of THIS problem by name, for the data templates
+    worked_steps: tuple[str, ...] = ()  # solution steps of THIS problem (from data/solutions), for a worked example
+    step_reasons: tuple[str, ...] = ()  # why each worked step is done, with this problem's numbers
+
+    @property
+    def values(self) -> dict[str, str]:
+        """params as a dict (template fields: "a", "lcd", "variant", ...)."""
+        return dict(self.params)
 
     def to_dict(self) -> dict[str, Any]:
         """The fields the session log keeps (enough to show and to rebuild the problem)."""
@@ -80,6 +98,11 @@ class Problem:
             "difficulty": self.difficulty,
             "kind": self.kind,
         }
+
+
+def problem_params(**values: object) -> tuple[tuple[str, str], ...]:
+    """A problem's numbers by name, as strings, for the templates in curriculum/data (solutions, scenarios)."""
+    return tuple((k, str(v)) for k, v in values.items())
 
 
 @dataclass(frozen=True)
@@ -97,5 +120,5 @@ class TutorReply:
     flagged: bool  # True when this turn raised a flag for the teacher
     turn_id: str = ""  # id of the logged turn; pass it to `TutorSession.attach_clip`
     turn_index: int = 0  # 0 = opening, then 1, 2, ... per student message
-    intent: str = ""  # how the student's message was read (one of INTENTS; "" for the opening)
+    intent: str = ""  # the dialogue act of the student's message, in context (one of DIALOGUE_ACTS; "" opening)
     extras: dict[str, Any] = field(default_factory=dict)  # diagnostics: misconception, hint level

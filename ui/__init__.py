@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ui.app import build_app, main
-    from ui.handlers import UserState
+    from ui.screen import UserState
     from ui.services import Services
 
 __all__ = ["Services", "UserState", "build_app", "main"]
 
-_LAZY = {"build_app": "ui.app", "main": "ui.app", "UserState": "ui.handlers", "Services": "ui.services"}
+_LAZY = {"build_app": "ui.app", "main": "ui.app", "UserState": "ui.screen", "Services": "ui.services"}
 
 
 def __getattr__(name: str) -> Any:

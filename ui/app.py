@@ -1,14 +1,14 @@
 """The Gradio app: `build_app(services, config)` wires the handlers; `main()` loads, warms, launches.
 
-Layout follows the gradio demos: plain functions (ui/handlers.py, ui/teacher.py), then the
-`gr.Blocks` wiring here, then `launch()`. Per-user data lives in `gr.State(UserState)`; the
+Layout follows the gradio demos: plain functions (ui/handlers.py, ui/teacher/), then the
+`gr.Blocks` wiring (the student view in ui/student.py, the teacher view in ui/teacher/), then
+`launch()`. Per-user data lives in `gr.State(UserState)`; the
 models live in one `Services` object shared read-only by all users. Every event has an
 `api_name` so `gradio_client` (tests, load benchmarks) can drive the app like a browser does.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import os
 import sys
@@ -20,25 +20,14 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import StoreError
-from ui import handlers, teacher
+from ui import login, screen, student, teacher
 from ui.config import AppConfig, load_config
-from ui.ratelimit import bind_handler
 from ui.services import Services, missing_components
-from ui.views import LATEX_DELIMITERS, mastery_html, mood_html, problem_markdown, status_html
 
 log = logging.getLogger("ui.app")
 
-# Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
-# thread, so many may run at once (a waiting handler costs a sleeping thread; with 8, the 9th
-# student's TEXT reply queued behind others' clip waits: bench/bench_load.py); frames take
-# ~5-10 ms each (FINDINGS.md) and go one at a time through the face analyser; teacher queries
-# are rare. 32 + 1 + 2 stays under Gradio's 40 worker threads.
-CHAT_CONCURRENCY = 32
-FRAME_CONCURRENCY = 1
+# Teacher queries are rare (the student view's limits are in ui/student.py).
 TEACHER_CONCURRENCY = 2
-# The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
-# changes over seconds (D'Mello & Graesser 2012), and keeps the CPU free for the avatar.
-STREAM_EVERY_S = 0.5
 # Gradio's copies of served clips are deleted every 5 min once older than 15 min.
 DELETE_CACHE = (300, 900)
 
@@ -46,127 +35,69 @@ CSS = """
 .bottom-row {align-items: flex-end}
 .bottom-row > button {max-height: 46px; margin-bottom: 4px}
 .mood, .mastery, .status {font-size: 14px; line-height: 1.5}
-.mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px}
-.mood-off {color: var(--body-text-color-subdued)}
-.status {min-height: 22px; color: var(--body-text-color-subdued)}
+.mood {padding: 8px 10px; border: 1px solid var(--border-color-primary); border-radius: 8px; font-size: 16px}
+.mood-emoji {font-size: 22px; vertical-align: -3px}
+.mood-source {color: #4b5563; font-size: 13px}
+.skill {display: flex; align-items: center; gap: 8px; font-size: 14px; margin: 3px 0}
+.skill-name {width: 55%}
+.not-started {color: #4b5563; font-style: italic}
+.skill-level {min-width: 84px; text-align: right}
+.status {min-height: 22px; color: #4b5563}
+.note {padding: 6px 10px; border-radius: 8px; background: #fff4ce; color: #3d2e00; font-size: 15px}
 .spinner {display:inline-block;width:12px;height:12px;margin-right:6px;border:2px solid #bbb;
   border-top-color:#0072B2;border-radius:50%;animation:spin .8s linear infinite;vertical-align:-1px}
 @keyframes spin {to {transform: rotate(360deg)}}
 #problem {padding: 4px 12px; border-left: 4px solid #0072B2; background: var(--background-fill-secondary)}
-.transcript table {border-collapse: collapse; width: 100%; font-size: 13px}
-.transcript td, .transcript th {border-bottom: 1px solid var(--border-color-primary); padding: 4px 6px;
-  vertical-align: top; text-align: left}
-.transcript tr.flagged {background: #fde2e1}
+#problem .katex, #chat .katex {font-size: 1.15em}
+#webcam .button-wrap {display: none}  /* the camera button above starts and stops the stream */
+#chat button[aria-label="Clear"] {display: none}  /* it would only blank this screen, not the session */
+/* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
+footer .show-api, footer a {color: var(--body-text-color) !important}
+button[role="tab"][aria-selected="true"] {color: #1d4ed8 !important}
 """
-THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald")
+# Soft's labels (blue-500 on blue-100), primary buttons and selected radios (white on blue-500) and
+# subdued text such as the footer link (gray-400 on white) measure 3.0:1, 3.7:1 and 2.5:1 in
+# axe-core, under WCAG AA's 4.5:1 for text; blue-700, blue-600 and gray-600 pass.
+THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
+    body_text_color_subdued="*neutral_600",
+    checkbox_label_background_fill_selected="*primary_600",
+    block_label_text_color="*primary_700",
+    block_title_text_color="*primary_700",
+    button_primary_background_fill="*primary_700",
+    button_primary_background_fill_hover="*primary_800",
+)
 
-
-def _student_tab(services: Services, state: gr.State) -> None:
-    with gr.Row(elem_classes=["bottom-row"]):
-        name = gr.Textbox(
-            label="Your pseudonym", placeholder="e.g. blue-fox (not your real name)", max_lines=1, scale=3
-        )
-        choices = services.topic_choices()
-        topic = gr.Dropdown(choices=choices, value=choices[0][1] if choices else None, label="Topic", scale=3)
-        start = gr.Button("Start", variant="primary", scale=1, elem_id="start-btn")
-    with gr.Row():
-        with gr.Column(scale=3):
-            problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
-            chat = gr.Chatbot(
-                label="Tutor chat", height=360, latex_delimiters=LATEX_DELIMITERS, elem_id="chat", buttons=[]
-            )
-            with gr.Row():
-                box = gr.Textbox(
-                    show_label=False, placeholder="Type your answer or a question…", scale=5, max_lines=3,
-                    elem_id="answer-box",
-                )
-                send = gr.Button("Send", variant="primary", scale=1, elem_id="send-btn")
-            with gr.Row():
-                hint = gr.Button("Hint", size="sm")
-                confused = gr.Button("I'm confused", size="sm")
-                nxt = gr.Button("Next", size="sm")
-        with gr.Column(scale=2):
-            video = gr.Video(
-                label="Your tutor", autoplay=True, interactive=False, height=280, buttons=[], elem_id="avatar"
-            )
-            status = gr.HTML(status_html("", busy=False))
-            consent = gr.Checkbox(
-                value=False,
-                label="Use my camera so the tutor can see how I feel",
-                info="Frames are analysed in memory on the server and never stored. You can turn it off any time.",
-                elem_id="camera-consent",
-            )
-            webcam = gr.Image(
-                sources=["webcam"],
-                streaming=True,
-                visible=False,
-                label="Camera",
-                height=200,
-                webcam_options=gr.WebcamOptions(mirror=True, constraints={"video": {"width": 320, "height": 240}}),
-                elem_id="webcam",
-            )
-            mood = gr.HTML(mood_html(None, camera_on=False))
-            gr.Markdown("**Mastery**")
-            mastery = gr.HTML(mastery_html({}, services.mastery_threshold))
-
-    reply_outputs = [state, chat, box, problem, mastery, status, video]
-    start.click(
-        functools.partial(handlers.start_session, services),
-        inputs=[state, name, topic],
-        outputs=[state, chat, problem, mastery, status, video],
-        api_name="start",
-        concurrency_limit=CHAT_CONCURRENCY,
-    )
-    gr.on(
-        [box.submit, send.click],
-        bind_handler(handlers.send_message, services),
-        inputs=[state, box],
-        outputs=reply_outputs,
-        api_name="send",
-        concurrency_limit=CHAT_CONCURRENCY,
-        show_progress="minimal",
-        show_progress_on=[status],  # a timer beside the status line; the avatar keeps playing
-        trigger_mode="multiple",  # the student may answer while the tutor still speaks
-    )
-    for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
-        button.click(
-            bind_handler(handlers.quick_message, services, kind=kind),
-            inputs=[state],
-            outputs=reply_outputs,
-            api_name=kind,
-            concurrency_limit=CHAT_CONCURRENCY,
-            show_progress="minimal",
-            show_progress_on=[status],
-            trigger_mode="multiple",
-        )
-    consent.change(
-        handlers.set_camera, inputs=[state, consent], outputs=[state, webcam, mood], api_name="camera"
-    )
-    webcam.stream(
-        bind_handler(handlers.observe_frame, services),
-        inputs=[state, webcam],
-        outputs=[mood],
-        api_name="frame",
-        stream_every=STREAM_EVERY_S,
-        concurrency_limit=FRAME_CONCURRENCY,
-        show_progress="hidden",
-    )
-
+# Gradio's video player writes its caption <track> without a label or a language; the avatar
+# speaks English (the Piper voice), so every caption track is labelled as such when it appears.
+# Gradio's chat messages carry an aria-label on a plain div (axe-core: aria-prohibited-attr,
+# serious; screen readers ignore it): each message becomes an "article" so its label is read.
+HEAD = """<script>
+new MutationObserver(() => {
+  document.querySelectorAll('track:not([srclang])').forEach((t) => {
+    t.srclang = 'en'; t.label = 'English'; t.kind = 'captions';
+  });
+  document.querySelectorAll('div[aria-label][data-testid="bot"], div[aria-label][data-testid="user"]')
+    .forEach((m) => { if (!m.hasAttribute('role')) m.setAttribute('role', 'article'); });
+}).observe(document.documentElement, {subtree: true, childList: true});
+</script>"""
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(handlers.new_user_state, delete_callback=handlers.end_session)
+        state = gr.State(screen.new_user_state, delete_callback=login.end_session)
+        # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
+        # obfuscation, but it must stay the same across restarts for the browser to read it back).
+        token = gr.BrowserState("", storage_key="tutor-resume", secret=services.tokens.browser_secret)
         gr.Markdown(
-            "## Emotion-aware maths tutor\nChat with the tutor; with your consent it also reads how you feel "
-            "from your camera and adapts. Use a made-up name.",
+            "# Your maths tutor\nChat with the tutor about maths. If you like, turn on your camera so the tutor "
+            "can see how you feel. Use a made-up name, not your real one.",
             elem_id="header",
         )
         with gr.Tabs():
             with gr.Tab("Student", id="student"):
-                _student_tab(services, state)
-            with gr.Tab("Teacher", id="teacher"):
-                teacher.build_tab(services, config.server, concurrency=TEACHER_CONCURRENCY)
+                student.build_tab(services, demo, state, token)
+            with gr.Tab("Teacher", id="teacher") as teacher_tab:
+                teacher.build_tab(services, tab=teacher_tab, concurrency=TEACHER_CONCURRENCY)
     return demo
 
 
@@ -177,9 +108,14 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
-        "css": CSS,
+        "css": CSS + teacher.CSS,
+        "head": HEAD,
         "show_error": True,
         "footer_links": ["api"],
+        # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
+        # ("run history"): the teacher's password at login and students' chat on shared school
+        # computers. Off; False also deletes runs an earlier version saved.
+        "run_history": False,
         # The session log never leaves through the file server, even if a handler asked.
         "blocked_paths": [config.tutor.resolved_data_dir()],
     }

@@ -27,7 +27,7 @@ class ServerConfig:
 
     host: str = "127.0.0.1"  # bind address; 0.0.0.0 on a Space
     port: int = 7860  # Gradio's usual port
-    teacher_password: str = ""  # "" disables the teacher view (TUTOR_TEACHER_PASSWORD)
+    teacher_password: str = ""  # TUTOR_TEACHER_PASSWORD: creates/updates the teacher account "teacher" at start
     warm_up: bool = True  # run every model once before reporting ready
 
     def __post_init__(self) -> None:
@@ -45,8 +45,11 @@ class AppConfig:
     avatar: AvatarConfig = field(default_factory=AvatarConfig)
 
 
-# Documented environment variables -> dotted config field.
+# Documented environment variables -> dotted config field. Gradio's own GRADIO_SERVER_NAME / _PORT
+# (what Spaces and Gradio users set) apply first; the TUTOR_* ones win when both are given.
 ENV_VARS: dict[str, str] = {
+    "GRADIO_SERVER_NAME": "server.host",
+    "GRADIO_SERVER_PORT": "server.port",
     "TUTOR_DB_URL": "tutor.db_url",
     "TUTOR_DATA_DIR": "tutor.data_dir",
     "TUTOR_TEACHER_PASSWORD": "server.teacher_password",

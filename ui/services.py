@@ -26,6 +26,7 @@ from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.clips import ClipRenderer, ClipStore
 from ui.config import AppConfig
 from ui.ratelimit import ClientLimits
+from ui.resume import ResumeTokens
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,15 @@ def _prune(root: Path, keep: str, max_age_s: float = 86400.0) -> None:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def startup_teacher(tutor: Any, config: AppConfig) -> None:
+    """TUTOR_TEACHER_PASSWORD keeps a one-secret Space working: it creates or updates the account
+    "teacher", which adopts the classes without a teacher (sessions from before accounts existed).
+    Other teachers and classes are made with `tutor-admin`."""
+    if config.server.teacher_password:
+        adopted = tutor.ensure_teacher("teacher", config.server.teacher_password)
+        log.info("account 'teacher' set from TUTOR_TEACHER_PASSWORD (%d earlier class(es) adopted)", adopted)
+
+
 def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
     t0 = time.perf_counter()
     out = fn()
@@ -97,6 +107,7 @@ class Services:
     text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
     face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
     clips: ClipRenderer
+    tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
 
@@ -119,8 +130,10 @@ class Services:
                 lambda: Tutor.create(config=config.tutor, text_affect=text, face_affect=face), timings, "load_tutor"
             )
             avatar = avatar_f.result()
+        startup_teacher(tutor, config)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
-        return cls(config, tutor, avatar, text, face, clips, timings)
+        tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
+        return cls(config, tutor, avatar, text, face, clips, tokens, timings)
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""

@@ -11,8 +11,8 @@ import random
 
 import sympy
 
-from tutor.numbers import fmt
-from tutor.types import Misconception, Problem
+from tutor.language.numbers import fmt
+from tutor.types import Misconception, Problem, problem_params
 
 
 def _mis(value: sympy.Rational | int, correct: int, name: str, feedback: str) -> list[Misconception]:
@@ -41,10 +41,11 @@ def _sign_error(x: int) -> list[Misconception]:
 
 
 def _problem(prompt_eq: str, x: int, difficulty: int, mis: list[Misconception],
-             hints: tuple[str, str, str], steps: tuple[str, ...]) -> Problem:  # fmt: skip
+             hints: tuple[str, str, str], **params: object) -> Problem:  # fmt: skip
     return Problem(
         id="", skill="", prompt=f"Solve for x: {prompt_eq}", answer=f"x = {x}", difficulty=difficulty,
-        kind="equation", value=str(x), misconceptions=tuple(mis), hints=hints, worked_steps=steps,
+        kind="equation", value=str(x), misconceptions=tuple(mis), hints=hints,
+        params=problem_params(eq=prompt_eq, x=x, sign="positive" if x > 0 else "negative", **params),
     )  # fmt: skip
 
 
@@ -83,8 +84,8 @@ def one_step(rng: random.Random, difficulty: int) -> Problem:
         "What is being done to x? Undo it with the inverse operation.",
         f"Here you can {inverse}.",
         f"After that, {step.rsplit(' = ', 1)[0]} = ?",
-    ), (f"We want to solve {eq}.", f"Undo the operation on x: {inverse}.", f"{step}.",
-        f"Check: put x = {x} back into {eq}."))  # fmt: skip
+    ), variant=form, a=a, b=b, b_sign="positive" if b > 0 else "not_positive", inverse=inverse,
+       step=step)  # fmt: skip
 
 
 def two_step(rng: random.Random, difficulty: int) -> Problem:
@@ -114,9 +115,9 @@ def two_step(rng: random.Random, difficulty: int) -> Problem:
         "Undo the operations in reverse order: first the number added or subtracted, then the multiplication.",
         f"First {undo_b} on both sides: {a}x = {c - b}.",
         f"Now divide both sides by {a}: x = {c - b} ÷ {a}.",
-    ), (f"We want to solve {eq}.", f"{undo_b.capitalize()} on both sides: {a}x = {c - b}.",
-        f"Divide both sides by {a}: x = {c - b} ÷ {a} = {x}.",
-        f"Check: {a} × {x}{_plus(b)} = {c}."))  # fmt: skip
+    ), variant="two_step", a=a, b=b, c=c, undo_b=undo_b, rhs=c - b, plus_b=_plus(b).strip(),
+       b_abs=abs(b), then=f"add {b}" if b > 0 else f"subtract {-b}",
+       money="yes" if b > 0 and c > 0 else "no")  # fmt: skip
 
 
 def both_sides(rng: random.Random, difficulty: int) -> Problem:
@@ -147,5 +148,8 @@ def both_sides(rng: random.Random, difficulty: int) -> Problem:
         "Collect the x terms on one side and the plain numbers on the other.",
         f"Subtract {_term(c)} from both sides: {_term(k)}{_plus(b) if b else ''} = {d}.",
         f"Then {'subtract ' + str(b) if b >= 0 else 'add ' + str(-b)} and divide by {k}: x = ({d - b}) ÷ {k}.",
-    ), (f"We want to solve {eq}.", f"Subtract {_term(c)} from both sides: {_term(k)}{_plus(b) if b else ''} = {d}.",
-        f"Move the number: {_term(k)} = {d - b}.", f"Divide by {k}: x = {x}."))  # fmt: skip
+    ), variant="both_sides" if b else "both_sides_plain", money="yes" if x > 0 and b >= 0 else "no",
+       lhs=f"{_term(a)}{_plus(b) if b else ''}", rhs_expr=f"{_term(c)}{_plus(d) if d else ''}",
+       a=a, b=b, c=c, d=d, k=k, cx=_term(c), kx=_term(k), rhs=d - b,
+       left=f"{_term(k)}{_plus(b) if b else ''}",
+       move="subtract " + str(b) if b >= 0 else "add " + str(-b))  # fmt: skip

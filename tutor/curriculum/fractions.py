@@ -1,7 +1,8 @@
 """Problem generators for fractions: simplifying, adding/subtracting, multiplying/dividing.
 
 Each generator takes a seeded `random.Random` and a stated difficulty (1..3) and returns a
-`Problem` whose hints and worked steps name the problem's own numbers. Misconception values are
+`Problem` whose hints name the problem's own numbers and whose params fill the worked-step and
+scenario templates in data/. Misconception values are
 the answers common faulty procedures give (e.g. adding denominators, Hart 1981 / CSMS; not
 flipping the divisor), so the checker can give feedback aimed at the faulty step.
 """
@@ -13,8 +14,8 @@ import random
 
 import sympy
 
-from tutor.numbers import fmt
-from tutor.types import Misconception, Problem
+from tutor.language.numbers import fmt
+from tutor.types import Misconception, Problem, problem_params
 
 
 def _proper(rng: random.Random, den_lo: int, den_hi: int) -> tuple[int, int]:
@@ -54,12 +55,8 @@ def simplify(rng: random.Random, difficulty: int) -> Problem:
             f"The greatest common factor of {big_n} and {big_d} is {k}.",
             f"Divide top and bottom by {k}: {big_n} ÷ {k} on top and {big_d} ÷ {k} on the bottom.",
         ),
-        worked_steps=(
-            f"We want {shown} in lowest terms.",
-            f"The greatest common factor of {big_n} and {big_d} is {k}.",
-            f"{big_n} ÷ {k} = {num} and {big_d} ÷ {k} = {den}.",
-            f"So {shown} = {fmt(correct)}, and {num} and {den} share no factor, so we are done.",
-        ),
+        params=problem_params(variant="simplify", fraction=shown, big_n=big_n, big_d=big_d, k=k, num=num, den=den,
+                       answer=fmt(correct)),
     )  # fmt: skip
 
 
@@ -118,12 +115,8 @@ def add_sub(rng: random.Random, difficulty: int) -> Problem:
             f"A common denominator is {lcd}: {a}/{b} = {a2}/{lcd} and {c}/{e} = {c2}/{lcd}.",
             f"Now {word} the numerators and keep the denominator: ({a2} {op} {c2})/{lcd}.",
         ),
-        worked_steps=(
-            f"We want {a}/{b} {op} {c}/{e}.",
-            f"The least common denominator of {b} and {e} is {lcd}.",
-            f"{a}/{b} = {a2}/{lcd} and {c}/{e} = {c2}/{lcd}.",
-            f"{a2}/{lcd} {op} {c2}/{lcd} = {a2 + sign * c2}/{lcd}, which is {fmt(correct)}.",
-        ),
+        params=problem_params(variant="sub" if subtract else "add", a=a, b=b, c=c, e=e, op=op, word=word, lcd=lcd,
+                       a2=a2, c2=c2, lcd_a=lcd // b, lcd_c=lcd // e, total=a2 + sign * c2, answer=fmt(correct)),
     )  # fmt: skip
 
 
@@ -149,12 +142,7 @@ def mul_div(rng: random.Random, difficulty: int) -> Problem:
             f"The reciprocal of {second} is {d}/{c}, so {a}/{b} ÷ {second} = {a}/{b} × {d}/{c}.",
             f"Multiply across: ({a} × {d})/({b} × {c}).",
         )
-        steps = (
-            f"We want {a}/{b} ÷ {second}.",
-            f"Flip the divisor: {a}/{b} × {d}/{c}.",
-            f"Multiply across: ({a} × {d})/({b} × {c}) = {a * d}/{b * c}.",
-            f"In lowest terms that is {fmt(correct)}.",
-        )
+        top, bottom = a * d, b * c
     else:
         correct = x * y
         mis = [
@@ -169,14 +157,11 @@ def mul_div(rng: random.Random, difficulty: int) -> Problem:
             f"Numerators: {a} × {c}. Denominators: {b} × {d}.",
             f"That gives {a * c}/{b * d}; simplify it if you can.",
         )
-        steps = (
-            f"We want {a}/{b} × {second}.",
-            f"Top times top: {a} × {c} = {a * c}. Bottom times bottom: {b} × {d} = {b * d}.",
-            f"So the product is {a * c}/{b * d}.",
-            f"In lowest terms that is {fmt(correct)}.",
-        )
+        top, bottom = a * c, b * d
     return Problem(
         id="", skill="", prompt=f"Work out {a}/{b} {op} {second}.", answer=fmt(correct),
         difficulty=difficulty, kind="number", value=fmt(correct), misconceptions=tuple(mis),
-        hints=hints, worked_steps=steps,
+        hints=hints,
+        params=problem_params(variant="div" if divide else "mul", whole="yes" if d == 1 else "no", a=a, b=b,
+                              c=c, d=d, second=second, op=op, top=top, bottom=bottom, answer=fmt(correct)),
     )  # fmt: skip

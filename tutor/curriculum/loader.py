@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from tutor.curriculum import equations, fractions, percentages
+from tutor.curriculum.content import SAMPLE_SEEDS, Content, ContentError, check_templates, load_content
 from tutor.student_model import BKTParams
 from tutor.types import Misconception, Problem
 
@@ -65,11 +66,16 @@ class Topic:
 
 
 class Curriculum:
-    """All topics and skills, plus problem generation by skill, difficulty and seed."""
+    """All topics and skills, plus problem generation by skill, difficulty and seed.
 
-    def __init__(self, topics: dict[str, Topic], skills: dict[str, Skill]) -> None:
+    A problem id is "<skill>:<difficulty>:<seed>", with "@<k>" appended when the problem is told
+    as word problem k of its skill's scenarios (`as_scenario`); the id alone rebuilds it.
+    """
+
+    def __init__(self, topics: dict[str, Topic], skills: dict[str, Skill], content: Content) -> None:
         self.topics = topics
         self.skills = skills
+        self.content = content
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None) -> Curriculum:
@@ -90,7 +96,14 @@ class Curriculum:
                     raise CurriculumError(f"{path.name}: skill {skill.id!r} is defined twice.")
                 skills[skill.id] = skill
         _check_prerequisites(skills)
-        return cls(topics, skills)
+        try:
+            content = load_content(folder, {t.id: t.skills for t in topics.values()})
+            cur = cls(topics, skills, content)
+            samples = {s: [cur.plain(s, d, seed) for d in DIFFICULTIES for seed in range(SAMPLE_SEEDS)] for s in skills}
+            check_templates(content, samples)
+        except ContentError as err:
+            raise CurriculumError(f"{folder}: {err}") from err
+        return cur
 
     def topic_skills(self, topic: str) -> list[Skill]:
         if topic not in self.topics:
@@ -99,6 +112,12 @@ class Curriculum:
 
     def generate(self, skill: str, difficulty: int, seed: int) -> Problem:
         """The problem instance for (skill, difficulty, seed); the same triple gives the same problem."""
+        problem = self.plain(skill, difficulty, seed)
+        steps, reasons = self.content.solution(problem)
+        return dataclasses.replace(problem, worked_steps=steps, step_reasons=reasons)
+
+    def plain(self, skill: str, difficulty: int, seed: int) -> Problem:
+        """The generated problem before the worked steps are filled in from the solution templates."""
         if skill not in self.skills:
             raise ValueError(f"Unknown skill {skill!r}.")
         if difficulty not in DIFFICULTIES:
@@ -112,21 +131,37 @@ class Curriculum:
             problem, id=f"{skill}:{difficulty}:{seed}", skill=skill, misconceptions=tuple(unique.values())
         )
 
+    def as_scenario(self, problem: Problem, k: int) -> Problem:
+        """The same problem told as a word problem: template k (mod the fitting ones) of its skill."""
+        base = self.problem_from_id(problem.id.split("@")[0])
+        fitting = self.content.scenarios_for(base)
+        template = fitting[k % len(fitting)]
+        answer = base.value if base.kind == "equation" else base.answer  # a story asks for a number, not "x = 3"
+        return dataclasses.replace(
+            base, id=f"{base.id}@{k % len(fitting)}", prompt=template.text.format(**base.values), answer=answer
+        )
+
     def problem_from_id(self, problem_id: str) -> Problem:
         """Rebuild a logged problem from its id (used when a session is resumed)."""
         try:
-            skill, difficulty, seed = problem_id.rsplit(":", 2)
-            return self.generate(skill, int(difficulty), int(seed))
+            plain, _, story = problem_id.partition("@")
+            skill, difficulty, seed = plain.rsplit(":", 2)
+            problem = self.generate(skill, int(difficulty), int(seed))
+            return self.as_scenario(problem, int(story)) if story else problem
         except ValueError as err:
             raise ValueError(f"Not a problem id: {problem_id!r}.") from err
 
     def sibling(self, problem: Problem) -> Problem:
-        """Another problem of the same skill and difficulty (for worked examples), never the same one."""
-        _, difficulty, seed = problem.id.rsplit(":", 2)
-        for k in range(1, 20):
+        """Another problem of the same skill and difficulty (for worked examples), never the same one;
+        a word problem's sibling is a word problem too."""
+        plain, _, story = problem.id.partition("@")
+        _, difficulty, seed = plain.rsplit(":", 2)
+        for k in range(1, 40):
             other = self.generate(problem.skill, int(difficulty), int(seed) * 7919 + k)
+            if story:
+                other = self.as_scenario(other, int(story))
             if other.prompt != problem.prompt:
-                return other
+                break
         return other
 
 

@@ -12,8 +12,8 @@ import random
 
 import sympy
 
-from tutor.numbers import fmt, fmt_decimal, terminates
-from tutor.types import Misconception, Problem
+from tutor.language.numbers import fmt, fmt_decimal, terminates
+from tutor.types import Misconception, Problem, problem_params
 
 _CONTEXTS = (  # (what, unit, rise verb, fall verb)
     ("A bike costs", "euros", "goes up to", "is reduced to"),
@@ -44,7 +44,6 @@ def convert(rng: random.Random, difficulty: int) -> Problem:
         frac = sympy.Rational(rng.choice([n for n in range(1, 2 * den) if math.gcd(n, den) == 1]), den)
         pct, f = frac * 100, fmt(frac)
         p, dec = fmt_decimal(pct), fmt_decimal(frac)
-    move = f"{p} ÷ 100 = {dec}"
     if direction == "p2d":
         prompt, kind, value, answer = f"Write {p}% as a decimal.", "number", frac, dec
         mis = _mis(pct / 10, frac, "moved_one_place", "Dividing by 100 moves the decimal point TWO places left.")
@@ -54,7 +53,6 @@ def convert(rng: random.Random, difficulty: int) -> Problem:
             f"So {p}% = {p} ÷ 100.",
             f"Move the decimal point two places left in {p}.",
         )
-        steps = (f"{p}% means {p} out of 100.", f"{move}.")
         simplest = False
     elif direction == "d2p":
         prompt, kind, value, answer = f"Write {dec} as a percent.", "percent", pct, f"{p}%"
@@ -67,7 +65,6 @@ def convert(rng: random.Random, difficulty: int) -> Problem:
             f"Multiply {dec} by 100.",
             f"{dec} × 100 = ? Then add the % sign.",
         )
-        steps = (f"To write {dec} as a percent, multiply by 100.", f"{dec} × 100 = {p}, so it is {p}%.")
         simplest = False
     elif direction == "f2p":
         prompt, kind, value, answer = f"Write {f} as a percent.", "percent", pct, f"{p}%"
@@ -88,7 +85,6 @@ def convert(rng: random.Random, difficulty: int) -> Problem:
             f"{f} = {frac.p} ÷ {frac.q} = {dec}.",
             f"Now multiply {dec} by 100.",
         )
-        steps = (f"{f} = {frac.p} ÷ {frac.q} = {dec}.", f"{dec} × 100 = {p}, so {f} = {p}%.")
         simplest = False
     else:
         prompt, kind, value, answer = f"Write {p}% as a fraction in lowest terms.", "number", frac, f
@@ -99,11 +95,11 @@ def convert(rng: random.Random, difficulty: int) -> Problem:
             f"Write it as {p}/100 (clear any decimal first).",
             "Now simplify: divide top and bottom by their greatest common factor.",
         )
-        steps = (f"{p}% = {p}/100.", f"In lowest terms that is {f}.")
         simplest = True
     return Problem(
         id="", skill="", prompt=prompt, answer=answer, difficulty=difficulty, kind=kind, value=fmt(value),
-        require_simplest=simplest, misconceptions=tuple(mis), hints=hints, worked_steps=steps,
+        require_simplest=simplest, misconceptions=tuple(mis), hints=hints,
+        params=problem_params(variant=direction, p=p, f=f, dec=dec, num=frac.p, den=frac.q),
     )  # fmt: skip
 
 
@@ -134,8 +130,7 @@ def of_quantity(rng: random.Random, difficulty: int) -> Problem:
         value=fmt(correct), misconceptions=tuple(mis),
         hints=(f"{p}% means {p} out of every 100.", f"Find 1% of {q} first: {q} ÷ 100 = {one_pct}.",
                f"Now multiply by {p}: {one_pct} × {p}."),
-        worked_steps=(f"{p}% of {q} = {p}/100 × {q}.", f"{q} ÷ 100 = {fmt_decimal(sympy.Rational(q, 100))}.",
-                      f"{fmt_decimal(sympy.Rational(q, 100))} × {p} = {c}."),
+        params=problem_params(variant="of", p=p, q=q, one_pct=one_pct, answer=c),
     )  # fmt: skip
 
 
@@ -177,7 +172,6 @@ def change(rng: random.Random, difficulty: int) -> Problem:
         alternatives=() if increase else (str(-pct),), misconceptions=tuple(mis),
         hints=("Percent change = change ÷ original × 100.", f"The change is {new} - {old} = {new - old}.",
                f"Now divide {diff} by the original {old} and multiply by 100."),
-        worked_steps=(f"The change is {new} - {old} = {new - old}.",
-                      f"Divide by the original: {diff} ÷ {old} = {fmt_decimal(sympy.Rational(diff, old))}.",
-                      f"Times 100 gives {pct}%, a {pct}% {word}."),
+        params=problem_params(variant=word, old=old, new=new, diff=diff, change=new - old, pct=pct, word=word,
+                              ratio=fmt_decimal(sympy.Rational(diff, old)), unit=unit),
     )  # fmt: skip

@@ -5,8 +5,9 @@ thoughts or abuse: the reply points to a trusted adult and a flag goes to the te
 safeguarding duty set out in, e.g., the UK DfE "Keeping children safe in education" guidance).
 Rules carry the guarantee: tokens are normalised (case, repeated letters, leetspeak, common
 misspellings and slang, and a small Damerau edit distance for long key words) and then matched
-against phrase patterns. An embedding-similarity check against exemplar sentences (in
-`tutor.intent`) adds recall for phrasings the rules do not know; it can only add flags.
+against phrase patterns. The trained dialogue-act head (`tutor.language.acts`) adds recall for
+phrasings the rules do not know; it can only add flags. `wellbeing_rule` spots sadness,
+loneliness and bullying: care first and a lower-level note for the teacher (issue 11).
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
     re.compile(p)
     for p in (
         rf"\b(?:kill|killing|killed|hurt|hurting|harm|harming|cut|cutting|hang|hanging|shoot|stab|starve|"
-        rf"unalive|end|ending|drown|poison|burn|burning) {_SELF}\b",
+        rf"unalive|end|ending|drown|poison|burn|burning|scratch|scratching) {_SELF}\b",
         r"\b(?:want|wish|need) (?:\w+ ){0,2}(?:to )?kill me\b",
         r"\b(?:kms|kys|unalive|suicide|suicidal|overdose|overdosing)\b",
         r"\bself ?harm",
@@ -59,18 +60,19 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\bwish (?:that )?i (?:was|were|am|could be) (?:dead|never born|gone|not alive)\b",
         r"\b(?:better off|be better) (?:dead|without me|if i was gone|if i were gone)\b",
         r"\b(?:end|take|ending|taking) (?:my|my own) life\b",
-        r"\bend it all\b",
+        r"\bend(?:ing)? it all\b",
         r"\b(?:dont|do not|never) (?:really )?want to (?:live|be alive|exist|be here anymore|wake up)\b",
-        r"\bno (?:reason|point) (?:to|in) (?:live|living|being alive|going on)\b",
+        r"\bno (?:reason|point) (?:for me )?(?:to|in) (?:live|living|be alive|being alive|going on)\b",
         r"\b(?:life is )?not worth living\b",
+        r"\blife (?:isnt|isn't|aint|ain't|is not) worth (?:it|living)\b",
         r"\b(?:nobody|no one|noone) would (?:even )?(?:miss|care about|notice) me\b",
         r"\bhate (?:myself|my self|my life|being alive)\b",
         r"\b(?:dad|father|mum|mom|mother|stepdad|stepmum|stepmom|brother|sister|uncle|aunt|teacher|coach|"
-        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad) (?:\w+ ){0,3}"
+        r"someone|somebody|he|she|they|parent|parents|boyfriend|girlfriend|grandpa|grandad|adult|man|woman|guy|"
+        r"neighbour|neighbor|cousin|babysitter|carer) (?:\w+ ){0,3}"
         r"(?:hits|beats|hurts|kicks|punches|chokes|touches|touched|abuses|abused|hit|beat|hurt) me\b",
         r"\b(?:abuse|abused|abusing|molested|molests)\b",
         r"\b(?:not safe|unsafe|scared to go|afraid to go|scared to be) (?:at )?home\b",
-        r"\b(?:being|getting|get) bullied\b",
         r"\b(?:everyone|everybody|people|they|my family) would be (?:better|happier)(?: off)? (?:if i|without me)",
         r"\b(?:dont|do not|cant|can not) see (?:the|any) (?:point|reason) (?:in|of|to) (?:anything|living|life|"
         r"going on|being alive|being here)",
@@ -80,6 +82,27 @@ _PATTERNS: tuple[re.Pattern[str], ...] = tuple(
         r"\b(?:stop|quit) (?:existing|living|being alive)\b",
         r"\b(?:sleep|go to sleep) and (?:never|not) wake up\b",
         r"\b(?:no one|nobody|noone) (?:cares|loves me|would care)\b",
+        # added after the dialogue-act corpus (issue 11): phrasings the rules above missed
+        r"\b(?:not|never) going to be (?:around|here|alive) (?:much longer|for long|anymore|tomorrow)\b",
+        r"\b(?:wont|won't|will not) be (?:around|here|alive) (?:much longer|for long|anymore|tomorrow)\b",
+        r"\b(?:could|can|would) (?:just )?(?:not exist|stop existing|disappear forever)\b",
+        r"\bhurt me if i tell\b",
+        r"\b(?:told|tells|tell|said) me not to tell\b",
+        r"\b(?:touching|touches|touched) me\b",
+        r"\b(?:started|start|been|keep|kept|am) (?:cutting|self harming|burning|scratching)\b",
+        r"\bcutting again\b",
+        r"\bbruises? (?:from|because of) (?:my|him|her|them)\b",
+        r"\b(?:too many|a lot of|a load of|loads of|all the|saved up|saving up|save up) (?:pills|tablets)\b",
+        r"\b(?:pills|tablets) (?:saved|on purpose|to die)\b",
+        r"\b(?:pain|it all|everything) to (?:stop|end) forever\b",
+        r"\bjump (?:off|from) (?:a|the) (?:bridge|building|roof|cliff|window)\b",
+        r"\bfeel like dying\b",
+        r"\b(?:should|deserve to|ought to) (?:just )?die\b",
+        r"\bgoodbye (?:note|letter|forever)\b",
+        r"\brather (?:be )?dead\b",
+        r"\b(?:till|until) i bleed\b",
+        r"\b(?:not safe|unsafe) (?:at|in) (?:my )?(?:home|house)\b",
+        r"\bif i (?:died|die|was dead|were dead|was gone|were gone|killed myself|disappeared)\b",
         r"\bcant (?:go on|take it anymore|do this anymore|cope)\b(?!.*\b(?:problem|question|sum|math|maths)\b)",
     )
 )
@@ -123,6 +146,40 @@ def _osa_distance(a: str, b: str) -> int:
                 cur[j] = min(cur[j], prev2[j - 2] + 1)
         prev2, prev = prev, cur
     return prev[-1]
+
+
+# Sadness, loneliness and bullying (issue 11): care first and a *wellbeing* note for the teacher,
+# a lower level than distress and shown apart from it.
+_WELLBEING: tuple[re.Pattern[str], ...] = tuple(
+    re.compile(p)
+    for p in (
+        r"\b(?:being|getting|get|got|was|been|am|keep getting) (?:\w+ )?(?:bullied|picked on|beaten up)\b",
+        r"\b(?:bully|bullies|bullying) (?:me|at school|in class)\b",
+        r"\b(?:nobody|no one|noone|people|everyone|they|kids|my friends|the others) (?:\w+ ){0,2}"
+        r"(?:likes? me|laughs? at me|laughed at me|make fun of me|made fun of me|picks? on me|ignores? me|"
+        r"ignored me|hates? me|left me out|leave me out|calls? me names|called me names|was mean to me|"
+        r"were mean to me|are mean to me|is mean to me)\b",
+        r"\bi (?:have|got) no (?:friends|one to talk to)\b",
+        r"\bi am (?:so |really |very |always |a bit |just )?(?:lonely|alone|sad|miserable|depressed|heartbroken)\b",
+        r"\bi (?:feel|felt) (?:so |really |very |a bit |really really )?(?:lonely|alone|left out|sad|down|"
+        r"miserable|depressed|unloved|like crying|like nobody)\b",
+        r"\b(?:want to|wanna|going to|about to|gonna) cry\b",
+        r"\bi (?:am|keep) crying\b",
+        r"\b(?:died|passed away)\b",
+        r"\bmiss my (?:mum|mom|dad|grandma|grandpa|nan|granny|grandad|friend|dog|cat)\b",
+        r"\b(?:divorce|divorced|split up|splitting up)\b",
+    )
+)
+
+
+def wellbeing_rule(text: str) -> str | None:
+    """The matched phrase when the text tells of sadness, loneliness or bullying (not distress)."""
+    words = normalise_words(text[:5000])
+    for pattern in _WELLBEING:
+        m = pattern.search(words)
+        if m:
+            return m.group(0)
+    return None
 
 
 def distress_rule(text: str) -> str | None:

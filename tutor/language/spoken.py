@@ -70,13 +70,24 @@ def _fraction(m: re.Match[str]) -> str:
     return sign + fraction_words(int(m.group(2)), int(m.group(3)))
 
 
+def _money(m: re.Match[str]) -> str:
+    """ "£12" -> "12 pounds", "£3.50" and "£3.5" -> "3 pounds 50", "£0.75" -> "75 pence", "$1" -> "1 dollar"."""
+    pound = m.group(1) == "£"
+    whole, cents = int(m.group(2).replace(",", "")), int((m.group(3) or "0").ljust(2, "0"))
+    if whole == 0 and cents:
+        return f"{cents} {'pence' if pound else 'cents'}"
+    unit = ("pound" if pound else "dollar") + ("" if whole == 1 else "s")
+    return f"{whole} {unit}" + (f" {cents}" if cents else "")
+
+
 def _latex_frac(text: str) -> str:
     return re.sub(r"\\[dt]?frac\{([^{}]*)\}\{([^{}]*)\}", r"\1/\2", text)
 
 
 def to_spoken(text: str) -> str:
     """Rewrite display text for speech: fractions, signs, operators, percent, markdown."""
-    s = _latex_frac(text)
+    s = re.sub(r"([£$])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d{1,2}))?(?!\d|\.\d)", _money, text)  # before "$" is dropped
+    s = _latex_frac(s)
     s = s.replace("\\times", "×").replace("\\div", "÷").replace("\\cdot", "×").replace("$", "")
     s = re.sub(r"[*_`#>]+", "", s)  # markdown emphasis, code, headings, quotes
     s = re.sub(r"\s*\(([A-Za-z][^()]*)\)", r", \1,", s)  # a remark in brackets is read as a clause

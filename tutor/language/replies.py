@@ -4,7 +4,7 @@ Each move has several phrasings; the writer never repeats the phrasing it used l
 the same slot. Praise is for effort and strategy (Mueller & Dweck 1998), empathy comes before
 help when the student is frustrated or anxious (Affective AutoTutor, D'Mello et al. 2010), and
 feedback names the student's own numbers. `spoken` is derived from the display text by
-`tutor.spoken.to_spoken` so the two never drift apart.
+`tutor.language.spoken.to_spoken` so the two never drift apart.
 """
 
 from __future__ import annotations

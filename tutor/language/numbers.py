@@ -1,9 +1,12 @@
 """Reading the numbers students type, and writing exact numbers back, with sympy rationals.
 
 Students write the same value many ways: "3/4", "0.75", "6/8", " 3 / 4 ", "−3/4" with a unicode
-minus, "1 1/2", "1½", "25%", "x = 3", "3 = x", "I think it's 0.75". `parse_answer` turns all of
-them into an exact `sympy.Rational` plus how it was written (so the checker can tell "6/8" from
-"3/4" when a skill asks for lowest terms). Nothing here calls `eval` on raw input: arithmetic
+minus, "1 1/2", "1½", "25%", "x = 3", "3 = x", "I think it's 0.75", "three quarters", "twenty
+five" (words: `tutor.language.numwords`). `parse_answer` turns a whole message that is an answer
+into an exact `sympy.Rational` plus how it was written (so the checker can tell "6/8" from "3/4"
+when a skill asks for lowest terms); `find_answer` finds the one answer inside a longer sentence
+("hmm i think it's 6/7 but not sure"). Both run once per message; the checker grades the
+`ParsedAnswer` they return and never parses the text again. Nothing here calls `eval` on raw input: arithmetic
 is only handed to sympy after a strict character whitelist and a length cap.
 """
 
@@ -16,6 +19,8 @@ from tokenize import TokenError
 
 import sympy
 from sympy.parsing.sympy_parser import parse_expr, standard_transformations
+
+from tutor.language.numwords import to_digits
 
 _VULGAR = {
     "½": "1/2", "⅓": "1/3", "⅔": "2/3", "¼": "1/4", "¾": "3/4", "⅕": "1/5", "⅖": "2/5",
@@ -40,6 +45,21 @@ _RE_EXPR = re.compile(r"^[0-9x+\-*/(). ]{1,40}$")  # the only input handed to sy
 _RE_VAR_LEFT = re.compile(r"^x\s*(?:=|is|equals)\s*(.+)$")
 _RE_VAR_RIGHT = re.compile(r"^(.+?)\s*=\s*x$")
 MAX_ANSWER_CHARS = 60  # longer text is a sentence, not an answer
+# Finding the answer inside a sentence (on text whose number words are already digits).
+_SPAN = r"(?<![\w.])-?\s?(?:\d+\s+\d+\s*/\s*\d+|\d+\s*/\s*-?\d+|\d+(?:\.\d+)?|\.\d+)(?:\s?%)?(?![\w/])"
+_RE_SPAN = re.compile(_SPAN)
+_RE_X_SPAN = re.compile(rf"(?<![\w.])x\s*(?:=|is|equals|would be|should be|must be)\s*({_SPAN})")
+_RE_EITHER = re.compile(rf"{_SPAN}\s*(?:or|and)\s*{_SPAN}")  # "3/4 or 6/8": no single answer
+_RE_CUE_SPAN = re.compile(
+    r"(?:answer(?:'s| is| =|:| would be)?|ans(?: is)?|i got|i get|i think it'?s|i think|it'?s|its|is it|it is|"
+    r"equals|would be|should be|i put|i wrote|i say|going with|gonna say|reckon(?: it'?s)?|=)\s*"
+    rf"({_SPAN})"
+)
+# An equation still holding a term in x ("2x = 8", "x + 3 = 11") is a step, not a value of x.
+_RE_X_TERM = re.compile(r"\d\s*x(?![a-z])|(?<![a-z])x\s*[+\-*/]|[+\-*/(]\s*x(?![a-z])")
+_RE_REASON = re.compile(r"\b(?:because|cos|coz|cuz|since|after)\b")  # what follows explains, not answers
+_RE_CONCLUDE = re.compile(r"\b(?:so|which is|which makes|that'?s|makes|gives|then)\b")
+MAX_SENTENCE_CHARS = 500  # only the start of a long message is searched for an answer
 
 
 @dataclass(frozen=True)
@@ -52,6 +72,7 @@ class ParsedAnswer:
     form: str = "integer"  # integer | decimal | fraction | mixed | expression
     fraction: tuple[int, int] | None = None  # (numerator, denominator) as typed, for plain fractions
     decimals: int = 0  # digits after the decimal point, for decimal forms
+    shown: str = ""  # the answer as the student wrote it, tidied ("0.45", "x = 4", "25%"), for replies
 
 
 def unify_symbols(text: str) -> str:
@@ -78,9 +99,48 @@ def normalise(text: str) -> str:
 
 
 def parse_answer(text: str) -> ParsedAnswer | None:
-    """Parse one answer attempt; None when the text is not a number or a value of x."""
+    """Parse a message that is one answer attempt ("3/4", "x = 5", "three quarters"); else None."""
     if not isinstance(text, str) or len(text) > MAX_ANSWER_CHARS * 4:
         return None
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "So")  # "14 😅": emoji are not the answer
+    return _parse_whole(text) or _parse_whole(to_digits(unify_symbols(text)))
+
+
+def find_answer(text: str) -> ParsedAnswer | None:
+    """The one answer in a message: the whole message, or the value a sentence gives as its answer.
+
+    "hmm i think it's 6/7 but not sure" -> 6/7; "i did 3 times 4 so 12" -> 12; "x = 12 because you
+    divide by 2" -> x = 12; "is it 3/4 or 6/8" -> None (two candidates and no cue: ask again).
+    """
+    if not isinstance(text, str):
+        return None
+    whole = parse_answer(text)
+    if whole is not None:
+        return whole
+    s = re.sub(r"\s*(?:per\s*cent|percent|pct)\b", "%", to_digits(unify_symbols(text[:MAX_SENTENCE_CHARS])))
+    reason = _RE_REASON.search(s)
+    if reason and _RE_SPAN.search(s[: reason.start()]):
+        s = s[: reason.start()]
+    conclusions = list(_RE_CONCLUDE.finditer(s))
+    if conclusions and _RE_X_SPAN.search(s, conclusions[-1].end()):  # "x + 3 = 11 so x = 8": the conclusion
+        s = s[conclusions[-1].end() :]
+    if _RE_EITHER.search(s) or _RE_X_TERM.search(s):
+        return None
+    m = _RE_X_SPAN.search(s)
+    if m:
+        return parse_answer(f"x = {m.group(1)}")
+    conclusions = list(_RE_CONCLUDE.finditer(s))
+    after = _RE_SPAN.search(s, conclusions[-1].end()) if conclusions else None
+    if after:
+        return parse_answer(after.group(0))
+    m = _RE_CUE_SPAN.search(s)
+    if m:
+        return parse_answer(m.group(1))
+    spans = {re.sub(r"\s+", "", sp) for sp in _RE_SPAN.findall(s)}
+    return parse_answer(spans.pop()) if len(spans) == 1 else None
+
+
+def _parse_whole(text: str) -> ParsedAnswer | None:
     s = normalise(text)
     if not s or len(s) > MAX_ANSWER_CHARS:
         return None
@@ -101,7 +161,13 @@ def parse_answer(text: str) -> ParsedAnswer | None:
         form=parsed.form,
         fraction=parsed.fraction,
         decimals=parsed.decimals,
+        shown=_shown(s, percent, variable),
     )
+
+
+def _shown(value: str, percent: bool, variable: bool) -> str:
+    """The tidy display form of a parsed answer: "x = 4", "25%", "3/4"."""
+    return f"{'x = ' if variable else ''}{value}{'%' if percent else ''}"[:24]
 
 
 def _parse_plain(s: str) -> ParsedAnswer | None:

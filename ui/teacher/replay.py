@@ -1,0 +1,70 @@
+"""Hear a logged tutor reply again: the avatar re-renders it on demand from the session log.
+
+Clip files are temporary (the clip store deletes them 15 minutes after they were made), so the
+log keeps no playable clip; it does keep what the avatar was asked to say and how (the spoken
+text, the avatar emotion and its intensity), which is all a render needs. The render goes
+through the same single render thread as the students' replies, so under load it waits (or is
+shortened) like theirs and never slows a student down more than one more reply would.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from ui.clips import ClipJob, RenderedClip
+from ui.playback import PLAY_SLACK_S, reply_video
+from ui.services import Services
+from ui.teacher.access import TeacherInputError, teacher_errors, view_for
+
+# A part that is not ready after this long is given up (the render queue is stuck or overloaded).
+PART_TIMEOUT_S = 300.0
+
+
+def turn_choices(transcript: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The turns whose reply can be heard again: (label, turn index)."""
+    choices = []
+    for turn in transcript:
+        text = " ".join(str(turn.get("tutor_text") or "").split())
+        if turn.get("spoken"):
+            choices.append((f"turn {turn['index']}: {text[:60]}{'…' if len(text) > 60 else ''}", int(turn["index"])))
+    return choices
+
+
+@teacher_errors
+def _logged_reply(services: Services, token: str, session_id: str | None, turn: int | str | None) -> dict[str, Any]:
+    """The logged turn to replay, after the token and the session's owner were checked."""
+    view = view_for(services, token)
+    if not session_id or turn is None or turn == "":
+        raise TeacherInputError("Pick a session and one of its turns first.")
+    for logged in view.transcript(session_id):
+        if str(logged["index"]) == str(turn) and logged.get("spoken"):
+            return logged
+    raise TeacherInputError("That turn is not in this session.")
+
+
+def replay(services: Services, token: str, session_id: str | None, turn: int | str | None) -> Iterator[Any]:
+    """Render the logged reply again and play its parts in order (each after the previous ended)."""
+    logged = _logged_reply(services, token, session_id, turn)
+    job = services.clips.submit(str(logged["spoken"]), str(logged["avatar_emotion"]), float(logged["intensity"]))
+    playing_until = 0.0
+    try:
+        while (part := _next_part(job)) is not None:
+            time.sleep(max(0.0, playing_until - time.perf_counter()))
+            playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
+            yield reply_video(part)
+    finally:  # also when the teacher leaves: stop rendering what nobody will see
+        job.cancel()
+
+
+def _next_part(job: ClipJob) -> RenderedClip | None:
+    """The next rendered part, None at the end; TeacherInputError when rendering failed or stalled."""
+    try:
+        part = job.parts.get(timeout=PART_TIMEOUT_S)
+    except queue.Empty as err:
+        raise TeacherInputError("The avatar is too busy to render this reply now; try again later.") from err
+    if isinstance(part, BaseException):
+        raise TeacherInputError("The avatar could not render this reply; its text is in the transcript.") from part
+    return part
