@@ -7,12 +7,18 @@
 The pipeline owns the models (loaded once) and the workflow: 1. speech (piper TTS) or the given
 audio -> 2. log-mel windows -> 3. AudioToMotion visemes + idle motion (blinks, head sway, gaze)
 -> 4. the EMA generator renders every frame in batches -> AvatarClip.
+
+Avatar v2 checkpoints (config.json `generator_version: 2`, a RigGenerator at 256x256) take steps
+2-3 from the rig instead: piper's phoneme timeline + emotion + idle -> per-frame ARKit KEPT
+coefficients and head pose (gan.rig.performance.Performer), which the generator renders. v1
+checkpoints (the shipped default today) load and render exactly as before.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +26,7 @@ import numpy as np
 import torch
 
 from gan.audio.mel import audio_windows
-from gan.checkpoint import InferenceModel, load_inference
+from gan.checkpoint import InferenceModel, RigInferenceModel, generator_version, load_inference, load_rig_generator
 from gan.clip import AvatarClip
 from gan.config import AvatarConfig
 from gan.images import tensor_to_frames
@@ -29,6 +35,7 @@ from gan.rig.idle import idle_motion
 
 if TYPE_CHECKING:
     from gan.audio.speech import Synthesizer
+    from gan.rig.performance import Performance, Performer
 
 from gan.rig.params import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
 
@@ -67,14 +74,24 @@ def _check_text(text: str, max_chars: int) -> str:
 
 
 class TalkingHeadPipeline:
-    """Owns the generator, identity code, audio-to-motion and the voice; renders AvatarClips."""
+    """Owns the generator (v1: + identity code and audio-to-motion; v2: + the rig's performer) and the
+    voice; renders AvatarClips."""
 
-    def __init__(self, model: InferenceModel, config: AvatarConfig | None = None) -> None:
+    def __init__(self, model: InferenceModel | RigInferenceModel, config: AvatarConfig | None = None) -> None:
         self.config = config or AvatarConfig()
         self.model = model
         self.fps = float(model.config.get("fps", 25))
         self.size = int(model.config["generator"]["size"])
         self._synth: Synthesizer | None = None
+        self._performer: Performer | None = None
+        if isinstance(model, RigInferenceModel):
+            from gan.rig.arkit import KEPT
+            from gan.rig.performance import Performer
+
+            self._performer = Performer()
+            if model.kept != KEPT or model.emotions != self._performer.table.names:
+                raise ValueError("This avatar v2 checkpoint was trained on other rig channels or emotions than "
+                                 "gan/rig defines now; retrain or export it again.")
         torch.set_num_threads(self.config.num_threads)
 
     @classmethod
@@ -83,10 +100,14 @@ class TalkingHeadPipeline:
         """Load an inference checkpoint folder (default: the shipped avatar) and warm it up."""
         config = config or AvatarConfig()
         folder = Path(path or config.checkpoint_dir or DEFAULT_CHECKPOINT)
-        pipe = cls(load_inference(folder), config)
+        v2 = generator_version(folder) == 2
+        pipe = cls(load_rig_generator(folder) if v2 else load_inference(folder), config)
         if load_voice:
             pipe._voice()
-        pipe._render(np.zeros((2, len(MOTION_FIELDS)), np.float32), _emotion_vector("neutral"), 0.5)
+        if v2:
+            pipe._render_rig(pipe._perform(2, "neutral", 0.5, None))
+        else:
+            pipe._render(np.zeros((2, len(MOTION_FIELDS)), np.float32), _emotion_vector("neutral"), 0.5)
         return pipe
 
     def _voice(self) -> Synthesizer:
@@ -104,7 +125,7 @@ class TalkingHeadPipeline:
     @torch.inference_mode()
     def _render(self, motion: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
         """(T, MOTION_DIM) raw rig motion -> (T, S, S, 3) uint8, generator batches of render_batch."""
-        g = self.model.generator
+        g = self._v1.generator
         norm = torch.from_numpy(normalise_motion(np.clip(motion, _LO, _HI)))
         out = np.empty((len(motion), self.size, self.size, 3), np.uint8)
         n = self.config.render_batch
@@ -113,15 +134,52 @@ class TalkingHeadPipeline:
             b = len(m)
             emo = torch.from_numpy(emotion)[None].expand(b, -1)
             inten = torch.full((b, 1), intensity)
-            out[s : s + b] = tensor_to_frames(g(self.model.identity, m, emo, inten))
+            out[s : s + b] = tensor_to_frames(g(self._v1.identity, m, emo, inten))
         return out
+
+    def _perform(self, n_frames: int, emotion: str, intensity: float,
+                 phonemes: tuple[tuple[str, float, float], ...] | None, seed: int | None = None) -> Performance:
+        """v2: emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance)."""
+        if self._performer is None:
+            raise RuntimeError("_perform is for avatar v2 checkpoints.")
+        try:
+            return self._performer.perform(n_frames, emotion, intensity, self.config.seed if seed is None else seed,
+                                           phonemes=phonemes)
+        except KeyError as err:
+            raise ValueError(f"Unknown emotion {emotion!r}.") from err
+
+    @torch.inference_mode()
+    def _render_rig(self, perf: Performance, start: int = 0, end: int | None = None) -> np.ndarray:
+        """v2: frames [start, end) of a Performance -> (T, S, S, 3) uint8, RigGenerator batches of render_batch."""
+        assert isinstance(self.model, RigInferenceModel)
+        g = self.model.generator
+        end = len(perf.track) if end is None else end
+        out = np.empty((end - start, self.size, self.size, 3), np.uint8)
+        n = self.config.render_batch
+        for s in range(start, end, n):
+            sl = slice(s, min(end, s + n))
+            frames = g(torch.from_numpy(perf.track.kept[sl]), torch.from_numpy(perf.track.pose[sl]),
+                       torch.from_numpy(perf.emotion[sl]), torch.from_numpy(perf.intensity[sl, None]))
+            out[sl.start - start : sl.stop - start] = tensor_to_frames(frames)
+        return out
+
+    def _render_motion(self, motion: np.ndarray, emotion: np.ndarray, intensity: float, start: int,
+                       end: int) -> np.ndarray:
+        """v1: frames [start, end) of a motion track."""
+        return self._render(motion[start:end], emotion, intensity)
+
+    @property
+    def _v1(self) -> InferenceModel:
+        if not isinstance(self.model, InferenceModel):
+            raise RuntimeError("This step needs a v1 checkpoint (identity code + audio-to-motion).")
+        return self.model
 
     @torch.inference_mode()
     def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray,
                  intensity: float) -> np.ndarray:
         """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion, articulated for intensity."""
         windows = torch.from_numpy(audio_windows(audio, sample_rate, n_frames, self.fps))[None]
-        visemes = self.model.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
+        visemes = self._v1.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
         return rearticulate(visemes, emotion, intensity)
 
     def _motion(self, visemes: np.ndarray | None, n_frames: int, speaking: bool, seed: int) -> np.ndarray:
@@ -146,6 +204,9 @@ class TalkingHeadPipeline:
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
         n = self._n_frames(len(speech.audio), speech.sample_rate)
+        if self._performer is not None:  # v2: 2-3. phonemes + emotion + idle -> rig; 4. frames
+            frames = self._render_rig(self._perform(n, emotion, inten, speech.phonemes))
+            return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
         visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)  # 2-3. mel -> visemes
         frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
         return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
@@ -157,7 +218,10 @@ class TalkingHeadPipeline:
         if not isinstance(seconds, int | float) or not 0.0 < float(seconds) <= MAX_SECONDS:
             raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {seconds!r}.")
         n = max(1, round(float(seconds) * self.fps))
-        frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
+        if self._performer is not None:
+            frames = self._render_rig(self._perform(n, emotion, inten, None))
+        else:
+            frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
         sample_rate = 22050
         return self._clip(frames, np.zeros(0, np.float32), sample_rate, emotion, "")
 
@@ -174,6 +238,9 @@ class TalkingHeadPipeline:
             raise ValueError(f"audio must be float samples in [-1, 1], got dtype {audio.dtype}.")
         if audio.size / sample_rate > MAX_SECONDS:
             raise ValueError(f"audio longer than {MAX_SECONDS} s.")
+        if self._performer is not None:
+            raise ValueError("Lip-sync from arbitrary audio needs an audio-to-rig model, which avatar v2 "
+                             "checkpoints do not carry yet; use speak() (phoneme timings from the voice).")
         audio = audio.astype(np.float32)
         n = self._n_frames(len(audio), int(sample_rate))
         visemes = self._visemes(audio, int(sample_rate), n, emo, inten)
@@ -189,17 +256,22 @@ class TalkingHeadPipeline:
         # continuous across sentence boundaries.
         horizon = idle_motion(int(MAX_SECONDS * self.fps), self.fps, seed=self.config.seed, speaking=True)
         offset = 0
-        for speech in self._voice().synthesize_sentences(text):
+        for i, speech in enumerate(self._voice().synthesize_sentences(text)):
             n = self._n_frames(len(speech.audio), speech.sample_rate)
-            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
-            idx = (offset + np.arange(n)) % len(horizon)
-            motion = horizon[idx].astype(np.float32)
-            motion[:, :3] = visemes
             audio = np.pad(speech.audio, (0, max(0, round(n * speech.sample_rate / self.fps) - len(speech.audio))))
             step = self.config.stream_chunk_frames
+            render: Callable[[int, int], np.ndarray]
+            if self._performer is not None:  # v2: one performance per sentence (its idle restarts per sentence)
+                perf = self._perform(n, emotion, inten, speech.phonemes, seed=self.config.seed + i)
+                render = partial(self._render_rig, perf)
+            else:
+                visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
+                motion = horizon[(offset + np.arange(n)) % len(horizon)].astype(np.float32)
+                motion[:, :3] = visemes
+                render = partial(self._render_motion, motion, emo, inten)
             for s in range(0, n, step):
                 e = min(n, s + step)
-                frames = self._render(motion[s:e], emo, inten)
+                frames = render(s, e)
                 a0, a1 = round(s * speech.sample_rate / self.fps), round(e * speech.sample_rate / self.fps)
                 yield self._clip(frames, audio[a0:a1], speech.sample_rate, emotion, speech.text if s == 0 else "")
             offset += n

@@ -25,7 +25,8 @@ class PatchDiscriminator(nn.Module):
     every patch, so D judges "is this a real frame FOR this motion/emotion", not just realism.
     """
 
-    def __init__(self, size: int = 128, channels: tuple[int, ...] = (32, 64, 128, 192)) -> None:
+    def __init__(self, size: int = 128, channels: tuple[int, ...] = (32, 64, 128, 192),
+                 cond_dim: int = COND_DIM) -> None:
         super().__init__()
         self.size = size
         blocks = []
@@ -35,10 +36,10 @@ class PatchDiscriminator(nn.Module):
             c_in = c
         self.blocks = nn.ModuleList(blocks)
         self.psi = spectral_norm(nn.Conv2d(c_in, 1, 3, padding=1))
-        self.embed = spectral_norm(nn.Linear(COND_DIM, c_in))
+        self.embed = spectral_norm(nn.Linear(cond_dim, c_in))
 
     def forward(self, frame: torch.Tensor, cond: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """frame (B, 3, S, S) in [-1, 1], cond (B, COND_DIM) -> logits (B, 1, h, w), features."""
+        """frame (B, 3, S, S) in [-1, 1], cond (B, cond_dim) -> logits (B, 1, h, w), features."""
         feats = []
         h = frame
         for block in self.blocks:

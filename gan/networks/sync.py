@@ -14,19 +14,27 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def mouth_crop(frames: torch.Tensor) -> torch.Tensor:
-    """(B, K, 3, S, S) in [-1, 1] -> lower half at half resolution (B, 3K, S/4, S/2)."""
+def mouth_crop(frames: torch.Tensor, box: tuple[int, int, int, int] | None = None) -> torch.Tensor:
+    """(B, K, 3, S, S) in [-1, 1] -> the mouth at half resolution (B, 3K, h/2, w/2).
+
+    box = (top, left, height, width) in pixels (avatar v2: the box around the actor's mouth
+    keypoints at rest, so at 256 px the expert sees the lips, not the chin and collar); None =
+    the lower half of the frame (v1).
+    """
     b, k, c, s, _ = frames.shape
-    lower = frames[:, :, :, s // 2 :, :].reshape(b * k, c, s // 2, s)
-    small = F.avg_pool2d(lower, 2)  # (B*K, 3, S/4, S/2)
-    return small.reshape(b, k * c, s // 4, s // 2)
+    top, left, h, w = box if box is not None else (s // 2, 0, s // 2, s)
+    crop = frames[:, :, :, top : top + h, left : left + w].reshape(b * k, c, h, w)
+    small = F.avg_pool2d(crop, 2)  # (B*K, 3, h/2, w/2)
+    return small.reshape(b, k * c, h // 2, w // 2)
 
 
 class SyncExpert(nn.Module):
     """score(mouth frames, mel window) = scale * cos(video_emb, audio_emb) + bias."""
 
-    def __init__(self, n_frames: int = 3, n_mels: int = 80, mel_window: int = 16, emb_dim: int = 128) -> None:
+    def __init__(self, n_frames: int = 3, n_mels: int = 80, mel_window: int = 16, emb_dim: int = 128,
+                 mouth_box: tuple[int, int, int, int] | None = None) -> None:
         super().__init__()
+        self.mouth_box = mouth_box  # (top, left, height, width) of the mouth crop; None = lower half
         self.n_frames = n_frames
         self.n_mels = n_mels
         self.mel_window = mel_window
@@ -60,7 +68,7 @@ class SyncExpert(nn.Module):
 
     def embed_video(self, frames: torch.Tensor) -> torch.Tensor:
         """frames (B, K, 3, S, S) -> unit embeddings (B, emb_dim)."""
-        return F.normalize(self.video(mouth_crop(frames)), dim=1)
+        return F.normalize(self.video(mouth_crop(frames, self.mouth_box)), dim=1)
 
     def embed_audio(self, mel: torch.Tensor) -> torch.Tensor:
         """mel (B, W, n_mels) log-mel frames spanning the K video frames -> (B, emb_dim)."""

@@ -67,3 +67,33 @@ def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
     """R1 gradient penalty (Mescheder et al. 2018) on real samples; real must require grad."""
     (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
     return grad.pow(2).flatten(1).sum(1).mean()
+
+
+def keypoint_weight_map(kp: torch.Tensor, regions: list[tuple[torch.Tensor, float]], size: int,
+                        margin: float = 0.03) -> torch.Tensor:
+    """(B, 1, S, S) L1 weights: 1 everywhere, each region's weight inside the box around its keypoints.
+
+    kp (B, M, 2) keypoints in image fractions (the generator's own projection of the rig, so the
+    boxes follow the mouth and eyes as the head moves); regions = [(keypoint indices, weight)], later
+    regions win where boxes overlap; margin widens each box (image fractions).
+    """
+    b = kp.shape[0]
+    centres = (torch.arange(size, device=kp.device, dtype=kp.dtype) + 0.5) / size
+    w = torch.ones(b, 1, size, size, device=kp.device, dtype=kp.dtype)
+    for idx, weight in regions:
+        pts = kp[:, idx].detach()  # (B, n, 2)
+        lo, hi = pts.amin(dim=1) - margin, pts.amax(dim=1) + margin  # (B, 2)
+        in_x = (centres[None] >= lo[:, :1]) & (centres[None] <= hi[:, :1])  # (B, S)
+        in_y = (centres[None] >= lo[:, 1:]) & (centres[None] <= hi[:, 1:])
+        inside = (in_y[:, :, None] & in_x[:, None, :])[:, None]  # (B, 1, S, S)
+        w = torch.where(inside, torch.full_like(w, weight), w)
+    return w
+
+
+def multiscale_l1(fake: torch.Tensor, real: torch.Tensor, levels: int = 2) -> torch.Tensor:
+    """Mean L1 at 1/2 .. 1/2^levels resolution: shape and colour before pixel detail, cheap (no VGG here)."""
+    losses = []
+    for _ in range(levels):
+        fake, real = F.avg_pool2d(fake, 2), F.avg_pool2d(real, 2)
+        losses.append((fake - real).abs().mean())
+    return torch.stack(losses).mean()

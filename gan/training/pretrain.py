@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from typing import Protocol
 
 import numpy as np
 import torch
@@ -25,10 +26,17 @@ from gan.images import frames_to_tensor
 from gan.networks import AudioToMotion, SyncExpert
 
 
+class PairSource(Protocol):
+    """What SyncPairs reads: v1's TripletDataset and v2's RigCorpus both have it."""
+
+    arrays: dict[str, np.ndarray]  # frames (N, S, S, 3) uint8, mel (N, W, 80), seq (N,), speaking (N,)
+    centres: np.ndarray  # frame indices whose neighbours are in the same sequence
+
+
 class SyncPairs:
     """Speaking triplets with aligned (label 1) or shifted/foreign (label 0) mel windows."""
 
-    def __init__(self, data: TripletDataset, seed: int = 0) -> None:
+    def __init__(self, data: PairSource, seed: int = 0) -> None:
         a = data.arrays
         self.arrays = a
         self.centres = np.array([c for c in data.centres if a["speaking"][c]])
@@ -64,7 +72,12 @@ def train_sync_expert(data_dir: str, out_path: str, steps: int = 1500, batch_siz
         test_pairs = SyncPairs(TripletDataset(data_dir, "test_seq"), seed + 1)
     except (FileNotFoundError, ValueError):
         test_pairs = pairs
-    model = SyncExpert()
+    return fit_sync_expert(SyncExpert(), pairs, test_pairs, out_path, steps, batch_size, lr, max_minutes)
+
+
+def fit_sync_expert(model: SyncExpert, pairs: SyncPairs, test_pairs: SyncPairs, out_path: str | Path, steps: int,
+                    batch_size: int, lr: float, max_minutes: float = 0.0) -> dict[str, float]:
+    """BCE on in-sync vs off-sync pairs; saves the state dict (+ a .json of accuracies) to out_path."""
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     t0 = time.monotonic()
     acc, done = 0.0, 0

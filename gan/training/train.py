@@ -18,7 +18,7 @@ import os
 import signal
 import threading
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -369,28 +369,9 @@ def run_training(cfg: TrainConfig) -> tuple[Path, Models]:
 
 def config_from_args(argv: list[str] | None = None) -> TrainConfig:
     """Command line from the config's fields: --field value (tuples as comma lists)."""
-    import argparse
+    from gan.training.cli import config_from_argv
 
-    parser = argparse.ArgumentParser(description="Train the talking-head GAN.")
-    defaults = TrainConfig()
-    for name, value in asdict(defaults).items():
-        kind = type(value)
-        if kind is tuple:
-            parser.add_argument(f"--{name}", type=str, default=None, help=f"comma list (default {value})")
-        else:
-            parser.add_argument(f"--{name}", type=kind, default=None, help=f"default {value!r}")
-    args = vars(parser.parse_args(argv))
-    changes: dict[str, Any] = {}
-    for name, raw in args.items():
-        if raw is None:
-            continue
-        default = getattr(defaults, name)
-        if isinstance(default, tuple):
-            cast = type(default[0])
-            changes[name] = tuple(cast(x) for x in raw.split(","))
-        else:
-            changes[name] = raw
-    return replace(defaults, **changes)
+    return config_from_argv(TrainConfig, argv, "Train the talking-head GAN.")
 
 
 def main(argv: list[str] | None = None) -> None:
