@@ -178,3 +178,24 @@ def test_a_button_act_must_be_a_dialogue_act_and_nothing_is_logged_otherwise(tut
     assert len(tutor.transcript(s.id)) == n
     r = s.send("Next problem, please.", act="skip")
     assert r.intent == "skip" and r.extras["act_reason"] == "button"
+
+
+def test_naming_a_topic_right_after_the_list_of_topics_switches_to_it(tutor: Tutor) -> None:
+    # Heard as a user: "ok percentages then" after the topic list was read as a greeting.
+    s = tutor.start_session(student="acts-9b", topic="fractions")
+    assert s.send("can we do geometry instead?").intent == "change_topic"
+    r = s.send("ok percentages then")
+    assert r.intent == "change_topic" and s.topic == "percentages"
+    assert r.problem is not None and r.problem.skill.startswith("percentages.")
+    # Without the list just offered, a message that mentions a topic is read as what it is.
+    assert s.send("hi").intent == "greeting" and s.topic == "percentages"
+
+
+def test_harder_simplifying_has_bigger_numbers_than_easier(tutor: Tutor) -> None:
+    # Heard as a user: "harder please" after 6/9 brought 2/4. Each level needs a bigger common factor.
+    cur = tutor.curriculum
+
+    def factors(level: int) -> list[int]:
+        return [int(dict(cur.generate("fractions.simplify", level, i).params)["k"]) for i in range(300)]
+
+    assert max(factors(1)) < min(factors(2)) and max(factors(2)) < min(factors(3))

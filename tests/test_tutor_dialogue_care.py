@@ -146,3 +146,13 @@ def test_ok_then_scared_a_second_later_is_not_masked(tutor: Tutor) -> None:
     r = s.send("I'm scared I'll fail my test tomorrow", t=30.9)
     assert r.affect.label == "anxious" or r.extras["acted_state"] == "anxious", r.affect.to_dict()
     assert r.avatar_emotion not in CHEERFUL
+
+
+def test_a_student_comforted_a_moment_ago_who_says_stop_is_offered_a_break_not_cheer(tutor: Tutor) -> None:
+    # Heard as a user: a wellbeing flag, crying emoji, then "I want to stop" got a happy "Thanks for practising".
+    s = tutor.start_session(student="care-11", topic="fractions")
+    assert s.send("nobody likes me at school and i want to cry").flagged
+    s.send("how am I doing?")
+    r = s.send("I want to stop")
+    assert r.intent == "stop" and r.avatar_emotion not in CHEERFUL and r.move != "summarize"
+    assert "break" in r.text.lower()

@@ -48,7 +48,7 @@ def test_partly_simplified_fraction_is_a_step(cur: Curriculum) -> None:
 
 
 def test_grading_uses_the_value_parsed_once(cur: Curriculum) -> None:
-    p = _find(cur, "fractions.simplify", "Simplify 12/14 to lowest terms.")
+    p = _find(cur, "fractions.simplify", "Simplify 42/49 to lowest terms.")
     text = "hmm i think it's 6/7 but not sure"
     parsed = parse_answer("6/7")  # what the act reader read out of the sentence
     v = check_answer(p, text, parsed)

@@ -43,6 +43,7 @@ class DialogueState:
     stories: int = 0  # word problems posed (cycles through the contexts)
     pending: str = ""  # name of the question the tutor's last reply asked ("" = none)
     done_topics: list[str] = field(default_factory=list)  # topics whose mastery was celebrated (asked once)
+    upset_turns: int = 0  # turns left during which a recent upset (care given, a concerned reply) still counts
 
     def to_dict(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)

@@ -57,7 +57,8 @@ def on_change_topic(turn: Turn) -> Plan:
         text = turn.say.pick("topic_unknown", topics=turn.topics_text())
         if problem is not None:
             text = f"{text} {turn.say.pick('back_to_task')} {problem.prompt}"
-        return Plan(text, Decision("redirect", "neutral", 0.35), problem, extras={"topic_named": target or ""})
+        return Plan(text, Decision("redirect", "neutral", 0.35), problem, pending="which_topic",
+                    extras={"topic_named": target or ""})  # fmt: skip
     title = cur.topics[target].title.lower()
     if target == st.topic and problem is not None:
         text = f"{turn.say.pick('topic_same', topic=title)} {turn.say.pick('back_to_task')} {problem.prompt}"
@@ -111,7 +112,7 @@ def on_stop(turn: Turn, states: tuple[str, ...]) -> Plan:
     """
     st, say = turn.state, turn.say
     took_break = st.pending == "offer_break"  # "yes" to the break we offered an upset student
-    upset = took_break or any(s in UPSET for s in (turn.mood, *states))
+    upset = took_break or st.upset_turns > 0 or any(s in UPSET for s in (turn.mood, *states))
     if upset and not took_break:
         return Plan(say.pick("stop_upset"), Decision("reassure", "concerned", 0.5, tone=turn.mood), turn.problem,
                     pending="offer_break")  # fmt: skip

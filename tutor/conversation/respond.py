@@ -43,9 +43,27 @@ HANDLERS: dict[str, Handler] = {
 _NEED_PROBLEM = ("answer", "hint_request", "worked_example_request", "why_question", "rephrase_request")
 
 
+# A student who was just comforted (a wellbeing concern, distress, an upset feeling answered with a
+# concerned face) and says goodbye a few messages later is still upset, even when the fused mood has
+# moved on: their goodbye gets the break offer, never a cheerful summary.
+UPSET_MEMORY_TURNS = 4
+
+
 def respond(turn: Turn, *, text_state: str, track_state: str) -> Plan:
     """The plan for one message. text_state: the learner state the message itself expresses;
     track_state: the fused track's state before this message's self-report (what the student has been)."""
+    plan = _respond(turn, text_state=text_state, track_state=track_state)
+    st = turn.state
+    if plan.decision.avatar_emotion == "concerned":
+        st.upset_turns = UPSET_MEMORY_TURNS
+    elif plan.correct or turn.mood in ("engaged", "delighted"):
+        st.upset_turns = 0  # a right answer or a good mood since: the upset has passed
+    else:
+        st.upset_turns = max(0, st.upset_turns - 1)
+    return plan
+
+
+def _respond(turn: Turn, *, text_state: str, track_state: str) -> Plan:
     act = turn.act
     if act == "distress":
         return social.on_distress(turn)

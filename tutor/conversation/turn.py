@@ -33,6 +33,7 @@ PENDING: dict[str, tuple[str, str]] = {
     "confirm_stop": ("stop", "skip"),
     "offer_scenario": ("scenario_request", "skip"),
     "offer_worked": ("worked_example_request", "hint_request"),
+    "which_topic": ("change_topic", "skip"),  # the tutor listed its topics; naming one switches to it
 }
 
 

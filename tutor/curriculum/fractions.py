@@ -34,8 +34,11 @@ def _mis(value: sympy.Rational, correct: sympy.Rational, name: str, feedback: st
 
 def simplify(rng: random.Random, difficulty: int) -> Problem:
     """Write a fraction in lowest terms, e.g. 6/8 -> 3/4."""
-    den_hi, k_lo, k_hi = {1: (9, 2, 5), 2: (10, 2, 7), 3: (12, 4, 12)}[difficulty]
-    num, den = _proper(rng, 2, den_hi)
+    # Harder = bigger numbers and a bigger common factor, with no overlap between levels, so "harder
+    # please" never brings a 2/4 after a 6/9 (issue 11): level 1 is a 2-3 times table away from a
+    # small fraction (2/4, 10/15), level 3 needs a factor of 6-12 found in two-digit numbers (84/120).
+    den_lo, den_hi, k_lo, k_hi = {1: (2, 6, 2, 3), 2: (5, 9, 4, 6), 3: (7, 12, 7, 12)}[difficulty]
+    num, den = _proper(rng, den_lo, den_hi)
     k = rng.randint(k_lo, k_hi)
     big_n, big_d = num * k, den * k
     correct = sympy.Rational(num, den)

@@ -117,6 +117,9 @@ class ActReader:
         act, ctx_reason = resolve(act, text, pending)  # 5. yes/no to the tutor's question
         if ctx_reason:
             confidence, why = 1.0, ctx_reason
+        elif pending is not None and pending.name == "which_topic" and name_topic(text, self.topic_words):
+            # "ok percentages then" right after the tutor listed its topics picks one of them
+            act, confidence, why = "change_topic", 1.0, "names a topic the tutor just offered"
         if wellbeing and act not in ("stop", "abuse"):  # 6. care first, never a hint
             act, why = "feeling", f"wellbeing: {wellbeing}"
         return ActResult(
