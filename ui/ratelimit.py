@@ -11,30 +11,19 @@ from __future__ import annotations
 
 import functools
 import inspect
-import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
+# One token bucket implementation for the whole app: the core's (it also limits join/resume guesses).
+from tutor.accounts.ratelimit import RateLimit, TokenBuckets
+
 
 class RateLimitedError(gr.Error):
     """Too many chat messages from one client; the message says when to try again."""
-
-
-@dataclass(frozen=True)
-class RateLimit:
-    """A token bucket: `burst` events at once, refilled at `per_second`."""
-
-    per_second: float  # sustained events per second
-    burst: int  # events allowed at once after a quiet spell
-
-    def __post_init__(self) -> None:
-        if self.per_second <= 0 or self.burst < 1:
-            raise ValueError("RateLimit needs per_second > 0 and burst >= 1.")
 
 
 @dataclass(frozen=True)
@@ -47,35 +36,6 @@ class RateLimits:
     chat_address: RateLimit = field(default_factory=lambda: RateLimit(5.0, 40))  # per IP (a classroom NAT)
     frame_session: RateLimit = field(default_factory=lambda: RateLimit(3.0, 4))
     frame_address: RateLimit = field(default_factory=lambda: RateLimit(60.0, 120))
-
-
-class TokenBuckets:
-    """One token bucket per key, thread-safe, at most `max_keys` remembered (least recent dropped)."""
-
-    def __init__(
-        self, limit: RateLimit, *, max_keys: int = 50_000, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limit = limit
-        self.max_keys = max_keys
-        self._clock = clock
-        self._buckets: OrderedDict[str, tuple[float, float]] = OrderedDict()  # key -> (tokens, last time)
-        self._lock = threading.Lock()
-
-    def take(self, key: str) -> float:
-        """Spend one token: 0.0 if allowed, else the seconds until a token is available."""
-        now = self._clock()
-        with self._lock:
-            tokens, last = self._buckets.pop(key, (float(self.limit.burst), now))
-            tokens = min(float(self.limit.burst), tokens + (now - last) * self.limit.per_second)
-            wait = 0.0
-            if tokens >= 1.0:
-                tokens -= 1.0
-            else:
-                wait = (1.0 - tokens) / self.limit.per_second
-            self._buckets[key] = (tokens, now)
-            while len(self._buckets) > self.max_keys:
-                self._buckets.popitem(last=False)
-            return wait
 
 
 def client_keys(request: Any) -> tuple[str, str]:
