@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Explicit spellings seen in student chat for the short key words, where edit distance would
 # also match ordinary words ("kill" ~ "bill", "die" ~ "did").
@@ -172,21 +173,21 @@ _WELLBEING: tuple[re.Pattern[str], ...] = tuple(
 )
 
 
-def wellbeing_rule(text: str) -> str | None:
-    """The matched phrase when the text tells of sadness, loneliness or bullying (not distress)."""
+def _first_match(patterns: Sequence[re.Pattern[str]], text: str) -> str | None:
+    """The phrase the first matching pattern finds in the normalised text (its first 5,000 characters), or None."""
     words = normalise_words(text[:5000])
-    for pattern in _WELLBEING:
+    for pattern in patterns:
         m = pattern.search(words)
         if m:
             return m.group(0)
     return None
+
+
+def wellbeing_rule(text: str) -> str | None:
+    """The matched phrase when the text tells of sadness, loneliness or bullying (not distress)."""
+    return _first_match(_WELLBEING, text)
 
 
 def distress_rule(text: str) -> str | None:
     """The matched phrase when the text states distress, self-harm, suicidal thoughts or abuse."""
-    words = normalise_words(text[:5000])
-    for pattern in _PATTERNS:
-        m = pattern.search(words)
-        if m:
-            return m.group(0)
-    return None
+    return _first_match(_PATTERNS, text)
