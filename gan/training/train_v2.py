@@ -32,7 +32,7 @@ from gan.data.rig_corpus import RigBatch, RigCorpus, RigTriplets, collate_rig
 from gan.images import frames_to_tensor
 from gan.networks import PatchDiscriminator, RigGenerator, SyncExpert, TemporalDiscriminator
 from gan.networks.keypoints import KeypointBasis, load_keypoint_basis
-from gan.networks.rig_generator import conditioning_v2
+from gan.networks.rig_generator import conditioning
 from gan.training import loss as L
 from gan.training.config_v2 import TrainV2Config
 from gan.training.samples_v2 import sample_sheet, write_png
@@ -83,7 +83,7 @@ def train_step(m: RigModels, batch: RigBatch, cfg: TrainV2Config, step: int) -> 
     rig, pose = batch.rig.flatten(0, 1), batch.pose.flatten(0, 1)  # (B*3, K), (B*3, 3)
     emotion = batch.emotion.repeat_interleave(k, 0)  # (B*3, E)
     intensity = batch.intensity.repeat_interleave(k, 0)  # (B*3, 1)
-    cond = conditioning_v2(rig, pose, emotion, intensity)
+    cond = conditioning(rig, pose, emotion, intensity)
     adversarial = step >= cfg.adv_start
     metrics: dict[str, float] = {}
 
@@ -141,7 +141,7 @@ def _sync_expert(cfg: TrainV2Config, corpus: RigCorpus, test: RigCorpus | None, 
     """The frozen v2 sync expert: loaded, or pretrained once on the corpus' speaking triplets."""
     if cfg.w_sync <= 0:
         return None
-    from gan.training.pretrain import SyncPairs, fit_sync_expert
+    from gan.training.sync_expert import SyncPairs, fit_sync_expert
 
     path = Path(cfg.sync_expert or Path(cfg.run_dir) / "sync_expert.pt")
     expert = SyncExpert(mouth_box=box)
