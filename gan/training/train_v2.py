@@ -35,7 +35,7 @@ from gan.networks.keypoints import KeypointBasis, load_keypoint_basis
 from gan.networks.rig_generator import conditioning
 from gan.training import loss as L
 from gan.training.config_v2 import TrainV2Config
-from gan.training.samples_v2 import sample_sheet, write_png
+from gan.training.samples import sample_sheet, write_png
 
 MOUTH_WORDS = ("lip", "mouth", "teeth", "tongue")  # sketch channel names that belong to the mouth region
 EYE_WORDS = ("lid", "eye", "iris", "brow")  # ... to the eyes region
