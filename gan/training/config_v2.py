@@ -56,6 +56,7 @@ class TrainV2Config:
     export_minutes: float = 30.0  # minutes between EMA inference exports to <run_dir>/avatar (and at the end)
     init_from: str = ""  # inference checkpoint (config.json + model.safetensors) to start G from on a new run
     retarget: bool = False  # with init_from: keypoints from --basis, canvases from the corpus (new camera or look)
+    init_identity: bool = False  # with init_from: canvases restart from the corpus' reference (a new person's face)
     threads: int = 2  # torch threads (2 cores, shared: run under nice)
     seed: int = 0  # RNG seed
     max_items: int = 0  # use only the first N triplets (0 = all); for tests
