@@ -66,16 +66,27 @@ class Performer:
 
     def perform(self, n_frames: int, emotion: str | Mapping[str, float], intensity: float, seed: int,
                 phonemes: Sequence[tuple[str, float, float]] | None = None, audio: np.ndarray | None = None,
-                sample_rate: int = 0) -> Performance:
+                sample_rate: int = 0, start_frame: int = 0, speaking: bool | None = None) -> Performance:
         """n_frames of the emotion at the intensity, speaking the phonemes (None = silent). Deterministic in seed.
 
         audio (with its sample_rate), when given, scales the jaw with the speech's loudness.
+        start_frame continues one performance across calls: the idle track (blinks, gaze, sway) is
+        frames [start_frame, start_frame + n_frames) of the seed's track, so a reply performed
+        sentence by sentence (start_frame = the frames already performed, the same seed and
+        `speaking`) has no jump at a sentence boundary; phoneme times stay relative to this call.
+        speaking chooses the idle's rates (None = whether phonemes are given); a reply keeps True
+        for all its sentences.
         """
+        if start_frame < 0:
+            raise ValueError(f"start_frame must be >= 0, got {start_frame}.")
         fps = self.config.fps
         blend = self.table.blend(emotion)
         face = self.table.face(blend, intensity)
-        speaking = bool(phonemes)
-        idle_kept, pose = idle_track(n_frames, fps, seed, speaking=speaking, config=self.config.idle)
+        speaking = bool(phonemes) if speaking is None else speaking
+        # idle_track(n)[:m] == idle_track(m) (its random streams are drawn in time order), so the
+        # tail of a longer track continues the earlier calls exactly; ~1 ms per minute of track.
+        idle_kept, pose = (a[start_frame:] for a in idle_track(start_frame + n_frames, fps, seed, speaking=speaking,
+                                                                 config=self.config.idle))
         if phonemes:
             weights = self.lipsync.visemes(phonemes, fps, n_frames)
             speech = self.lipsync.curves(weights)
