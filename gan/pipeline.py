@@ -141,33 +141,60 @@ class TalkingHeadPipeline:
 
     def _perform(self, n_frames: int, emotion: str, intensity: float,
                  phonemes: tuple[tuple[str, float, float], ...] | None, seed: int | None = None,
-                 start_frame: int = 0, speaking: bool | None = None) -> Performance:
-        """v2: emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance);
-        start_frame/speaking continue a performance across calls (Performer.perform)."""
+                 start_frame: int = 0, speaking: bool | None = None, audio: np.ndarray | None = None,
+                 sample_rate: int = 0, after: Performance | None = None) -> Performance:
+        """v2: emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance)."""
         if self._performer is None:
-            raise RuntimeError("_perform is for avatar v2 checkpoints.")
+            raise RuntimeError("Rig performances are for avatar v2 checkpoints.")
         try:
             return self._performer.perform(n_frames, emotion, intensity, self.config.seed if seed is None else seed,
-                                           phonemes=phonemes, start_frame=start_frame, speaking=speaking)
+                                           phonemes=phonemes, audio=audio, sample_rate=sample_rate,
+                                           start_frame=start_frame, speaking=speaking, after=after)
         except KeyError as err:
             raise ValueError(f"Unknown emotion {emotion!r}.") from err
+
+    def perform(self, speech: Speech | None, emotion: str = "neutral", intensity: float | None = None,
+                n_frames: int | None = None, seed: int | None = None, start_frame: int = 0,
+                speaking: bool | None = None, after: Performance | None = None) -> Performance:
+        """v2: the rig performance of `speech` (its phonemes; its loudness opens the jaw and nods the
+        head, as in the training corpus) or, with speech None, n_frames of silent expression + idle.
+
+        What speak() and react() render; `render(perf)` draws it. start_frame and speaking continue
+        one performance across calls, `after` eases the head out of the part before
+        (gan.rig.performance.Performer.perform).
+        """
+        _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        if speech is None:
+            if n_frames is None or n_frames < 1:
+                raise ValueError("A silent performance needs n_frames >= 1.")
+            return self._perform(n_frames, emotion, inten, None, seed, start_frame, speaking, after=after)
+        n = self._n_frames(len(speech.audio), speech.sample_rate) if n_frames is None else n_frames
+        return self._perform(n, emotion, inten, speech.phonemes, seed, start_frame, speaking,
+                             audio=speech.audio, sample_rate=speech.sample_rate, after=after)
+
+    def render(self, perf: Performance) -> np.ndarray:
+        """v2: every frame of a Performance -> (T, S, S, 3) uint8, drawn by the generator."""
+        return self._render_rig(perf)
 
     def perform_sentences(self, text: str, emotion: str = "neutral",
                           intensity: float | None = None) -> Iterator[tuple[Speech, Performance]]:
         """v2: each sentence's speech and its part of ONE continuous performance of the whole reply.
 
         Sentence i+1's speech starts on the frame after sentence i's last; blinks, gaze and head
-        sway run on through the boundary (one idle track, sliced with start_frame), so the parts
-        join without a jump. Each sentence's audio is padded to whole frames (< 1 frame each).
+        sway run on through the boundary (one idle track, sliced with start_frame) and the head
+        eases out of the previous sentence's last pose (its loudness nods), so the parts join
+        without a jump. Each sentence's audio is padded to whole frames (< 1 frame each).
         """
         _emotion_vector(emotion)
-        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        _check_intensity(self.config.intensity if intensity is None else intensity)
         text = _check_text(text, self.config.max_text_chars)
         start = 0
+        before: Performance | None = None
         for speech in self._voice().synthesize_sentences(text):
-            n = self._n_frames(len(speech.audio), speech.sample_rate)
-            yield speech, self._perform(n, emotion, inten, speech.phonemes, start_frame=start, speaking=True)
-            start += n
+            before = self.perform(speech, emotion, intensity, start_frame=start, speaking=True, after=before)
+            yield speech, before
+            start += len(before.track)
 
     @torch.inference_mode()
     def _render_rig(self, perf: Performance, start: int = 0, end: int | None = None) -> np.ndarray:
@@ -225,8 +252,8 @@ class TalkingHeadPipeline:
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
         n = self._n_frames(len(speech.audio), speech.sample_rate)
-        if self._performer is not None:  # v2: 2-3. phonemes + emotion + idle -> rig; 4. frames
-            frames = self._render_rig(self._perform(n, emotion, inten, speech.phonemes))
+        if self._performer is not None:  # v2: 2-3. phonemes + loudness + emotion + idle -> rig; 4. frames
+            frames = self.render(self.perform(speech, emotion, inten, n_frames=n))
             return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
         visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)  # 2-3. mel -> visemes
         frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
@@ -240,7 +267,7 @@ class TalkingHeadPipeline:
             raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {seconds!r}.")
         n = max(1, round(float(seconds) * self.fps))
         if self._performer is not None:
-            frames = self._render_rig(self._perform(n, emotion, inten, None))
+            frames = self.render(self.perform(None, emotion, inten, n_frames=n))
         else:
             frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
         sample_rate = 22050

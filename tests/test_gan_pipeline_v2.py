@@ -72,14 +72,17 @@ def test_stream_is_one_continuous_performance(pipe: TalkingHeadPipeline, monkeyp
                                             for p, s, e in parts[1][0].phonemes)
     assert pipe._performer is not None
     whole = pipe._performer.perform(total, "happy", 0.8, pipe.config.seed, phonemes=phonemes)
-    pose = np.concatenate([p.track.pose for _, p in parts])
-    np.testing.assert_allclose(pose, whole.track.pose, atol=1e-5)
-    for name in IDLE_CHANNELS:
+    for name in IDLE_CHANNELS:  # blinks and gaze: exactly one track through the boundary
         joined = np.concatenate([p.track.kept[:, KEPT_INDEX[name]] for _, p in parts])
         np.testing.assert_allclose(joined, whole.track.kept[:, KEPT_INDEX[name]], atol=1e-5, err_msg=name)
-    # The jump a fresh idle track per sentence would make (what stream() did before) is really there.
-    restarted = pipe._performer.perform(total - n1, "happy", 0.8, pipe.config.seed, phonemes=parts[1][0].phonemes)
-    assert np.abs(restarted.track.pose[0] - pose[n1]).max() > 0.05
+    # Head pose (sway + loudness nods): the step across the boundary is an ordinary frame-to-frame step.
+    pose = np.concatenate([p.track.pose for _, p in parts])
+    steps = np.abs(np.diff(pose, axis=0)).max(axis=1)  # (T-1,) degrees
+    ordinary = 2.0 * float(np.median(steps))  # eased: ~1.0x the median; a snap of the nods: ~3.4x
+    assert steps[n1 - 1] <= ordinary, (steps[n1 - 1], ordinary)
+    # The jump a fresh performance per sentence made (what stream() did before) would fail that.
+    restarted = pipe.perform(parts[1][0], "happy", 0.8)
+    assert np.abs(restarted.track.pose[0] - pose[n1 - 1]).max() > ordinary
     # The streamed chunks: those frames in order, each sentence's first chunk carrying its text.
     chunks = list(pipe.stream(text, "happy", 0.8))
     frames = np.concatenate([c.frames for c in chunks]).astype(np.int16)
