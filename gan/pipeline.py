@@ -10,8 +10,8 @@ audio -> 2. log-mel windows -> 3. AudioToMotion visemes + idle motion (blinks, h
 
 Avatar v2 checkpoints (config.json `generator_version: 2`, a RigGenerator at 256x256) take steps
 2-3 from the rig instead: piper's phoneme timeline + emotion + idle -> per-frame ARKit KEPT
-coefficients and head pose (gan.rig.performance.Performer), which the generator renders. v1
-checkpoints (the shipped default today) load and render exactly as before.
+coefficients and head pose (gan.rig.performance.Performer), which the generator renders. The
+shipped default (DEFAULT_CHECKPOINT) is a v2 avatar; v1 checkpoints still load and render as before.
 """
 
 from __future__ import annotations
@@ -34,12 +34,14 @@ from gan.rig.articulation import rearticulate
 from gan.rig.idle import idle_motion
 
 if TYPE_CHECKING:
-    from gan.audio.speech import Synthesizer
+    from gan.audio.speech import Speech, Synthesizer
     from gan.rig.performance import Performance, Performer
 
 from gan.rig.params import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
 
-DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar"
+# The shipped avatar: the one place that names it (the app, benches and tests read this constant).
+# Avatar v2 (256x256 RigGenerator); the lead replaces its two files with the final training run's.
+DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar_v2"
 MAX_SECONDS = 120.0  # longest clip react/from_audio will render (memory bound: ~1 GB of frames)
 _LO = np.array([MOTION_BOUNDS[n][0] for n in MOTION_FIELDS], np.float32)
 _HI = np.array([MOTION_BOUNDS[n][1] for n in MOTION_FIELDS], np.float32)
@@ -138,15 +140,61 @@ class TalkingHeadPipeline:
         return out
 
     def _perform(self, n_frames: int, emotion: str, intensity: float,
-                 phonemes: tuple[tuple[str, float, float], ...] | None, seed: int | None = None) -> Performance:
+                 phonemes: tuple[tuple[str, float, float], ...] | None, seed: int | None = None,
+                 start_frame: int = 0, speaking: bool | None = None, audio: np.ndarray | None = None,
+                 sample_rate: int = 0, after: Performance | None = None) -> Performance:
         """v2: emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance)."""
         if self._performer is None:
-            raise RuntimeError("_perform is for avatar v2 checkpoints.")
+            raise RuntimeError("Rig performances are for avatar v2 checkpoints.")
         try:
             return self._performer.perform(n_frames, emotion, intensity, self.config.seed if seed is None else seed,
-                                           phonemes=phonemes)
+                                           phonemes=phonemes, audio=audio, sample_rate=sample_rate,
+                                           start_frame=start_frame, speaking=speaking, after=after)
         except KeyError as err:
             raise ValueError(f"Unknown emotion {emotion!r}.") from err
+
+    def perform(self, speech: Speech | None, emotion: str = "neutral", intensity: float | None = None,
+                n_frames: int | None = None, seed: int | None = None, start_frame: int = 0,
+                speaking: bool | None = None, after: Performance | None = None) -> Performance:
+        """v2: the rig performance of `speech` (its phonemes; its loudness opens the jaw and nods the
+        head, as in the training corpus) or, with speech None, n_frames of silent expression + idle.
+
+        What speak() and react() render; `render(perf)` draws it. start_frame and speaking continue
+        one performance across calls, `after` eases the head out of the part before
+        (gan.rig.performance.Performer.perform).
+        """
+        _emotion_vector(emotion)
+        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        if speech is None:
+            if n_frames is None or n_frames < 1:
+                raise ValueError("A silent performance needs n_frames >= 1.")
+            return self._perform(n_frames, emotion, inten, None, seed, start_frame, speaking, after=after)
+        n = self._n_frames(len(speech.audio), speech.sample_rate) if n_frames is None else n_frames
+        return self._perform(n, emotion, inten, speech.phonemes, seed, start_frame, speaking,
+                             audio=speech.audio, sample_rate=speech.sample_rate, after=after)
+
+    def render(self, perf: Performance) -> np.ndarray:
+        """v2: every frame of a Performance -> (T, S, S, 3) uint8, drawn by the generator."""
+        return self._render_rig(perf)
+
+    def perform_sentences(self, text: str, emotion: str = "neutral",
+                          intensity: float | None = None) -> Iterator[tuple[Speech, Performance]]:
+        """v2: each sentence's speech and its part of ONE continuous performance of the whole reply.
+
+        Sentence i+1's speech starts on the frame after sentence i's last; blinks, gaze and head
+        sway run on through the boundary (one idle track, sliced with start_frame) and the head
+        eases out of the previous sentence's last pose (its loudness nods), so the parts join
+        without a jump. Each sentence's audio is padded to whole frames (< 1 frame each).
+        """
+        _emotion_vector(emotion)
+        _check_intensity(self.config.intensity if intensity is None else intensity)
+        text = _check_text(text, self.config.max_text_chars)
+        start = 0
+        before: Performance | None = None
+        for speech in self._voice().synthesize_sentences(text):
+            before = self.perform(speech, emotion, intensity, start_frame=start, speaking=True, after=before)
+            yield speech, before
+            start += len(before.track)
 
     @torch.inference_mode()
     def _render_rig(self, perf: Performance, start: int = 0, end: int | None = None) -> np.ndarray:
@@ -204,8 +252,8 @@ class TalkingHeadPipeline:
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
         n = self._n_frames(len(speech.audio), speech.sample_rate)
-        if self._performer is not None:  # v2: 2-3. phonemes + emotion + idle -> rig; 4. frames
-            frames = self._render_rig(self._perform(n, emotion, inten, speech.phonemes))
+        if self._performer is not None:  # v2: 2-3. phonemes + loudness + emotion + idle -> rig; 4. frames
+            frames = self.render(self.perform(speech, emotion, inten, n_frames=n))
             return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
         visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)  # 2-3. mel -> visemes
         frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
@@ -219,7 +267,7 @@ class TalkingHeadPipeline:
             raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {seconds!r}.")
         n = max(1, round(float(seconds) * self.fps))
         if self._performer is not None:
-            frames = self._render_rig(self._perform(n, emotion, inten, None))
+            frames = self.render(self.perform(None, emotion, inten, n_frames=n))
         else:
             frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
         sample_rate = 22050
@@ -248,7 +296,18 @@ class TalkingHeadPipeline:
         return self._clip(frames, audio, int(sample_rate), emotion, "")
 
     def stream(self, text: str, emotion: str = "neutral", intensity: float | None = None) -> Iterator[AvatarClip]:
-        """Yield short clips (stream_chunk_frames each) sentence by sentence, as soon as each is ready."""
+        """Yield short clips (stream_chunk_frames each, cut at sentence ends) as soon as each is ready.
+
+        Played one after the other they are one continuous performance: v2 performs the reply as
+        one rig track (perform_sentences); each sentence's first chunk carries its text.
+        """
+        step = self.config.stream_chunk_frames
+        if self._performer is not None:
+            for speech, perf in self.perform_sentences(text, emotion, intensity):
+                n = len(perf.track)
+                render = partial(self._render_rig, perf)
+                yield from self._chunks(render, n, step, speech.audio, speech.sample_rate, emotion, speech.text)
+            return
         emo = _emotion_vector(emotion)
         inten = _check_intensity(self.config.intensity if intensity is None else intensity)
         text = _check_text(text, self.config.max_text_chars)
@@ -256,22 +315,20 @@ class TalkingHeadPipeline:
         # continuous across sentence boundaries.
         horizon = idle_motion(int(MAX_SECONDS * self.fps), self.fps, seed=self.config.seed, speaking=True)
         offset = 0
-        for i, speech in enumerate(self._voice().synthesize_sentences(text)):
+        for speech in self._voice().synthesize_sentences(text):
             n = self._n_frames(len(speech.audio), speech.sample_rate)
-            audio = np.pad(speech.audio, (0, max(0, round(n * speech.sample_rate / self.fps) - len(speech.audio))))
-            step = self.config.stream_chunk_frames
-            render: Callable[[int, int], np.ndarray]
-            if self._performer is not None:  # v2: one performance per sentence (its idle restarts per sentence)
-                perf = self._perform(n, emotion, inten, speech.phonemes, seed=self.config.seed + i)
-                render = partial(self._render_rig, perf)
-            else:
-                visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
-                motion = horizon[(offset + np.arange(n)) % len(horizon)].astype(np.float32)
-                motion[:, :3] = visemes
-                render = partial(self._render_motion, motion, emo, inten)
-            for s in range(0, n, step):
-                e = min(n, s + step)
-                frames = render(s, e)
-                a0, a1 = round(s * speech.sample_rate / self.fps), round(e * speech.sample_rate / self.fps)
-                yield self._clip(frames, audio[a0:a1], speech.sample_rate, emotion, speech.text if s == 0 else "")
+            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
+            motion = horizon[(offset + np.arange(n)) % len(horizon)].astype(np.float32)
+            motion[:, :3] = visemes
+            render_v1 = partial(self._render_motion, motion, emo, inten)
+            yield from self._chunks(render_v1, n, step, speech.audio, speech.sample_rate, emotion, speech.text)
             offset += n
+
+    def _chunks(self, render: Callable[[int, int], np.ndarray], n: int, step: int, audio: np.ndarray,
+                sample_rate: int, emotion: str, text: str) -> Iterator[AvatarClip]:
+        """One sentence's n frames as clips of `step` frames; the first carries the sentence's text."""
+        audio = np.pad(audio, (0, max(0, round(n * sample_rate / self.fps) - len(audio))))
+        for s in range(0, n, step):
+            e = min(n, s + step)
+            a0, a1 = round(s * sample_rate / self.fps), round(e * sample_rate / self.fps)
+            yield self._clip(render(s, e), audio[a0:a1], sample_rate, emotion, text if s == 0 else "")

@@ -3,6 +3,7 @@ the real voice and rig performer drive it end to end; v1 checkpoints keep loadin
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import numpy as np
@@ -43,6 +44,77 @@ def test_speak_react_stream(pipe: TalkingHeadPipeline) -> None:
     assert not np.array_equal(silent.frames[0], clip.frames[0])  # another emotion, another face
     chunks = list(pipe.stream("Good. Now try the next one."))
     assert sum(len(c.frames) for c in chunks) >= 25 and chunks[0].text
+
+
+IDLE_CHANNELS = ("eyeBlink", "eyeLookLeft", "eyeLookRight", "eyeLookUp", "eyeLookDown")
+
+
+def _same_voice_each_time(pipe: TalkingHeadPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Piper samples its durations (VITS noise), so a sentence comes out a frame longer or shorter
+    each time: replay the real voice's first take of each sentence so two calls can be compared."""
+    synth = pipe._voice()
+    monkeypatch.setattr(synth, "_piper", functools.cache(synth._piper))
+
+
+def test_stream_is_one_continuous_performance(pipe: TalkingHeadPipeline, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A reply of several sentences is ONE performance: blinks, gaze and head sway run on through
+    the sentence boundary exactly as in a single performance of the whole reply, and the streamed
+    chunks are that performance's frames."""
+    from gan.rig.arkit import KEPT_INDEX
+
+    _same_voice_each_time(pipe, monkeypatch)
+    text = "Good. Now try the next one, slowly and carefully."
+    parts = list(pipe.perform_sentences(text, "happy", 0.8))
+    assert len(parts) == 2
+    n1 = len(parts[0][1].track)
+    total = n1 + len(parts[1][1].track)
+    phonemes = parts[0][0].phonemes + tuple((p, s + n1 / pipe.fps, e + n1 / pipe.fps)
+                                            for p, s, e in parts[1][0].phonemes)
+    assert pipe._performer is not None
+    whole = pipe._performer.perform(total, "happy", 0.8, pipe.config.seed, phonemes=phonemes)
+    for name in IDLE_CHANNELS:  # blinks and gaze: exactly one track through the boundary
+        joined = np.concatenate([p.track.kept[:, KEPT_INDEX[name]] for _, p in parts])
+        np.testing.assert_allclose(joined, whole.track.kept[:, KEPT_INDEX[name]], atol=1e-5, err_msg=name)
+    # Head pose (sway + loudness nods): the step across the boundary is an ordinary frame-to-frame step.
+    pose = np.concatenate([p.track.pose for _, p in parts])
+    steps = np.abs(np.diff(pose, axis=0)).max(axis=1)  # (T-1,) degrees
+    ordinary = 2.0 * float(np.median(steps))  # eased: ~1.0x the median; a snap of the nods: ~3.4x
+    assert steps[n1 - 1] <= ordinary, (steps[n1 - 1], ordinary)
+    # The jump a fresh performance per sentence made (what stream() did before) would fail that.
+    restarted = pipe.perform(parts[1][0], "happy", 0.8)
+    assert np.abs(restarted.track.pose[0] - pose[n1 - 1]).max() > ordinary
+    # The streamed chunks: those frames in order, each sentence's first chunk carrying its text.
+    chunks = list(pipe.stream(text, "happy", 0.8))
+    frames = np.concatenate([c.frames for c in chunks]).astype(np.int16)
+    expected = np.concatenate([pipe._render_rig(p) for _, p in parts]).astype(np.int16)
+    assert frames.shape == expected.shape and np.abs(frames - expected).max() <= 1  # batching rounding only
+    assert [c.text for c in chunks if c.text] == [s.text for s, _ in parts]
+    audio = np.concatenate([c.audio for c in chunks])
+    assert len(audio) == round(total * chunks[0].sample_rate / pipe.fps)
+
+
+def test_one_sentence_streams_the_frames_speak_renders(pipe: TalkingHeadPipeline,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _same_voice_each_time(pipe, monkeypatch)
+    text = "Nice work, three quarters is right!"
+    clip = pipe.speak(text, emotion="happy", intensity=0.8)
+    chunks = list(pipe.stream(text, emotion="happy", intensity=0.8))
+    frames = np.concatenate([c.frames for c in chunks]).astype(np.int16)
+    assert frames.shape == clip.frames.shape and np.abs(frames - clip.frames.astype(np.int16)).max() <= 1
+    np.testing.assert_array_equal(np.concatenate([c.audio for c in chunks]), clip.audio)
+
+
+def test_performer_start_frame_continues_the_idle_track() -> None:
+    from gan.rig.performance import Performer
+
+    performer = Performer()
+    whole = performer.perform(60, "neutral", 1.0, seed=3, speaking=True)
+    head = performer.perform(25, "neutral", 1.0, seed=3, speaking=True)
+    tail = performer.perform(35, "neutral", 1.0, seed=3, start_frame=25, speaking=True)
+    np.testing.assert_allclose(np.concatenate([head.track.kept, tail.track.kept]), whole.track.kept, atol=1e-6)
+    np.testing.assert_allclose(np.concatenate([head.track.pose, tail.track.pose]), whole.track.pose, atol=1e-6)
+    with pytest.raises(ValueError, match="start_frame"):
+        performer.perform(5, "neutral", 1.0, seed=3, start_frame=-1)
 
 
 def test_bad_input_and_unsupported(pipe: TalkingHeadPipeline) -> None:

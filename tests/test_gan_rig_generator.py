@@ -14,6 +14,9 @@ from gan.export_onnx import INPUT_NAMES, example_inputs, export, gflop_per_frame
 from gan.networks.keypoints import load_keypoint_basis
 from gan.networks.rig_generator import RigGenerator, generator_kwargs_for
 
+# A v1 checkpoint (the avatar shipped before v2; goes with the v1 code).
+V1_CHECKPOINT = Path(__file__).parents[1] / "gan" / "weights" / "default_avatar"
+
 
 def _generator(size: int = 256, seed: int = 0) -> tuple[RigGenerator, dict]:
     torch.manual_seed(seed)
@@ -94,11 +97,9 @@ def test_save_load_round_trip_identical(tmp_path: Path) -> None:
 
 
 def test_v1_checkpoint_is_refused_by_the_v2_loader() -> None:
-    from gan.pipeline import DEFAULT_CHECKPOINT
-
-    assert generator_version(DEFAULT_CHECKPOINT) == 1
+    assert generator_version(V1_CHECKPOINT) == 1
     with pytest.raises(ValueError, match="not an avatar v2 checkpoint"):
-        load_rig_generator(DEFAULT_CHECKPOINT)
+        load_rig_generator(V1_CHECKPOINT)
 
 
 def test_onnx_export_matches_torch(tmp_path: Path) -> None:
@@ -145,10 +146,9 @@ def test_actor_basis_in_graph_matches_the_actors_projection() -> None:
 
 def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     from gan.export_onnx import main
-    from gan.pipeline import DEFAULT_CHECKPOINT
 
     with pytest.raises(SystemExit):
-        main([str(DEFAULT_CHECKPOINT), "--out", str(tmp_path / "v1")])
+        main([str(V1_CHECKPOINT), "--out", str(tmp_path / "v1")])
     assert "only avatar v2 checkpoints" in capsys.readouterr().err
     g, kwargs = _generator(64)
     export_rig_generator(tmp_path / "ckpt", g, kwargs, KEPT, EMOTIONS, {"fps": 25})

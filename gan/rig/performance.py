@@ -34,6 +34,10 @@ class PerformanceConfig:
     # deg; the head nods down with loud (stressed) syllables, smoothed over ~0.3 s: head motion that
     # follows the voice's intensity makes speech look alive (Munhall et al. 2004, "Visual prosody").
     beat_deg: float = 1.5
+    # s; a part that continues another (perform(after=...)) eases its head pose out of the other's
+    # last pose over this long: per-sentence loudness nods end a sentence ~0.3 deg higher than the
+    # next one starts (measured on piper replies), a one-frame snap without the ease.
+    join_ease_s: float = 0.3
     lipsync: LipSyncConfig = field(default_factory=LipSyncConfig)  # phonemes -> mouth curves
     idle: IdleConfig = field(default_factory=IdleConfig)  # blinks, gaze, sway
 
@@ -42,6 +46,8 @@ class PerformanceConfig:
             raise ValueError(f"PerformanceConfig.fps must be positive, got {self.fps}.")
         if not 0.0 <= self.beat_deg <= 5.0:
             raise ValueError(f"beat_deg must be in [0, 5] degrees, got {self.beat_deg}.")
+        if not 0.0 <= self.join_ease_s <= 2.0:
+            raise ValueError(f"join_ease_s must be in [0, 2] s, got {self.join_ease_s}.")
         if not 0.0 <= self.activity_smooth_s <= 1.0:
             raise ValueError(f"activity_smooth_s must be in [0, 1] s, got {self.activity_smooth_s}.")
 
@@ -66,16 +72,29 @@ class Performer:
 
     def perform(self, n_frames: int, emotion: str | Mapping[str, float], intensity: float, seed: int,
                 phonemes: Sequence[tuple[str, float, float]] | None = None, audio: np.ndarray | None = None,
-                sample_rate: int = 0) -> Performance:
+                sample_rate: int = 0, start_frame: int = 0, speaking: bool | None = None,
+                after: Performance | None = None) -> Performance:
         """n_frames of the emotion at the intensity, speaking the phonemes (None = silent). Deterministic in seed.
 
         audio (with its sample_rate), when given, scales the jaw with the speech's loudness.
+        start_frame continues one performance across calls: the idle track (blinks, gaze, sway) is
+        frames [start_frame, start_frame + n_frames) of the seed's track, so a reply performed
+        sentence by sentence (start_frame = the frames already performed, the same seed and
+        `speaking`) has no jump at a sentence boundary; phoneme times stay relative to this call.
+        speaking chooses the idle's rates (None = whether phonemes are given); a reply keeps True
+        for all its sentences. after = the part this one continues (its frames end at start_frame):
+        the head pose eases out of its last pose and velocity over join_ease_s.
         """
+        if start_frame < 0:
+            raise ValueError(f"start_frame must be >= 0, got {start_frame}.")
         fps = self.config.fps
         blend = self.table.blend(emotion)
         face = self.table.face(blend, intensity)
-        speaking = bool(phonemes)
-        idle_kept, pose = idle_track(n_frames, fps, seed, speaking=speaking, config=self.config.idle)
+        speaking = bool(phonemes) if speaking is None else speaking
+        # idle_track(n)[:m] == idle_track(m) (its random streams are drawn in time order), so the
+        # tail of a longer track continues the earlier calls exactly; ~1 ms per minute of track.
+        idle_kept, pose = (a[start_frame:] for a in idle_track(start_frame + n_frames, fps, seed, speaking=speaking,
+                                                                 config=self.config.idle))
         if phonemes:
             weights = self.lipsync.visemes(phonemes, fps, n_frames)
             speech = self.lipsync.curves(weights)
@@ -97,7 +116,10 @@ class Performer:
         kept = held + speech + idle_kept
         kept[:, _BLINK] = 1.0 - (1.0 - held[:, _BLINK]) * (1.0 - idle_kept[:, _BLINK])
         kept = seal_lips(np.clip(kept, 0.0, 1.0), seal)  # after composing: the emotion's jaw is sealed too
-        pose = np.clip(pose + self.table.pose(blend, intensity)[None, :], -POSE_LIMITS, POSE_LIMITS)
+        pose = pose + self.table.pose(blend, intensity)[None, :]
+        if after is not None and len(after.track) and n_frames:
+            pose = _ease_from(pose, after.track.pose, self.config.join_ease_s * fps)
+        pose = np.clip(pose, -POSE_LIMITS, POSE_LIMITS)
         track = RigTrack(kept=kept.astype(np.float32), pose=pose.astype(np.float32), fps=fps)
         return Performance(track=track,
                            emotion=np.repeat(blend[None, :], n_frames, axis=0).astype(np.float32),
@@ -114,6 +136,15 @@ class Performer:
         level = (loud - lo) / max(hi - lo, 1e-6)
         smooth = _smooth(level, 0.3 * self.config.fps)
         return (self.config.beat_deg * (smooth - smooth.mean())).astype(np.float32)
+
+
+def _ease_from(pose: np.ndarray, before: np.ndarray, frames: float) -> np.ndarray:
+    """pose (T, 3) with the jump from `before`'s end (its last pose + its last step) faded out
+    linearly over `frames` frames: the join is as smooth as the motion on either side."""
+    step = before[-1] - before[-2] if len(before) > 1 else np.zeros(3, np.float32)
+    gap = before[-1] + step - pose[0]
+    fade = np.clip(1.0 - np.arange(len(pose)) / max(frames, 1.0), 0.0, 1.0)
+    return pose + gap[None, :] * fade[:, None]
 
 
 def _smooth(x: np.ndarray, frames: float) -> np.ndarray:
