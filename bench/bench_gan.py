@@ -56,23 +56,22 @@ def median_seconds(run: Callable[[], object], repeats: int) -> float:
 
 def bench_renderer(pipe: TalkingHeadPipeline, batch: int, repeats: int) -> float:
     """Median frames/s of the generator alone on `batch` frames of a silent happy performance."""
-    perf = pipe._perform(batch, "happy", 0.8, None)
-    return batch / median_seconds(partial(pipe._render_rig, perf), repeats)
+    perf = pipe.perform(None, "happy", 0.8, n_frames=batch)
+    return batch / median_seconds(partial(pipe.render, perf), repeats)
 
 
 def bench_clip(pipe: TalkingHeadPipeline, text: str, repeats: int) -> dict[str, float]:
     """Median seconds of each step of a spoken clip, and of the whole (pipe.speak + mp4) with its duration."""
     voice = pipe._voice()
     speech = voice.synthesize(text)
-    n = pipe._n_frames(len(speech.audio), speech.sample_rate)
-    perf = pipe._perform(n, "happy", 0.8, speech.phonemes)
+    perf = pipe.perform(speech, "happy", 0.8)
     clip = pipe.speak(text, emotion="happy", intensity=0.8)
     with tempfile.TemporaryDirectory() as tmp:
         mp4 = Path(tmp) / "clip.mp4"
         steps: dict[str, Callable[[], object]] = {
             "speech": partial(voice.synthesize, text),
-            "motion": partial(pipe._perform, n, "happy", 0.8, speech.phonemes),
-            "render": partial(pipe._render_rig, perf),
+            "motion": partial(pipe.perform, speech, "happy", 0.8),
+            "render": partial(pipe.render, perf),
             "mp4": partial(clip.save, mp4),
             "whole": lambda: pipe.speak(text, emotion="happy", intensity=0.8).save(mp4),
         }
