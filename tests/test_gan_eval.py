@@ -100,6 +100,7 @@ def v2_pipe() -> object:
     return TalkingHeadPipeline.from_pretrained(V2_WIP)
 
 
+@pytest.mark.slow
 def test_gan_eval_v2_on_the_wip_checkpoint(tmp_path: Path, v2_pipe: object) -> None:
     """Two silent + two spoken neutral clips, GAN and actor: the report has every bar for both."""
     cfg = EvalConfig(checkpoint_dir=str(V2_WIP), out_dir=str(tmp_path), clips=2, emotions="neutral",
@@ -127,6 +128,7 @@ def test_gan_eval_v2_on_the_wip_checkpoint(tmp_path: Path, v2_pipe: object) -> N
     assert "| MediaPipe finds the face | >= 0.99 |" in (tmp_path / "report.md").read_text()
 
 
+@pytest.mark.slow
 def test_gan_eval_v2_fails_a_generator_with_zeroed_weights(tmp_path: Path, v2_pipe: object) -> None:
     """A broken generator (all weights zero: a flat image) must fail the face and expression bars."""
     import copy

@@ -57,15 +57,14 @@ def make_takes(perform: Perform, emotions: Sequence[str], speeches: Sequence[Spe
 
 
 class PipelineTakes:
-    """The product's path: rig numbers and frames exactly as TalkingHeadPipeline.speak/react make them.
-
-    speak() does 1. synthesise 2. perform (phonemes + emotion + idle -> rig) 3. render; piper is not
-    deterministic, so the eval runs the same steps itself to keep each clip's Speech and Performance.
-    The one place that touches the pipeline's internals.
-    """
+    """The product's path: rig numbers and frames exactly as TalkingHeadPipeline.speak/react make them
+    (pipe.perform + pipe.render). piper is not deterministic, so the eval keeps each clip's Speech
+    rather than calling speak() and guessing what was said."""
 
     def __init__(self, pipe: TalkingHeadPipeline, intensity: float) -> None:
-        if pipe._performer is None:
+        from gan.checkpoint import RigInferenceModel
+
+        if not isinstance(pipe.model, RigInferenceModel):
             raise ValueError("gan-eval v2 needs an avatar v2 checkpoint (config.json generator_version 2).")
         self.pipe = pipe
         self.intensity = intensity
@@ -74,10 +73,10 @@ class PipelineTakes:
         return self.pipe._voice().synthesize(text)
 
     def perform(self, n: int, emotion: str, seed: int, speech: Speech | None) -> Performance:
-        return self.pipe._perform(n, emotion, self.intensity, None if speech is None else speech.phonemes, seed=seed)
+        return self.pipe.perform(speech, emotion, self.intensity, n_frames=n, seed=seed)
 
     def render(self, perf: Performance) -> np.ndarray:
-        return self.pipe._render_rig(perf)
+        return self.pipe.render(perf)
 
 
 def actor_renderer() -> Render:
