@@ -27,8 +27,8 @@ import torch
 from tqdm import tqdm
 
 from gan.audio.mel import MEL_SR, audio_windows, to_mel_rate
-from gan.data.build_v2 import _write as write_atomic
 from gan.data.corpus import find_clips, resampled_frames
+from gan.data.rig_corpus import write_shard
 from gan.data.face_align import FaceMesher, similarity, warp_face
 from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference
 from gan.images import tensor_to_frames
@@ -248,7 +248,7 @@ class _SeqWriter:
                           intensity=np.full(n, self.cfg.intensity, np.float32),
                           seq=np.full(n, len(names), np.int32), kept=np.array(KEPT),
                           emotions=np.array(self.emotions), fps=np.array(self.cfg.fps, np.float32))
-            write_atomic(self.out / name, arrays)
+            write_shard(self.out / name, arrays)
             names.append(name)
         self.buf = {}
 
@@ -262,4 +262,4 @@ class _SeqWriter:
                 with np.load(path) as data:
                     arrays = {k: data[k] for k in data.files}
                 arrays["reference"] = self.reference[None]
-                write_atomic(path, arrays)
+                write_shard(path, arrays)

@@ -15,7 +15,7 @@ DEFAULT_BASIS = "gan/actor/assets/keypoints_v2"  # the actor's keypoint basis (.
 class TrainV2Config:
     """Avatar v2 GAN training (gan-train-v2); every field is a --flag of the same name."""
 
-    data_dir: str = "data/gan_v3"  # seq_*.npz / test_seq_*.npz shards (gan/data/build_v2.py writes data/gan_v3)
+    data_dir: str = "data/gan_v3"  # seq_*.npz / test_seq_*.npz shards (scripts/build_gan_dataset.py writes them)
     run_dir: str = "runs/avatar_v2"  # checkpoint.pt, avatar/ (EMA export), samples/, metrics.jsonl, train.log
     cache_dir: str = ""  # memory-mapped frame cache; "" = <run_dir>/cache
     basis: str = DEFAULT_BASIS  # keypoint basis stem (its numbers are copied into G at the first step)

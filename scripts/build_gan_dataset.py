@@ -1,8 +1,8 @@
-"""Render the v2 GAN corpus: actor v2 (gan/actor/render.py) performing rig v2 (gan/rig/performance.py).
+"""Render the GAN's training corpus: the 3D actor (gan/actor/render.py) performing the rig (gan/rig/performance.py).
 
-    nice -n 5 python scripts/build_gan_dataset_v2.py --out data/gan_v3 --n_train 200 --n_test 12
+    nice -n 5 python scripts/build_gan_dataset.py --out data/gan_v3 --n_train 200 --n_test 12
 
-One `seq_NNNN.npz` / `test_seq_NNNN.npz` per sequence (format: gan/data/build_v2.py), a
+One `seq_NNNN.npz` / `test_seq_NNNN.npz` per sequence (format: gan/data/rig_corpus.py), a
 manifest.json beside them. Resumable: run the same command again and it renders only the missing
 files. Prints the frames rendered per second at the end.
 """
@@ -13,11 +13,11 @@ import argparse
 import dataclasses
 import json
 
-from gan.data.build_v2 import CorpusBuilder, CorpusV2Config
+from gan.data.build import ActorCorpusConfig, CorpusBuilder
 
 
 def main() -> None:
-    defaults = CorpusV2Config()
+    defaults = ActorCorpusConfig()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", default=defaults.out_dir, help="output folder (not committed)")
     parser.add_argument("--n_train", type=int, default=defaults.n_train, help="training sequences")
