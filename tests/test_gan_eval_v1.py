@@ -48,6 +48,7 @@ def test_report_markdown_renders() -> None:
 def test_evaluate_end_to_end_with_actor_reference(tmp_path: Path) -> None:
     """The whole eval on a tiny budget: real avatar, TTS, MediaPipe, classifier, actor reference."""
     cfg = EvalConfig(
+        checkpoint_dir=str(Path(__file__).parents[1] / "gan" / "weights" / "default_avatar"),  # the v1 avatar
         out_dir=str(tmp_path),
         data_dir=str(tmp_path / "none"),
         sentences_per_emotion=1,
