@@ -39,8 +39,9 @@ MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is bori
 
 
 def is_reply_clip(text: str) -> bool:
-    """A reply clip update (reaction loops are named react-*.mp4; reply parts are random names)."""
-    return ".mp4" in text and "react-" not in text.split(".mp4")[0][-80:]
+    """An avatar feed update that carries a reply chunk (ui/avatar.py: only reply chunks have speech
+    as .wav; the idle loop is a silent sheet)."""
+    return "data-avatar" in text and ".wav" in text
 
 
 @dataclass

@@ -27,7 +27,7 @@ from gan.rig.motion_estimate import (
     REGRESSED,
     RIGID,
     MotionEstimator,
-    _normalise,
+    normalise_landmarks,
     shape_features,
 )
 from gan.rig.params import MOTION_FIELDS, RIG_EMOTIONS, RigParams
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     ref_lm = mesher(actor.render(RigParams()))
     if ref_lm is None:
         raise SystemExit("MediaPipe found no face in the neutral actor frame.")
-    ref_pts, _ = _normalise(ref_lm)
+    ref_pts, _ = normalise_landmarks(ref_lm)
     reference = ref_pts[list(RIGID)]
     rng = np.random.default_rng(args.seed)
     poses, feats, targets = [], [], []

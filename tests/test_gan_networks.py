@@ -15,7 +15,6 @@ from gan.networks import (
     SyncExpert,
     TemporalDiscriminator,
 )
-from gan.networks.generator import COND_DIM
 from gan.rig.params import MOTION_DIM, RIG_EMOTIONS
 from gan.training import loss as L
 
@@ -59,8 +58,8 @@ def test_generator_conditioning_changes_output() -> None:
 
 
 def test_discriminators_return_logits_and_features() -> None:
-    d = PatchDiscriminator(128)
-    logits, feats = d(torch.rand(3, 3, 128, 128), torch.rand(3, COND_DIM))
+    d = PatchDiscriminator(128, (32, 64, 128, 192), cond_dim=10)
+    logits, feats = d(torch.rand(3, 3, 128, 128), torch.rand(3, 10))
     assert logits.shape == (3, 1, 8, 8) and len(feats) == 4
     td = TemporalDiscriminator(3)
     logits, feats = td(torch.rand(2, 3, 3, 128, 128))
@@ -103,6 +102,10 @@ def test_losses() -> None:
     assert L.g_adversarial(fake).item() == 1.0
     x = torch.zeros(1, 3, 16, 16)
     y = torch.ones(1, 3, 16, 16)
-    assert L.reconstruction(x, y, L.mouth_weight_map(16, 3.0)).item() == pytest.approx(1.0)
+    kp = torch.tensor([[[0.25, 0.25], [0.5, 0.5], [0.75, 0.75]]])  # (B, M, 2) image fractions
+    w = L.keypoint_weight_map(kp, [(torch.tensor([0, 1]), 3.0)], 16, margin=0.0)
+    assert w.shape == (1, 1, 16, 16) and w[0, 0, 6, 6] == 3.0 and w[0, 0, 12, 12] == 1.0 and w[0, 0, 0, 0] == 1.0
+    assert L.reconstruction(x, y, w).item() == pytest.approx(1.0)
+    assert L.multiscale_l1(x, y).item() == pytest.approx(1.0)
     assert L.feature_matching([x], [x]).item() == 0.0
     assert L.sync_loss(torch.full((3,), 10.0)).item() < 1e-4

@@ -37,7 +37,7 @@ def test_long_render_queue_sheds_load_with_shorter_clips() -> None:
     jobs = [clips.submit("Good. Let's go on with the next one.", "happy", 0.5) for _ in range(clips.SKIP_AFTER + 3)]
     assert not jobs[0].shortened and jobs[clips.SHED_AFTER + 1].shortened
     pre = jobs[-1].parts.get(timeout=1)  # past SKIP_AFTER: the pre-rendered reaction clip, at once
-    assert pre is not None and not isinstance(pre, BaseException) and pre.video == clips.reaction("happy").video
+    assert pre is not None and not isinstance(pre, BaseException) and pre.sheet == clips.reaction("happy").sheet
     assert jobs[-1].parts.get(timeout=1) is None
     jobs = jobs[: clips.SKIP_AFTER]
     for job in jobs:  # every job still delivers its clip (or the end marker)

@@ -13,6 +13,8 @@ import pytest
 from gradio_client import Client
 from ui_harness import live_app
 
+from ui.avatar import read_feed
+
 pytestmark = pytest.mark.slow  # starts the real app (models loaded once per test process)
 
 EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
@@ -69,11 +71,12 @@ def test_reply_text_arrives_before_the_clip_over_the_api(student) -> None:
     chat = outputs[0][0]
     assert chat[-2]["role"] == "user" and chat[-1]["role"] == "assistant"
     assert 'data-busy="true"' in outputs[0][4]  # progress is announced with the text
-    videos = [o[5] for o in outputs if isinstance(o[5], dict) and o[5].get("loop") is False]
-    assert videos, "no avatar clip was sent"
-    for video in videos:
-        assert video["autoplay"] is True
-        assert video["value"]["path"].endswith(".mp4") and video["subtitles"]["path"].endswith(".vtt")
+    feeds = [f for o in outputs if (f := read_feed(o[5])) and f["reply"]]
+    assert feeds, "no avatar performance was sent"
+    assert feeds[-1]["done"] and len({f["reply"] for f in feeds}) == 1  # one reply, its chunks growing
+    assert [len(f["chunks"]) for f in feeds] == sorted(len(f["chunks"]) for f in feeds)
+    for chunk in feeds[-1]["chunks"]:
+        assert chunk["sheet"].endswith(".jpg") and chunk["audio"].endswith(".wav") and chunk["n"] >= 1
 
 
 def test_two_clients_never_share_a_conversation(app) -> None:

@@ -118,36 +118,72 @@ def _by_text(text: str) -> str:
     return f"el.matches('button, [role=tab]') && el.textContent.trim() === {json.dumps(text)}"
 
 
-def _wait_clip_playing(page, not_src: str = "", timeout: int = 180_000) -> dict:
-    """A spoken (non-looping) clip that really plays: its time moves on."""
+# The avatar player's record of what it played (ui/avatar_player.js window.__avatar).
+PLAYED = "() => (window.__avatar && window.__avatar.stages.avatar) ? window.__avatar.stages.avatar.replies : []"
+
+
+def _wait_reply_playing(page, after: int, timeout: int = 180_000) -> dict:
+    """The player's reply number `after` (0-based) draws its frames and speaks, with a caption
+    under the canvas that nothing covers; returns what the player recorded about it."""
     page.wait_for_function(
-        """(old) => { const v = document.querySelector('#avatar video');
-                      return v && !v.loop && v.src !== old && v.currentTime > 0.2 && !v.paused; }""",
-        arg=not_src,
+        f"() => {{ const r = ({PLAYED})(); return r.length > {after} && r[{after}].first_frame_ms !== null; }}",
         timeout=timeout,
     )
-    first = page.evaluate(
-        """() => { const v = document.querySelector('#avatar video');
-                   return {src: v.src, t: v.currentTime, w: v.videoWidth,
-                           tracks: [...v.querySelectorAll('track')].map(t => [t.kind, t.srclang, t.label])}; }"""
+    page.wait_for_function(  # a caption shows while the tutor speaks
+        "() => document.querySelector('#avatar .avatar-caption').textContent.trim().length > 0", timeout=30_000
     )
-    for _ in range(15):
-        page.wait_for_timeout(200)
-        now = page.evaluate(
-            "() => { const v = document.querySelector('#avatar video'); return [v.src, v.currentTime]; }"
-        )
-        if now[0] == first["src"] and now[1] > first["t"]:
-            return first
-    raise AssertionError("the spoken clip does not advance")
+    view = page.evaluate(
+        """() => { const c = document.querySelector('#avatar canvas');
+                   const cap = document.querySelector('#avatar .avatar-caption');
+                   const a = c.getBoundingClientRect(), b = cap.getBoundingClientRect();
+                   const top = document.elementFromPoint(b.left + b.width / 2, b.top + b.height / 2);
+                   return {w: c.width, h: c.height, css_w: a.width, css_h: a.height, caption: cap.textContent,
+                           caption_visible: b.height > 0 && getComputedStyle(cap).visibility === 'visible',
+                           caption_below: b.top >= a.bottom, caption_on_top: cap.contains(top)}; }"""
+    )
+    assert (view["w"], view["h"]) == (256, 256), view  # drawn at the size the avatar v2 generator renders
+    assert view["css_w"] <= 256 and view["css_h"] <= 256, view  # never scaled up
+    assert view["caption_visible"] and view["caption_below"] and view["caption_on_top"], view  # nothing covers it
+    return dict(page.evaluate(PLAYED)[after], caption=view["caption"])
 
 
-def _wait_idle(page) -> None:
-    """Every part of the reply played: the idle loop is back and nothing is being prepared."""
+def _wait_idle(page, replies: int) -> dict:
+    """Every chunk of reply number `replies - 1` played: the idle loop is back, nothing is being
+    prepared. Returns what the player recorded about that reply."""
     page.wait_for_function(
-        """() => document.querySelector('#avatar video').loop === true
-                 && !document.querySelector('#avatar-status[data-busy="true"]')""",
+        f"""() => {{ const r = ({PLAYED})(); return r.length >= {replies} && r[{replies} - 1].end_ms !== null
+                 && window.__avatar.stages.avatar.state === 'idle'
+                 && !document.querySelector('#avatar-status[data-busy="true"]'); }}""",
         timeout=180_000,
     )
+    return dict(page.evaluate(PLAYED)[replies - 1])
+
+
+# The feed the server last wrote into the student's avatar (ui/avatar.py feed_html).
+FEED = "() => JSON.parse(document.querySelector('#avatar-feed .avatar-data').getAttribute('data-avatar'))"
+
+
+def _gaps(name: str, reply: dict) -> dict[str, float]:
+    """What the player measured about one reply: waits for late chunks (count, seconds)."""
+    return {f"{name}_stalls": reply["stalls"], f"{name}_stall_s": round(reply["stall_s"], 3),
+            f"{name}_sentence_pauses": reply["sentence_pauses"], f"{name}_chunks": reply["chunks"]}
+
+
+def _canvas_moves(page) -> bool:
+    """The idle loop is alive: the canvas changes within a second (blinks, gaze, sway)."""
+    grab = "() => document.querySelector('#avatar canvas').toDataURL('image/png')"
+    first = page.evaluate(grab)
+    page.wait_for_timeout(1000)
+    return bool(page.evaluate(grab) != first)
+
+
+def _played_through(reply: dict) -> None:
+    """A reply played to its end as one performance: its frames were drawn, its sound was on,
+    and it never waited for a chunk inside a sentence more than once (the first late chunk
+    switches the player to whole sentences; ui/avatar_player.js)."""
+    assert reply["frames"] > 0 and reply["chunks"] >= 1 and reply["end_ms"] is not None, reply
+    assert reply["audio"], "the reply played without sound (the Web Audio clock did not start)"
+    assert reply["stalls"] - reply["sentence_pauses"] <= 1, reply
 
 
 def _chat_rows(page) -> int:
@@ -172,7 +208,7 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         page.on("pageerror", lambda err: errors.append(str(err)))
         page.goto(app.url)
         page.wait_for_selector("#join-btn", timeout=60_000)  # the first login tab
-        page.wait_for_selector("#avatar video", timeout=60_000)  # the tutor waits, idle, from the start
+        page.wait_for_selector("#avatar canvas", timeout=60_000)  # the tutor waits, idle, from the start
         _axe(page, "first visit")
         assert page.locator("#mood-indicator").count() == 0  # nothing to show before any reading
         _shot(page, "student-start")
@@ -192,9 +228,9 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         page.keyboard.press("Enter")
         page.wait_for_function("() => document.querySelectorAll('#chat .message-row').length >= 1", timeout=60_000)
         assert page.locator("#start-note").count() == 0  # the note goes once the mistake is fixed
-        opening = _wait_clip_playing(page)
+        opening = _wait_reply_playing(page, 0)
         timings["opening_spoken_s"] = time.perf_counter() - t0
-        assert ["captions", "en", "English"] in opening["tracks"] and opening["w"] > 0
+        assert opening["caption"].split()[0] in page.inner_text("#chat")  # the greeting is what it says
         assert page.locator("#problem .katex").count() >= 1  # maths typeset
         progress = page.inner_text("#mastery-bars")
         body = page.inner_text("body")
@@ -220,7 +256,9 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
 
         # 4. Answer with the keyboard (once the tutor has finished speaking); text first, then
         # the clip; progress and mood follow.
-        _wait_idle(page)
+        timings.update(_gaps("opening", _wait_idle(page, 1)))
+        _played_through(page.evaluate(PLAYED)[0])
+        assert _canvas_moves(page), "the idle loop between replies stands still"
         answer = _last_problem_answer(app, STUDENT)
         _tab_to(page, _by_id("#answer-box textarea"))
         assert page.get_by_role("textbox", name="Your answer or question").count() == 1
@@ -230,20 +268,27 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         page.keyboard.press("Enter")
         page.wait_for_function(f"() => document.querySelectorAll('#chat .message-row').length >= {n_before + 2}")
         timings["reply_text_s"] = time.perf_counter() - t0
-        reply = _wait_clip_playing(page, opening["src"])
+        _wait_reply_playing(page, 1)
         timings["clip_playing_s"] = time.perf_counter() - t0
+        timings["first_chunk_after_text_s"] = timings["clip_playing_s"] - timings["reply_text_s"]
         assert answer in page.inner_text("#chat")
         assert page.inner_text("#mastery-bars").count("not started") == 2  # the tried skill shows its level
         _shot(page, "student-mid")
 
         # 5. "Say it again" replays the last reply (keyboard), after it has ended.
-        _wait_idle(page)
+        reply = _wait_idle(page, 2)
+        _played_through(reply)
+        timings.update(_gaps("reply", reply))
+        fed = page.evaluate(FEED)
         _tab_to(page, _by_id("#replay-btn"))
         page.keyboard.press("Enter")
-        again = _wait_clip_playing(page, "")
+        again = _wait_reply_playing(page, 2)
+        assert again["chunks"] >= 1
+        replayed = page.evaluate(FEED)
+        assert replayed["chunks"] == fed["chunks"] and replayed["reply"] != fed["reply"]  # the same chunks again
         sid = app.services.tutor.list_sessions(student=STUDENT)[0]["id"]
-        parts = str(app.services.tutor.transcript(sid)[-1]["clip_ref"]).split("+")
-        assert reply["src"].rsplit("/", 1)[-1] == again["src"].rsplit("/", 1)[-1] == parts[0]  # the same clip
+        ref = str(app.services.tutor.transcript(sid)[-1]["clip_ref"])
+        assert ref == f"{fed['chunks'][0]['sheet'].rsplit('/', 1)[-1][:-4]}+{len(fed['chunks'])}"
         _axe(page, "mid-conversation")
 
         # 6. One click turns the camera off: the stream stops, the webcam goes.

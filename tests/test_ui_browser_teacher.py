@@ -153,9 +153,11 @@ def test_teacher_sees_a_live_flag_without_a_click(tmp_path: Path) -> None:
             assert len(img["alt"]) > 40 and "plot visualising" not in img["alt"], img["alt"]
             assert abs(img["shown"] - img["attr"]) < 1  # shown at its design size (10 pt text = 13.9 px)
         page.click("#teacher-replay")  # the flagged turn's reply, re-rendered from the log, plays
-        page.wait_for_function(
-            """() => { const v = document.querySelector('#teacher-replay-video video');
-                       return v && v.currentTime > 0.2 && v.textTracks.length >= 1; }""",
+        page.wait_for_function(  # drawn and spoken by the avatar player, with its caption
+            """() => { const s = window.__avatar && window.__avatar.stages['teacher-avatar'];
+                       const cap = document.querySelector('#teacher-avatar .avatar-caption');
+                       return s && s.replies.length && s.replies[0].first_frame_ms !== null
+                              && cap && cap.textContent.trim().length > 0; }""",
             timeout=180_000,
         )
         page.screenshot(path=str(ARTIFACTS / "teacher_session.png"), full_page=True)

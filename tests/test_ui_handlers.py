@@ -11,11 +11,14 @@ import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
+import cv2
 import gradio as gr
 import pytest
+import soundfile as sf
 from ui_harness import astronaut_face, services_for, shared_data_dir
 
-from gan.video import probe_mp4
+from ui.avatar import read_feed
+from ui.clips import SHEET_COLUMNS
 from ui.handlers import (
     NOT_STARTED,
     QUICK_MESSAGES,
@@ -50,9 +53,13 @@ def _screens(gen) -> list[Screen]:
     return [Screen.of(v) for v in gen]
 
 
-def _reply_parts(screens: list[Screen]) -> list[gr.Video]:
-    """The reply clip updates (non-looping videos) among a handler's yields."""
-    return [s.video for s in screens if isinstance(s.video, gr.Video) and not s.video.loop]
+def _reply_feeds(screens: list[Screen]) -> list[dict]:
+    """The avatar feeds that carry a reply (its chunks so far) among a handler's yields."""
+    return [f for s in screens if (f := read_feed(s.avatar)) and f["reply"]]
+
+
+def _chunk_path(url: str) -> Path:
+    return Path(url.split("file=", 1)[1])
 
 
 def _note(screen: Screen, where: str) -> str:
@@ -114,17 +121,18 @@ def test_the_opening_is_spoken_then_can_be_replayed(services) -> None:
     state = new_user_state()
     start_session(services, state, "ui-h-open", "fractions")
     screens = _screens(speak_opening(services, state))
-    parts = _reply_parts(screens)
-    assert parts and all(p.subtitles for p in parts)
+    feeds = _reply_feeds(screens)
+    chunks = feeds[-1]["chunks"]
+    assert feeds[-1]["done"] and chunks and chunks[0]["caption"]  # spoken, and captioned
     assert any(s.replay != SKIP and s.replay.interactive for s in screens)
     opening = services.tutor.transcript(state.session.id)[0]
-    assert opening["clip_ref"] == "+".join(Path(p.constructor_args["value"]).name for p in parts)
-    again = _reply_parts(_screens(replay(services, state)))
-    assert [v.constructor_args["value"] for v in again] == [p.constructor_args["value"] for p in parts]
+    assert opening["clip_ref"] == f"{_chunk_path(chunks[0]['sheet']).stem}+{len(chunks)}"
+    (again,) = _reply_feeds(_screens(replay(services, state)))
+    assert again["chunks"] == chunks and again["done"] and again["reply"] != feeds[-1]["reply"]
     assert _screens(speak_opening(services, state))[0] == Screen()  # spoken once only
 
 
-def test_reply_text_comes_first_then_subtitled_h264_clips_and_the_mood(services) -> None:
+def test_reply_text_comes_first_then_the_performance_chunk_by_chunk_and_the_mood(services) -> None:
     state = new_user_state()
     start_session(services, state, "ui-h-2", "fractions")
     answer = state.session.problem.answer
@@ -139,20 +147,21 @@ def test_reply_text_comes_first_then_subtitled_h264_clips_and_the_mood(services)
     row = first.mastery.split(f'data-skill="{skill}"')[1].split("</div>")[0]
     assert "not started" not in row and "%" in row  # evidence now
     rest = _screens(gen)
-    parts = _reply_parts(rest)
-    assert len(parts) >= 1
+    feeds = _reply_feeds(rest)
+    assert len({f["reply"] for f in feeds}) == 1 and feeds[-1]["done"]  # one reply, its chunks growing
+    chunks = feeds[-1]["chunks"]
+    assert [len(f["chunks"]) for f in feeds[:-1]] == list(range(1, len(chunks) + 1))  # each chunk at once
     turn = services.tutor.transcript(state.session.id)[-1]
     assert turn["correct"] is True and turn["student_text"] == answer
-    cue_text = []
-    for part in parts:
-        info = probe_mp4(Path(part.constructor_args["value"]))
-        assert (info["video_codec"], info["pix_fmt"], info["audio_codec"]) == ("h264", "yuv420p", "aac")
-        vtt = Path(part.subtitles["path"]).read_text(encoding="utf-8")
-        assert vtt.startswith("WEBVTT")
-        cue_text += [line for line in vtt.splitlines()[2:] if line and "-->" not in line and not line.isdigit()]
-    spoken = " ".join(turn["spoken"].split())
-    assert " ".join(" ".join(cue_text).split()) == spoken[: len(" ".join(" ".join(cue_text).split()))]
-    assert turn["clip_ref"] == "+".join(Path(p.constructor_args["value"]).name for p in parts)
+    size, fps = services.avatar.size, feeds[-1]["fps"]
+    for chunk in chunks:  # frames at the rendered size; speech exactly as long as the frames
+        sheet = cv2.imread(str(_chunk_path(chunk["sheet"])))
+        assert sheet.shape[1] == SHEET_COLUMNS * size and sheet.shape[0] == size * -(-chunk["n"] // SHEET_COLUMNS)
+        audio, rate = sf.read(str(_chunk_path(chunk["audio"])))
+        assert abs(len(audio) - chunk["n"] * rate / fps) <= 1
+    captions = " ".join(c["caption"] for c in chunks if c["caption"])
+    assert " ".join(captions.split()) == " ".join(turn["spoken"].split())  # every sentence captioned, in order
+    assert turn["clip_ref"] == f"{_chunk_path(chunks[0]['sheet']).stem}+{len(chunks)}"
     assert 'data-busy="true"' not in str(rest[-1].status)  # the spinner is gone at the end
 
 

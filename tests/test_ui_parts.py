@@ -2,38 +2,43 @@
 
 from __future__ import annotations
 
-import itertools
 import os
 import re
 import time
 
+import numpy as np
 import pytest
 from cryptography.fernet import Fernet
 
 from affect.types import AffectEstimate
-from ui.clips import ClipStore, split_cues, to_webvtt
+from ui.avatar import feed_html, read_feed
+from ui.clips import ClipStore, RenderedClip, frame_sheet
 from ui.resume import ResumeTicket, ResumeTokens
 from ui.views import mastery_html, mood_html, note_html, status_html, typeset
 
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 
-def test_split_cues_cover_the_clip_in_order_and_keep_every_word() -> None:
-    text = "Well done! Three quarters is right. Now let's try a harder one, with two fractions to add."
-    cues = split_cues(text, 6.0, max_chars=40)
-    assert cues[0][0] == 0.0 and abs(cues[-1][1] - 6.0) < 1e-9
-    assert all(a[1] <= b[0] + 1e-9 for a, b in itertools.pairwise(cues))
-    assert all(len(c[2]) <= 40 for c in cues)
-    assert " ".join(c[2] for c in cues).split() == text.split()
-    with pytest.raises(ValueError, match="positive"):
-        split_cues(text, 0.0)
+def test_frame_sheet_lays_frames_out_row_by_row() -> None:
+    frames = np.stack([np.full((4, 4, 3), i, np.uint8) for i in range(7)])  # frame i is all i
+    sheet = frame_sheet(frames, columns=3)
+    assert sheet.shape == (3 * 4, 3 * 4, 3)  # 7 frames -> 3 rows of 3
+    for i in range(7):
+        r, c = divmod(i, 3)
+        assert (sheet[r * 4 : (r + 1) * 4, c * 4 : (c + 1) * 4] == i).all()
+    assert (sheet[8:, 4:] == 0).all()  # empty cells stay black
 
 
-def test_webvtt_is_well_formed_and_escapes_markup() -> None:
-    vtt = to_webvtt([(0.0, 1.5, "a <b> & c --> d"), (1.5, 3661.25, "end")])
-    assert vtt.startswith("WEBVTT\n\n")
-    assert "00:00:00.000 --> 00:00:01.500" in vtt and "01:01:01.250" in vtt
-    assert "<b>" not in vtt and "&lt;b&gt; &amp; c --&gt; d" in vtt
+def test_feed_round_trips_and_escapes_what_it_carries(tmp_path) -> None:
+    evil = 'a "quote" <b> & ' + EVIL
+    chunk = RenderedClip(tmp_path / "c.jpg", tmp_path / "c.wav", 25, 25.0, 256, evil, 0.1, "happy")
+    idle = RenderedClip(tmp_path / "i.jpg", None, 75, 25.0, 256, "", 0.1, "happy")
+    html = feed_html("avatar", idle, "r1", [chunk], done=True, speed=0.5)
+    assert "<b>" not in html and "<script>" not in html and html.count('"') == 4  # two attributes; the data escaped
+    data = read_feed(html)
+    assert data["chunks"][0]["caption"] == evil and data["chunks"][0]["sheet"].endswith(str(tmp_path / "c.jpg"))
+    assert data["idle"]["n"] == 75 and data["done"] and data["speed"] == 0.5 and data["size"] == 256
+    assert read_feed(feed_html("avatar", idle))["reply"] is None and read_feed("<p>hi</p>") is None
 
 
 def test_clip_store_sweeps_old_files_but_keeps_kept_ones_and_closes(tmp_path) -> None:

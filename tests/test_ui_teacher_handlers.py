@@ -18,9 +18,10 @@ from typing import Any
 import pytest
 from ui_harness import services_for, shared_data_dir
 
+from ui.avatar import read_feed
 from ui.teacher import handlers as h
 from ui.teacher.access import AccessDeniedError, TeacherInputError
-from ui.teacher.replay import replay
+from ui.teacher.replay import REPLAY_STAGE, replay
 
 pytestmark = pytest.mark.slow
 PASSWORD = "a long enough teacher password"
@@ -121,12 +122,14 @@ def test_a_logged_reply_is_re_rendered_and_played_again(services: Any, classroom
     """Clip files are temporary; the teacher hears a reply again from what the log keeps."""
     token, sid = classroom["token"], classroom["session"].id
     logged = services.tutor.transcript(sid)[1]
-    videos = list(replay(services, token, sid, 1))
-    assert videos
-    for video in videos:
-        assert Path(video.value["path"] if isinstance(video.value, dict) else video.value).is_file()
-    vtt = " ".join(Path(v.subtitles["path"]).read_text(encoding="utf-8") for v in videos)
-    assert logged["spoken"].split()[0].strip(".,!?") in vtt  # the logged words, spoken again
+    feeds = [read_feed(f) for f in replay(services, token, sid, 1)]
+    assert feeds and feeds[-1]["done"] and feeds[-1]["stage"] == REPLAY_STAGE
+    chunks = feeds[-1]["chunks"]
+    for chunk in chunks:
+        for url in (chunk["sheet"], chunk["audio"]):
+            assert Path(url.split("file=", 1)[1]).is_file()
+    captions = " ".join(c["caption"] for c in chunks)
+    assert " ".join(captions.split()) == " ".join(logged["spoken"].split())  # the logged words, spoken again
     with pytest.raises(TeacherInputError, match="not in this session"):
         list(replay(services, token, sid, 99))
 

@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import StoreError
-from ui import login, screen, student, teacher
+from ui import avatar, login, screen, student, teacher
 from ui.config import AppConfig, load_config
 from ui.services import Services, missing_components
 
@@ -67,15 +67,10 @@ THEME = gr.themes.Soft(primary_hue="blue", secondary_hue="emerald").set(
     button_primary_background_fill_hover="*primary_800",
 )
 
-# Gradio's video player writes its caption <track> without a label or a language; the avatar
-# speaks English (the Piper voice), so every caption track is labelled as such when it appears.
 # Gradio's chat messages carry an aria-label on a plain div (axe-core: aria-prohibited-attr,
 # serious; screen readers ignore it): each message becomes an "article" so its label is read.
 HEAD = """<script>
 new MutationObserver(() => {
-  document.querySelectorAll('track:not([srclang])').forEach((t) => {
-    t.srclang = 'en'; t.label = 'English'; t.kind = 'captions';
-  });
   document.querySelectorAll('div[aria-label][data-testid="bot"], div[aria-label][data-testid="user"]')
     .forEach((m) => { if (!m.hasAttribute('role')) m.setAttribute('role', 'article'); });
 }).observe(document.documentElement, {subtree: true, childList: true});
@@ -83,6 +78,8 @@ new MutationObserver(() => {
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
+    # The avatar player fetches chunks and idle loops from the clip store (unguessable names).
+    gr.set_static_paths([str(p) for p in services.clips.served_folders()])
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
         state = gr.State(screen.new_user_state, delete_callback=login.end_session)
         # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
@@ -108,8 +105,8 @@ def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
-        "css": CSS + teacher.CSS,
-        "head": HEAD,
+        "css": CSS + avatar.CSS + teacher.CSS,
+        "head": HEAD + avatar.player_head(),
         "show_error": True,
         "footer_links": ["api"],
         # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default

@@ -1,18 +1,22 @@
-"""Avatar clips for the browser: rendered off the request thread, cached, subtitled, cleaned up.
+"""Avatar clips for the browser: rendered off the request thread, cached, cleaned up.
 
-The tutor's text reply is shown at once; the talking-head clip of the same reply takes seconds
-to render on a CPU. `ClipRenderer` renders clips one at a time on its own worker thread (two
-renders at once would only fight over the same two cores), keeps a few short reaction clips
-per avatar emotion ready from start-up so the avatar never looks frozen while a reply renders,
-and writes every file into one `ClipStore` folder that it sweeps and deletes on shutdown.
+The tutor's text reply is shown at once; the talking-head performance of the same reply takes
+seconds to render on a CPU. `ClipRenderer` renders replies one at a time on its own worker
+thread (two renders at once would only fight over the same two cores) and hands each ~1 s chunk
+to the browser the moment it is drawn: its frames as one JPEG sheet (a grid of frames) and its
+speech as a WAV, which ui/avatar_player.js schedules back to back on the Web Audio clock, so a
+reply plays as one continuous performance while the rest still renders (an mp4 per part made
+the browser reload its player between parts, and the idle loop cut in for 0.4-1 s). It keeps one
+idle-loop sheet per avatar emotion ready from start-up so the avatar never looks frozen, and
+writes every file into one `ClipStore` folder that it sweeps and deletes on shutdown.
 
-Only avatar renders and their subtitle tracks are written here; webcam frames of the student
-never reach this module.
+Only avatar renders are written here; webcam frames of the student never reach this module.
 """
 
 from __future__ import annotations
 
-import dataclasses
+import io
+import math
 import queue
 import re
 import shutil
@@ -20,7 +24,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,23 +33,60 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 if TYPE_CHECKING:
-    from gan.clip import AvatarClip
     from gan.pipeline import TalkingHeadPipeline
 
-# One subtitle cue is at most this many characters: the BBC subtitle guidelines cap a line at
-# ~37 characters and a cue at two lines.
-_CUE_CHARS = 74
+# Frames per row of a JPEG sheet: 5 x 5 frames of 256 px = 1280 x 1280, well inside every
+# browser's image limits; quality 90 keeps the face's fine lines (~10 KB a frame at 256 px).
+SHEET_COLUMNS = 5
+JPEG_QUALITY = 90
 
 
 @dataclass(frozen=True)
 class RenderedClip:
-    """One mp4 on disk (H.264/yuv420p + AAC, written by `AvatarClip.save`) and its WebVTT track."""
+    """One chunk of a reply (or an idle loop) on disk: a JPEG sheet of its frames, its speech as WAV."""
 
-    video: Path
-    subtitles: Path | None  # None for silent reaction clips
-    seconds: float  # playing time
-    render_s: float  # wall time spent rendering and encoding
+    sheet: Path  # JPEG, frames left to right then top to bottom, SHEET_COLUMNS per row
+    audio: Path | None  # 16-bit mono WAV of exactly frames / fps seconds; None for the silent idle loop
+    frames: int  # frames in the sheet
+    fps: float
+    size: int  # pixels per frame side (frames are square)
+    caption: str  # the sentence that starts with this chunk ("" = the previous one goes on)
+    render_s: float  # wall time spent rendering and writing it
     emotion: str
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+
+def frame_sheet(frames: np.ndarray, columns: int = SHEET_COLUMNS) -> np.ndarray:
+    """(T, S, S, 3) frames -> one (rows*S, columns*S, 3) image, row-major; empty cells stay black."""
+    t, h, w, c = frames.shape
+    rows = math.ceil(t / columns)
+    sheet = np.zeros((rows * h, columns * w, c), np.uint8)
+    for i, frame in enumerate(frames):
+        r, k = divmod(i, columns)
+        sheet[r * h : (r + 1) * h, k * w : (k + 1) * w] = frame
+    return sheet
+
+
+def write_sheet(path: Path, frames: np.ndarray) -> Path:
+    import cv2
+
+    ok, buf = cv2.imencode(".jpg", frame_sheet(frames)[..., ::-1], [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY])
+    if not ok:
+        raise ValueError(f"Could not encode the frames of {path.name} as JPEG.")
+    path.write_bytes(buf.tobytes())
+    return path
+
+
+def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> Path:
+    import soundfile as sf
+
+    out = io.BytesIO()
+    sf.write(out, np.clip(audio.astype(np.float32), -1.0, 1.0), int(sample_rate), format="WAV", subtype="PCM_16")
+    path.write_bytes(out.getvalue())
+    return path
 
 
 class ClipStore:
@@ -97,76 +138,14 @@ class ClipStore:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
-def split_cues(text: str, seconds: float, *, max_chars: int = _CUE_CHARS) -> list[tuple[float, float, str]]:
-    """Split spoken text into subtitle cues timed in proportion to their length.
-
-    Speech rate is close to constant in characters per second within one synthetic voice, so
-    a cue's share of the clip is its share of the characters (accurate to a few hundred ms,
-    enough for reading along).
-    """
-    if seconds <= 0:
-        raise ValueError(f"Clip length must be positive to time subtitles, got {seconds}.")
-    words = " ".join(text.split()).split(" ")
-    chunks: list[str] = []
-    current = ""
-    for word in words:
-        if not word:
-            continue
-        candidate = f"{current} {word}".strip()
-        if current and len(candidate) > max_chars:
-            chunks.append(current)
-            current = word
-        else:
-            current = candidate
-        if re.search(r"[.!?]$", current) and len(current) > max_chars // 3:
-            chunks.append(current)
-            current = ""
-    if current:
-        chunks.append(current)
-    total = sum(len(c) for c in chunks)
-    cues: list[tuple[float, float, str]] = []
-    t = 0.0
-    for chunk in chunks:
-        dt = seconds * len(chunk) / total
-        cues.append((t, min(seconds, t + dt), chunk))
-        t += dt
-    return cues
-
-
-def _vtt_time(seconds: float) -> str:
-    ms = round(seconds * 1000)
-    h, rest = divmod(ms, 3_600_000)
-    m, rest = divmod(rest, 60_000)
-    s, ms = divmod(rest, 1000)
-    return f"{h:02d}:{m:02d}:{s:02d}.{ms:03d}"
-
-
-def to_webvtt(cues: Iterable[tuple[float, float, str]]) -> str:
-    """A WebVTT document; cue text is escaped (W3C WebVTT: '&', '<' and '-->' are special)."""
-    lines = ["WEBVTT", ""]
-    for i, (start, end, text) in enumerate(cues, 1):
-        safe = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        lines += [str(i), f"{_vtt_time(start)} --> {_vtt_time(end)}", safe, ""]
-    return "\n".join(lines)
-
-
 def first_sentence(text: str) -> str:
     """The first sentence of `text` (up to . ! or ? followed by a space), or all of it."""
     return re.split(r"(?<=[.!?])\s+", text.strip(), maxsplit=1)[0]
 
 
-def sentence_cues(sentences: Sequence[tuple[float, float, str]]) -> list[tuple[float, float, str]]:
-    """Cues from exactly timed sentences (start, end, text), long sentences split by length."""
-    cues: list[tuple[float, float, str]] = []
-    for start, end, text in sentences:
-        if end > start and text.strip():
-            cues += [(start + a, start + b, t) for a, b, t in split_cues(text, end - start)]
-    return cues
-
-
 @dataclass
 class ClipJob:
-    """A queued reply: its parts arrive on `parts` (then None when done, or the exception)."""
+    """A queued reply: its chunks arrive on `parts` (then None when done, or the exception)."""
 
     parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
     rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
@@ -179,18 +158,14 @@ class ClipJob:
 
 
 class ClipRenderer:
-    """Renders reply clips one at a time off the request thread and keeps reaction clips ready.
+    """Renders replies chunk by chunk off the request thread and keeps idle loops ready.
 
-    A reply is delivered in parts cut at sentence ends: the opening sentence(s) (at least
-    FIRST_PART_MIN_S of speech) as soon as they are rendered, then groups of at least
-    PART_MIN_S. The student sees the avatar speak after one sentence's render time instead of
-    the whole reply's; when rendering keeps up with playback the parts follow each other
-    without a gap, and when it does not (measured here at load ~10 on 2 cores: 7.3 s of speech
-    in 12.9 s) the reaction clip fills the pauses between parts.
+    Each ~1 s chunk of `TalkingHeadPipeline.stream` (one continuous performance of the whole
+    reply) is written and put on `job.parts` as soon as it is drawn: the student sees the avatar
+    speak after one chunk's render time, and the browser joins the chunks without a gap while
+    rendering keeps up with playback (when it does not, the avatar holds its last frame until the
+    next chunk arrives; it never falls back to the idle loop in the middle of a reply).
     """
-
-    FIRST_PART_MIN_S = 1.5  # shorter openings ("Nice!") are merged with the next sentence
-    PART_MIN_S = 4.0  # later parts: fewer clip switches (each costs the browser a reload)
 
     def __init__(
         self,
@@ -198,44 +173,53 @@ class ClipRenderer:
         store: ClipStore,
         *,
         reaction_cache: Path | None = None,
-        reaction_seconds: float = 1.2,
+        reaction_seconds: float = 3.0,
     ) -> None:
         self.avatar = avatar
         self.store = store
-        self.reaction_cache = reaction_cache  # folder of reaction clips that survives restarts
+        self.reaction_cache = reaction_cache  # folder of idle-loop sheets that survives restarts
+        # 3 s of idle played forward then backward: a 6 s loop with 2-3 blinks, a gaze shift and
+        # slow sway (gan/rig/idle_arkit.py rates), long enough not to look like a loop.
         self.reaction_seconds = reaction_seconds
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="clip-render")
         self._reactions: dict[str, RenderedClip] = {}
+        # Seconds of performance rendered per second of wall time, smoothed over recent chunks (and
+        # idle loops): the browser's player streams a reply at once when this is >= 1, and waits for
+        # whole sentences otherwise, so a slow machine pauses between sentences, not inside words.
+        self.speed = 1.0
         self._waiting = 0
         self._count_lock = threading.Lock()
 
-    # 1. Reaction clips: shown (looping) while a reply renders.
+    # 1. Idle loops: shown between replies and while a reply renders.
     def load_reactions(self, emotions: Sequence[str]) -> list[str]:
-        """Take reaction clips from the on-disk cache; returns the emotions still missing."""
+        """Take idle-loop sheets from the on-disk cache; returns the emotions still missing."""
         missing = []
+        n = max(1, round(self.reaction_seconds * self.avatar.fps))
         for emotion in emotions:
             path = self._reaction_path(emotion)
             if path.is_file() and path.stat().st_size > 0:
-                self._reactions[emotion] = RenderedClip(path, None, 2 * self.reaction_seconds, 0.0, emotion)
+                self._reactions[emotion] = RenderedClip(path, None, n, self.avatar.fps, self.avatar.size, "", 0.0,
+                                                        emotion)
             else:
                 missing.append(emotion)
         return missing
 
     def render_reactions(self, emotions: Sequence[str]) -> None:
-        """Render and cache reaction clips, neutral first (blocking; call on the render thread).
+        """Render and cache idle loops, neutral first (blocking; call on the render thread).
 
-        Each clip is `reaction_seconds` of the expression with idle motion, played forward then
-        backward, so it loops without a jump at half the render cost.
+        Each is `reaction_seconds` of the expression with idle motion (blinks, gaze, sway); the
+        browser plays it forward then backward, so it loops without a jump at half the render cost.
         """
         for emotion in sorted(emotions, key=lambda e: e != "neutral"):
             t0 = time.perf_counter()
             clip = self.avatar.react(emotion=emotion, seconds=self.reaction_seconds)
-            looped = dataclasses.replace(clip, frames=np.concatenate([clip.frames, clip.frames[::-1]]))
             path = self._reaction_path(emotion)
-            tmp = path.with_suffix(".part.mp4")
-            looped.save(tmp)
-            tmp.replace(path)  # atomic: a crash never leaves a half-written clip in the cache
-            self._reactions[emotion] = RenderedClip(path, None, looped.duration, time.perf_counter() - t0, emotion)
+            tmp = path.with_suffix(".part.jpg")
+            write_sheet(tmp, clip.frames)
+            tmp.replace(path)  # atomic: a crash never leaves a half-written sheet in the cache
+            self._reactions[emotion] = RenderedClip(path, None, len(clip.frames), clip.fps, self.avatar.size, "",
+                                                    time.perf_counter() - t0, emotion)
+            self._measured(self._reactions[emotion])
 
     def render_reactions_later(self, emotions: Sequence[str]) -> None:
         """Queue `render_reactions` on the render thread (ahead of any reply)."""
@@ -244,75 +228,54 @@ class ClipRenderer:
     def _reaction_path(self, emotion: str) -> Path:
         folder = self.reaction_cache or self.store.root
         folder.mkdir(parents=True, exist_ok=True)
-        return folder / f"react-{emotion}-{self.reaction_seconds:.2f}s.mp4"
+        return folder / f"idle-{emotion}-{self.reaction_seconds:.2f}s.jpg"
 
     def reaction(self, emotion: str) -> RenderedClip | None:
-        """The reaction clip for `emotion` (or neutral), None until one is rendered."""
+        """The idle loop for `emotion` (or neutral), None until one is rendered."""
         return self._reactions.get(emotion) or self._reactions.get("neutral")
 
-    # 2. Reply clips: sentence by sentence through the avatar's stream.
+    def served_folders(self) -> list[Path]:
+        """Where the browser fetches chunks and idle loops from (the app's file server allows these)."""
+        return [self.store.root, *([self.reaction_cache] if self.reaction_cache else [])]
+
+    # 2. Replies: chunk by chunk through the avatar's stream.
     def render(self, text: str, emotion: str, intensity: float, job: ClipJob | None = None) -> list[RenderedClip]:
-        """Speak `text` with `emotion`; save each part as mp4 + WebVTT; returns the parts.
+        """Speak `text` with `emotion`; write each chunk (sheet + WAV) and put it on `job.parts` at once.
 
-        `TalkingHeadPipeline.stream` yields ~1 s chunks and marks each sentence's first chunk
-        with its text, which gives exact sentence times for the subtitles and a progress count.
-        Each finished part is also put on `job.parts` at once.
+        `TalkingHeadPipeline.stream` marks each sentence's first chunk with its text: that chunk
+        carries the sentence as its caption.
         """
-        t0 = time.perf_counter()
         parts: list[RenderedClip] = []
-        chunks: list[AvatarClip] = []
-        sentences: list[tuple[float, float, str]] = []  # (start, end, text) within the current part
-        at = 0.0  # seconds into the current part
-
-        def close_part() -> None:
-            nonlocal chunks, sentences, at, t0
-            if sentences:
-                sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
-            part = self._save(chunks, sentences, emotion, time.perf_counter() - t0)
-            parts.append(part)
-            if job is not None:
-                job.parts.put(part)
-            chunks, sentences, at, t0 = [], [], 0.0, time.perf_counter()
-
+        t0 = time.perf_counter()
         for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
             if job is not None and job.cancelled.is_set():
                 return parts  # the rest would never be shown: free the render thread
-            if chunk.text:  # a new sentence starts here
-                if chunks and at >= (self.PART_MIN_S if parts else self.FIRST_PART_MIN_S):
-                    close_part()
-                if sentences:
-                    sentences[-1] = (sentences[-1][0], at, sentences[-1][2])
-                sentences.append((at, at, chunk.text))
-            chunks.append(chunk)
-            at += chunk.duration
+            stem = self.store.new_path("")
+            sheet = write_sheet(stem.with_suffix(".jpg"), chunk.frames)
+            audio = write_wav(stem.with_suffix(".wav"), chunk.audio, chunk.sample_rate)
+            part = RenderedClip(sheet, audio, len(chunk.frames), chunk.fps, chunk.frames.shape[1], chunk.text,
+                                time.perf_counter() - t0, emotion)
+            parts.append(part)
+            self._measured(part)
             if job is not None:
-                job.rendered_s += chunk.duration
-        if not chunks:
+                job.rendered_s += part.seconds
+                job.parts.put(part)
+            t0 = time.perf_counter()
+        if not parts:
             raise ValueError("The avatar rendered nothing for this reply.")
-        close_part()
         return parts
 
-    def _save(
-        self, chunks: list[AvatarClip], sentences: list[tuple[float, float, str]], emotion: str, render_s: float
-    ) -> RenderedClip:
-        clip = dataclasses.replace(
-            chunks[0],
-            frames=np.concatenate([c.frames for c in chunks]),
-            audio=np.concatenate([c.audio for c in chunks]),
-            text=" ".join(s[2] for s in sentences),
-        )
-        video = self.store.new_path(".mp4")
-        clip.save(video)
-        subtitles = video.with_suffix(".vtt")
-        subtitles.write_text(to_webvtt(sentence_cues(sentences)), encoding="utf-8")
-        return RenderedClip(video, subtitles, clip.duration, render_s, emotion)
+    def _measured(self, clip: RenderedClip) -> None:
+        """Update `speed` with one more render (an exponential average: the machine's load changes)."""
+        if clip.render_s > 0:
+            self.speed = 0.7 * self.speed + 0.3 * clip.seconds / clip.render_s
 
     # Graceful degradation under load: one render thread serves every student, so when more than
     # SHED_AFTER replies already wait, a new reply's clip speaks only its first sentence (the whole
     # text is in the chat). Shorter clips drain the queue; nobody waits minutes for a face
     # (bench/bench_load.py, bench/results/load.txt).
     # Past SKIP_AFTER waiting replies nothing new is rendered at all: the reply plays the
-    # pre-rendered reaction clip of its emotion at once, so the queue, and every wait, stays bounded.
+    # idle loop of its emotion (silent: the text is in the chat), so the queue, and every wait, stays bounded.
     SHED_AFTER = 2
     SKIP_AFTER = 5
 

@@ -18,7 +18,7 @@ import gradio as gr
 import numpy as np
 
 from tutor.errors import StoreError
-from ui.playback import play_clips, play_reply, reaction_video
+from ui.playback import idle_feed, play_clips, play_reply
 from ui.ratelimit import RateLimitedError
 from ui.screen import Screen, UserError, UserState, problem_view, progress_html
 from ui.services import Services
@@ -57,14 +57,15 @@ def speak_opening(services: Services, state: UserState) -> Iterator[tuple[Any, .
 
 def _speak(services: Services, state: UserState, reply: Any, seq: int) -> Iterator[tuple[Any, ...]]:
     for update in play_reply(services, state, reply, seq):
-        yield Screen(status=update.status, video=update.video, replay=update.replay).values()
+        yield Screen(status=update.status, avatar=update.avatar, replay=update.replay).values()
 
 
 def send_message(
     services: Services, state: UserState, text: str, request: gr.Request | None = None, act: str | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields Screens: the tutor's text, problem, progress and mood at once
-    (with a reaction clip while the reply clip renders), then progress notes, then the clip."""
+    (with the idle loop of the reply's emotion while it renders), then progress notes, then the
+    reply's performance chunk by chunk."""
     note = _message_problem(services, state, text, request)
     if note:
         yield Screen(answer_note=note_html(note, where="answer")).values()
@@ -95,7 +96,7 @@ def send_message(
         problem=problem_view(services, reply.problem),
         mastery=progress,
         status=status_html("The tutor is getting ready to speak…", busy=True),
-        video=reaction_video(services, reply.avatar_emotion),
+        avatar=idle_feed(services, reply.avatar_emotion),  # stops the previous reply; the face reacts
         mood=mood_html(reply.affect, camera_on=state.camera_on),
         answer_note="",
     ).values()
@@ -134,9 +135,9 @@ def replay(services: Services, state: UserState) -> Iterator[tuple[Any, ...]]:
     if not clips:
         yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).values()
         return
-    state.reply_seq += 1  # a reply still playing gives way to the replay
-    for update in play_clips(services, state, clips, state.reply_seq):
-        yield Screen(status=update.status, video=update.video).values()
+    state.reply_seq += 1  # a reply still rendering gives way to the replay
+    for update in play_clips(services, clips):
+        yield Screen(status=update.status, avatar=update.avatar).values()
 
 
 # 2. Camera: one click on (that click is the consent), one click off ---------------------------

@@ -15,7 +15,7 @@ import gradio as gr
 from tutor.errors import TooManyAttemptsError, UnknownSessionError
 from tutor.learner.welcome import pseudonym_of as display_name
 from tutor.store import PSEUDONYM_MAX_CHARS, check_student_id
-from ui.playback import reaction_video
+from ui.playback import idle_feed
 from ui.screen import Screen, UserState, conversation
 from ui.services import Services
 from ui.views import note_html, plain_markdown, status_html, typeset
@@ -139,8 +139,8 @@ def restore_session(services: Services, state: UserState, token: Any) -> tuple[A
     tab), with its chat, problem and progress; a missing or stale token changes nothing."""
     ticket = services.tokens.read(token)
     if ticket is None or state.session is not None:  # a first visit: the tutor waits, idle
-        idle = reaction_video(services, "neutral") if state.session is None else gr.skip()
-        return Screen(video=idle, token="" if token and ticket is None else gr.skip()).values()
+        idle = idle_feed(services, "neutral") if state.session is None else gr.skip()
+        return Screen(avatar=idle, token="" if token and ticket is None else gr.skip()).values()
     with state.lock:
         try:
             session = services.tutor.resume_session(ticket.session_id)

@@ -1,9 +1,10 @@
-"""The avatar on screen: a reply's clip parts played in order as they render, a replay, and the
-looping reaction clip in between, so the avatar never freezes on a last frame.
+"""The avatar on screen: a reply's chunks handed to the browser's player as they render, a
+replay, and the idle loop in between, so the avatar never freezes on a last frame.
 
-Generators yield `PlayUpdate`s (status line, video, replay button); `ui.handlers` puts them
-into the student view. A newer reply (state.reply_seq moving on) stops an older one at its next
-check, without touching the screen again.
+Generators yield `PlayUpdate`s (status line, avatar feed, replay button); `ui.handlers` puts them
+into the student view. The browser (ui/avatar_player.js) joins the chunks into one performance;
+the server only says what exists. A newer reply (state.reply_seq moving on) stops an older one
+at its next check, without touching the screen again.
 """
 
 from __future__ import annotations
@@ -11,23 +12,24 @@ from __future__ import annotations
 import logging
 import queue
 import time
-from collections.abc import Callable, Iterator, Sequence
+import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import gradio as gr
 
+from ui.avatar import feed_html
 from ui.clips import ClipJob, RenderedClip
 from ui.services import Services
 from ui.views import status_html
 
 log = logging.getLogger(__name__)
 
-# How often the reply handler reports render progress while a clip renders.
+# The student view's avatar stage (ui/student.py); the teacher view has its own.
+STAGE = "avatar"
+# How often the reply handler reports render progress while it waits for the first chunk.
 PROGRESS_EVERY_S = 0.5
-# The browser starts a clip a little after the server sends it (fetch + decode, ~0.2-0.5 s
-# measured in the browser test); the next part waits this long beyond the clip's length.
-PLAY_SLACK_S = 0.6
 TOO_OLD = "That answer is too old to play again, but it is still written in the chat."
 
 
@@ -36,112 +38,97 @@ class PlayUpdate:
     """What playback changes on screen; skip = unchanged."""
 
     status: Any = field(default_factory=gr.skip)
-    video: Any = field(default_factory=gr.skip)
+    avatar: Any = field(default_factory=gr.skip)  # the avatar feed (ui/avatar.py feed_html)
     replay: Any = field(default_factory=gr.skip)
 
 
-def reaction_video(services: Services, emotion: str) -> Any:
-    """The looping idle/reaction clip of the avatar for `emotion`, or no change if none is ready."""
-    clip = services.clips.reaction(emotion)
-    if clip is None:
-        return gr.skip()
-    return gr.Video(value=str(clip.video), loop=True, autoplay=True, subtitles=None)
+def idle_feed(services: Services, emotion: str, stage: str = STAGE) -> Any:
+    """The idle loop of the avatar for `emotion` (stopping any reply still playing), or no change
+    if no loop is ready yet."""
+    idle = services.clips.reaction(emotion)
+    return gr.skip() if idle is None else feed_html(stage, idle)
 
 
-def reply_video(clip: RenderedClip) -> Any:
-    return gr.Video(
-        value=str(clip.video),
-        subtitles=str(clip.subtitles) if clip.subtitles else None,
-        loop=False,
-        autoplay=True,
-    )
+def stream_reply(
+    services: Services, job: ClipJob, emotion: str, is_current: Any, stage: str = STAGE
+) -> Iterator[tuple[list[RenderedClip], str]]:
+    """(chunks so far, feed) each time a chunk of `job` is ready, then once more with done=True.
 
-
-def _waiter(state: Any, seq: int, on_stale: Callable[[], None]) -> Callable[[float], bool]:
-    """wait_until(deadline) -> False as soon as a newer reply took over (then calls on_stale)."""
-
-    def wait_until(deadline: float) -> bool:
-        while (left := deadline - time.perf_counter()) > 0:
-            if state.reply_seq != seq:
-                on_stale()
-                return False
-            time.sleep(min(left, PROGRESS_EVERY_S))
-        if state.reply_seq != seq:
-            on_stale()
-            return False
-        return True
-
-    return wait_until
-
-
-def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator[PlayUpdate]:
-    """Render `reply`'s clip and play its parts in order as they are ready, never cutting one
-    short; progress notes while nothing new is ready. Records the parts for a replay and, at
-    the end, on the turn in the session log."""
-    t0 = time.perf_counter()
-    job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
-    wait_until = _waiter(state, seq, job.cancel)
-    playing_until = 0.0  # perf_counter time when the part now on screen ends
-    parts: list[RenderedClip] = []
+    `is_current()` False = a newer reply took over: stop (and cancel the render). Raises the
+    render's exception. Between chunks, `([], "")` every PROGRESS_EVERY_S while nothing came yet.
+    """
+    reply = uuid.uuid4().hex[:12]
+    idle = services.clips.reaction(emotion)
+    chunks: list[RenderedClip] = []
     try:
         while True:
             try:
                 part = job.parts.get(timeout=PROGRESS_EVERY_S)
             except queue.Empty:
-                if state.reply_seq != seq:
-                    job.cancel()
+                if not is_current():
                     return
-                now = time.perf_counter()
-                idle = bool(parts) and 0.0 < playing_until < now  # a part just ended: loop again
-                video = reaction_video(services, reply.avatar_emotion) if idle else gr.skip()
-                playing_until = 0.0 if idle else playing_until
-                note = _progress_note(services, job, t0, speaking=now < playing_until)
-                yield PlayUpdate(status=status_html(note, busy=True), video=video)
+                if not chunks:
+                    yield chunks, ""
                 continue
+            if not is_current():
+                return
             if part is None:
-                break
-            if isinstance(part, BaseException):  # rendering failed: the text reply stands on its own
-                log.error("avatar clip failed for turn %s: %r", reply.turn_id, part)
-                note = "The tutor can't speak this answer out loud, but it is all written in the chat."
-                yield PlayUpdate(status=status_html(note, busy=False))
+                if chunks:
+                    yield chunks, feed_html(stage, idle, reply, chunks, done=True, speed=services.clips.speed)
                 return
-            if not wait_until(playing_until):  # let the previous part finish
-                return
-            parts.append(part)
-            state.last_clips = list(parts)
-            playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
-            yield PlayUpdate(status=status_html("", busy=False), video=reply_video(part), replay=_replay_on())
-        if wait_until(playing_until):
-            yield PlayUpdate(video=reaction_video(services, reply.avatar_emotion))
+            if isinstance(part, BaseException):
+                raise part
+            chunks.append(part)
+            yield chunks, feed_html(stage, idle, reply, chunks, speed=services.clips.speed)
     finally:  # also on GeneratorExit (the client went away): stop rendering what nobody sees
         job.cancel()
-        if reply.turn_id and parts:
-            state.session.attach_clip(reply.turn_id, "+".join(p.video.name for p in parts))
 
 
-def play_clips(services: Services, state: Any, clips: Sequence[RenderedClip], seq: int) -> Iterator[PlayUpdate]:
-    """Play already rendered clips again, in order, then the reaction loop."""
-    wait_until = _waiter(state, seq, lambda: None)
-    if not all(c.video.is_file() for c in clips):  # the clip store sweeps files after 15 minutes
-        yield PlayUpdate(status=status_html(TOO_OLD, busy=False))
+def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator[PlayUpdate]:
+    """Render `reply`'s performance and hand each chunk to the player as soon as it is ready;
+    progress notes until the first one. Records the chunks for a replay and, at the end, on the
+    turn in the session log."""
+    t0 = time.perf_counter()
+    job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
+    chunks: list[RenderedClip] = []
+    try:
+        for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq):
+            if not feed:
+                note = _progress_note(services, job, t0)
+                yield PlayUpdate(status=status_html(note, busy=True))
+                continue
+            state.last_clips = list(chunks)
+            first = len(chunks) == 1
+            yield PlayUpdate(
+                status=status_html("", busy=False) if first else gr.skip(),
+                avatar=feed,
+                replay=_replay_on() if first else gr.skip(),
+            )
+    except Exception as err:  # rendering failed: the text reply stands on its own
+        log.error("avatar clip failed for turn %s: %r", reply.turn_id, err)
+        note = "The tutor can't speak this answer out loud, but it is all written in the chat."
+        yield PlayUpdate(status=status_html(note, busy=False))
+    finally:
+        if reply.turn_id and chunks:
+            state.session.attach_clip(reply.turn_id, f"{chunks[0].sheet.stem}+{len(chunks)}")
+
+
+def play_clips(services: Services, clips: Sequence[RenderedClip], stage: str = STAGE) -> Iterator[PlayUpdate]:
+    """Play already rendered chunks again, as one performance, then the idle loop."""
+    if not all(c.sheet.is_file() and (c.audio is None or c.audio.is_file()) for c in clips):
+        yield PlayUpdate(status=status_html(TOO_OLD, busy=False))  # the clip store sweeps after 15 minutes
         return
-    for clip in clips:
-        yield PlayUpdate(status=status_html("", busy=False), video=reply_video(clip))
-        if not wait_until(time.perf_counter() + clip.seconds + PLAY_SLACK_S):
-            return
-    yield PlayUpdate(video=reaction_video(services, clips[-1].emotion))
+    idle = services.clips.reaction(clips[-1].emotion)
+    yield PlayUpdate(status=status_html("", busy=False),
+                     avatar=feed_html(stage, idle, uuid.uuid4().hex[:12], clips, done=True))
 
 
 def _replay_on() -> Any:
     return gr.Button(interactive=True)
 
 
-def _progress_note(services: Services, job: ClipJob, t0: float, *, speaking: bool) -> str:
+def _progress_note(services: Services, job: ClipJob, t0: float) -> str:
     waited = time.perf_counter() - t0
-    if speaking:
-        return "The tutor is speaking; getting the rest ready…"
-    if job.rendered_s > 0:
-        return f"Getting the tutor's video ready: {job.rendered_s:.0f} s of speech done ({waited:.0f} s)"
     ahead = services.clips.waiting() - 1
     if ahead > 0:
         return f"The tutor is answering {ahead} other student(s) first… ({waited:.0f} s)"

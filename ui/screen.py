@@ -17,7 +17,7 @@ import gradio as gr
 
 from affect.types import AffectEstimate
 from ui.clips import RenderedClip
-from ui.playback import reaction_video
+from ui.playback import idle_feed
 from ui.services import Services
 from ui.views import mastery_html, problem_markdown
 
@@ -38,7 +38,7 @@ class UserState:
     mood: AffectEstimate | None = None
     reply_seq: int = 0  # counts replies; only the newest one may still put clips on screen
     to_speak: Any = None  # a tutor.TutorReply waiting to be spoken (the opening, right after Start)
-    last_clips: list[RenderedClip] = field(default_factory=list)  # the last spoken reply, for replay
+    last_clips: list[RenderedClip] = field(default_factory=list)  # the last spoken reply's chunks, for replay
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
@@ -73,7 +73,7 @@ class Screen:
     problem: Any = field(default_factory=gr.skip)
     mastery: Any = field(default_factory=gr.skip)
     status: Any = field(default_factory=gr.skip)  # the avatar's progress line
-    video: Any = field(default_factory=gr.skip)
+    avatar: Any = field(default_factory=gr.skip)  # the avatar feed (ui/avatar.py)
     mood: Any = field(default_factory=gr.skip)
     replay: Any = field(default_factory=gr.skip)  # the "play it again" button
     start_note: Any = field(default_factory=gr.skip)  # a note beside the name and topic
@@ -118,7 +118,7 @@ def conversation(services: Services, state: UserState, **changes: Any) -> Screen
         chat=list(state.messages),
         problem=problem_view(services, session.problem),
         mastery=progress_html(services, session),
-        video=reaction_video(services, session.opening.avatar_emotion),
+        avatar=idle_feed(services, session.opening.avatar_emotion),
         replay=gr.Button(interactive=False),
         start_note="",
         answer_note="",

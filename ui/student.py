@@ -14,6 +14,8 @@ from typing import Any
 import gradio as gr
 
 from ui import handlers, login, screen
+from ui.avatar import stage
+from ui.playback import STAGE
 from ui.ratelimit import bind_handler
 from ui.services import Services
 from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
@@ -50,6 +52,13 @@ START_WEBCAM_JS = """async () => {
 SAVE_DRAFT_JS = "(text) => { localStorage.setItem('tutor-draft', text); }"
 CLEAR_DRAFT_JS = "(state, text) => { localStorage.removeItem('tutor-draft'); return [state, text]; }"
 RESTORE_DRAFT_JS = "() => localStorage.getItem('tutor-draft') || ''"
+
+# Sound off / on (WCAG 2.2 1.4.2: speech that starts by itself can be stopped); the picture goes on.
+MUTE_JS = """() => {
+  const muted = window.__avatar ? window.__avatar.toggleMute() : false;
+  const b = document.querySelector('#mute-btn');
+  if (b) { b.textContent = muted ? 'Sound on' : 'Sound off'; b.setAttribute('aria-pressed', String(muted)); }
+}"""
 
 CONSENT = (
     "The tutor can look at your face to see how you feel. Pictures are checked straight away and "
@@ -119,11 +128,10 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
                 confused = gr.Button("I'm confused", size="sm", elem_id="confused-btn")
                 nxt = gr.Button("Next problem", size="sm", elem_id="next-btn")
         with gr.Column(scale=2):
-            video = gr.Video(
-                label="Your tutor", autoplay=True, interactive=False, height=280, buttons=[], elem_id="avatar"
-            )
+            avatar = stage(STAGE, services.avatar.size, "Your tutor, an animated face that speaks the answers")
             with gr.Row():
                 replay_btn = gr.Button("Say it again", size="sm", interactive=False, elem_id="replay-btn")
+                mute_btn = gr.Button("Sound off", size="sm", elem_id="mute-btn")
             status = gr.HTML(status_html("", busy=False), padding=False)
             camera_btn = gr.Button("Turn my camera on", size="sm", elem_id="camera-btn")
             gr.Markdown(CONSENT, elem_id="camera-consent")
@@ -140,7 +148,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             gr.Markdown("**Your progress**")
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
 
-    outputs = [state, chat, box, problem, mastery, status, video, mood, replay_btn, start_note, answer_note]
+    outputs = [state, chat, box, problem, mastery, status, avatar, mood, replay_btn, start_note, answer_note]
     outputs += [token, name, topic, code, code_help, login_tabs]
     assert len(outputs) == len(screen.OUTPUTS)
     talk: dict[str, Any] = {
@@ -191,6 +199,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             trigger_mode="multiple",
             **talk,
         )
+    mute_btn.click(None, js=MUTE_JS)  # in the browser only: the player's sound
     box.input(None, inputs=[box], js=SAVE_DRAFT_JS)  # in the browser only: no request per keystroke
     replay_btn.click(
         functools.partial(handlers.replay, services), inputs=[state], api_name="replay", **talk

@@ -203,6 +203,16 @@ def _output_frames(reader: VideoReader, fps: float) -> Iterator[tuple[int, int, 
             k += 1
 
 
+def resampled_frames(path: Path, fps: float) -> Iterator[tuple[int, np.ndarray]]:
+    """Stream (output index, RGB frame) of an mp4 resampled to fps (nearest frame); VideoError if unreadable."""
+    reader = VideoReader(path)
+    try:
+        for k, _, frame in _output_frames(reader, fps):
+            yield k, frame
+    finally:
+        reader.close()
+
+
 def _process_clip(clip: Path, rel: str, label: ClipLabel, clip_id: int, cfg: CorpusConfig, mesher: Any,
                   estimator: Any, writer: _ShardWriter, report: CorpusReport) -> dict[str, Any] | None:
     """One clip -> rows in the shards; returns its manifest entry (None if unreadable)."""

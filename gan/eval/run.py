@@ -10,7 +10,6 @@
    (gan/eval/faces.py: MediaPipe + the fer mini-Xception).
 3. Bars (gan/eval/bars.py), fidelity (PSNR/SSIM GAN vs actor) and a sample sheet -> out_dir:
    report.json, report.md, sample_sheet.png.
-v1 checkpoints (generator_version 1) are handed to gan/eval/v1.py unchanged.
 """
 
 from __future__ import annotations
@@ -65,8 +64,8 @@ class EvalConfig:
 
 
 def eval_sentences(n: int) -> list[str]:
-    """n held-out tutor sentences (gan/data/sentences_v2.json, never in the training corpus)."""
-    from gan.data.build_v2 import SENTENCES_PATH
+    """n held-out tutor sentences (gan/data/sentences.json, never in the training corpus)."""
+    from gan.data.build import SENTENCES_PATH
 
     table = json.loads(SENTENCES_PATH.read_text(encoding="utf-8"))
     templates, subjects = table["held_out"], table["subjects"]
@@ -158,18 +157,8 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of `gan-eval`: v2 checkpoints here, v1 ones to gan/eval/v1.py."""
-    from gan.checkpoint import generator_version
-    from gan.pipeline import DEFAULT_CHECKPOINT
-
+    """Entry point of `gan-eval`."""
     argv = sys.argv[1:] if argv is None else argv
-    first = argparse.ArgumentParser(add_help=False)
-    first.add_argument("--checkpoint_dir", default="")
-    if generator_version(first.parse_known_args(argv)[0].checkpoint_dir or DEFAULT_CHECKPOINT) == 1:
-        from gan.eval import v1  # v1 checkpoints keep their own eval until v1 is deleted
-
-        v1.main(argv)
-        return
     report = evaluate(EvalConfig(**vars(_parser().parse_args(argv))), command="gan-eval " + " ".join(argv))
     print(render_markdown(report))
 

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from gan.networks.identity_encoder import IdentityCode
+from gan.networks.rig_generator import FiLM
 from gan.rig.params import MOTION_DIM, RIG_EMOTIONS, denormalise_motion
 
 COND_DIM = MOTION_DIM + 2 * len(RIG_EMOTIONS) + 1  # motion, emotion, emotion*intensity, intensity
@@ -38,20 +39,6 @@ def conditioning(motion: torch.Tensor, emotion: torch.Tensor, intensity: torch.T
     if intensity.shape != (b, 1):
         raise ValueError(f"intensity must be (B, 1), got {tuple(intensity.shape)}.")
     return torch.cat([motion, emotion, emotion * intensity, intensity], dim=1)
-
-
-class FiLM(nn.Module):
-    """Per-channel scale and shift from the style vector: x * (1 + gamma(w)) + beta(w)."""
-
-    def __init__(self, w_dim: int, channels: int) -> None:
-        super().__init__()
-        self.affine = nn.Linear(w_dim, 2 * channels)
-        nn.init.zeros_(self.affine.weight)
-        nn.init.zeros_(self.affine.bias)
-
-    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
-        gamma, beta = self.affine(w)[:, :, None, None].chunk(2, dim=1)  # (B, C, 1, 1) each
-        return x * (1.0 + gamma) + beta
 
 
 class UpBlock(nn.Module):

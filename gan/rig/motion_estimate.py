@@ -35,7 +35,7 @@ def _eye_centres(pts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return 0.5 * (pts[33] + pts[133]), 0.5 * (pts[362] + pts[263])
 
 
-def _normalise(landmarks: np.ndarray) -> tuple[np.ndarray, float]:
+def normalise_landmarks(landmarks: np.ndarray) -> tuple[np.ndarray, float]:
     """Centre on the rigid points and scale by the inter-ocular distance; z flipped to face the viewer."""
     pts = np.asarray(landmarks, dtype=np.float64)[:, :3].copy()
     pts[:, 2] *= -1.0  # MediaPipe z grows away from the camera; the rig's toward it
@@ -62,16 +62,14 @@ def euler_from_rotation(r: np.ndarray) -> tuple[float, float, float]:
     return float(np.degrees(yaw)), float(np.degrees(pitch)), float(np.degrees(roll))
 
 
-def shape_features(frontal: np.ndarray) -> np.ndarray:
-    """Pose-normalised features (F,) from frontalised, IOD-scaled landmarks (478 or 468, 3)."""
+def face_measures(frontal: np.ndarray) -> dict[str, float]:
+    """Named shape measures of frontalised, IOD-scaled landmarks (478 or 468, 3), y down.
+
+    Shared by the v1 estimator (shape_features) and the v2 rig from video (gan.data.video_rig).
+    """
     p = frontal
-    gap = p[14, 1] - p[13, 1]
-    width = p[291, 0] - p[61, 0]
-    height = p[17, 1] - p[0, 1]
-    corners = 0.5 * (p[61, 1] + p[291, 1]) - 0.5 * (p[13, 1] + p[14, 1])
     ear_l = np.linalg.norm(p[159, :2] - p[145, :2]) / (np.linalg.norm(p[33, :2] - p[133, :2]) + 1e-9)
     ear_r = np.linalg.norm(p[386, :2] - p[374, :2]) / (np.linalg.norm(p[362, :2] - p[263, :2]) + 1e-9)
-    ear = 0.5 * (ear_l + ear_r)
     if p.shape[0] >= 478:
         left, right = _eye_centres(p)
         ew_l = np.linalg.norm(p[33, :2] - p[133, :2]) + 1e-9
@@ -80,12 +78,39 @@ def shape_features(frontal: np.ndarray) -> np.ndarray:
         gy = 0.5 * ((p[468, 1] - left[1]) / ew_l + (p[473, 1] - right[1]) / ew_r)
     else:
         gx = gy = 0.0
+    eye_y = 0.25 * (p[33, 1] + p[133, 1] + p[362, 1] + p[263, 1])
+    return {
+        "gap": float(p[14, 1] - p[13, 1]),  # inner lips apart
+        "width": float(p[291, 0] - p[61, 0]),  # mouth corner to corner
+        "height": float(p[17, 1] - p[0, 1]),  # outer lips top to bottom
+        "corners": float(0.5 * (p[61, 1] + p[291, 1]) - 0.5 * (p[13, 1] + p[14, 1])),  # corners below the lip centre
+        "corner_lift": float(0.5 * (p[61, 1] + p[291, 1]) - p[1, 1]),  # corners below the nose tip (smiles lift them)
+        "upper_lip": float(p[13, 1] - p[0, 1]),  # lip thickness grows when the lips protrude (rounding)
+        "lower_lip": float(p[17, 1] - p[14, 1]),
+        "ear": float(0.5 * (ear_l + ear_r)),  # eye aspect ratio (Soukupova & Cech 2016)
+        "gaze_x": float(gx),  # iris offset in the eye, in eye widths
+        "gaze_y": float(gy),
+        "brow_inner": float(eye_y - 0.5 * (p[107, 1] + p[336, 1])),  # inner brow ends above the eye corners
+        "brow_outer_left": float(eye_y - p[70, 1]),  # image-left brow's outer end
+        "brow_outer_right": float(eye_y - p[300, 1]),
+    }
+
+
+def shape_features(frontal: np.ndarray) -> np.ndarray:
+    """Pose-normalised features (F,) from frontalised, IOD-scaled landmarks (478 or 468, 3)."""
+    m = face_measures(frontal)
+    gap, width, ear = m["gap"], m["width"], m["ear"]
     g = max(gap, 0.0)
-    corner_lift = 0.5 * (p[61, 1] + p[291, 1]) - p[1, 1]  # mouth corners below the nose tip (smiles lift them)
-    upper_lip = p[13, 1] - p[0, 1]  # lip thickness grows when the lips protrude (rounding)
-    lower_lip = p[17, 1] - p[14, 1]
-    return np.array([gap, np.sqrt(g), g * g, width, width * width, height, corners, corner_lift, upper_lip,
-                     lower_lip, width * gap, ear, ear * ear, gx, gy], dtype=np.float64)
+    return np.array([gap, np.sqrt(g), g * g, width, width * width, m["height"], m["corners"], m["corner_lift"],
+                     m["upper_lip"], m["lower_lip"], width * gap, ear, ear * ear, m["gaze_x"], m["gaze_y"]],
+                    dtype=np.float64)
+
+
+def frontalise(landmarks: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(R (3, 3) with R ref ~ current rigid points, frontalised IOD-scaled landmarks); y down, z to the viewer."""
+    pts, _ = normalise_landmarks(landmarks)
+    rot = kabsch(reference, pts[list(RIGID)])
+    return rot, pts @ rot  # rows: R^T p, undoes the head rotation
 
 
 @dataclass(frozen=True)
@@ -114,9 +139,7 @@ class MotionEstimator:
 
     def raw_pose(self, landmarks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(uncalibrated yaw/pitch/roll degrees (3,), frontalised normalised landmarks)."""
-        pts, _ = _normalise(landmarks)
-        rot = kabsch(self.reference, pts[list(RIGID)])
-        frontal = pts @ rot  # rows: R^T p, undoes the head rotation
+        rot, frontal = frontalise(landmarks, self.reference)
         return np.array(euler_from_rotation(rot)), frontal
 
     def __call__(self, landmarks: np.ndarray) -> np.ndarray:

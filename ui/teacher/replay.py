@@ -9,17 +9,17 @@ shortened) like theirs and never slows a student down more than one more reply w
 
 from __future__ import annotations
 
-import queue
 import time
 from collections.abc import Iterator
 from typing import Any
 
-from ui.clips import ClipJob, RenderedClip
-from ui.playback import PLAY_SLACK_S, reply_video
+from ui.playback import stream_reply
 from ui.services import Services
 from ui.teacher.access import TeacherInputError, teacher_errors, view_for
 
-# A part that is not ready after this long is given up (the render queue is stuck or overloaded).
+# The teacher view's avatar stage (ui/avatar.py).
+REPLAY_STAGE = "teacher-avatar"
+# A reply whose first chunk is not ready after this long is given up (the render queue is stuck or overloaded).
 PART_TIMEOUT_S = 300.0
 
 
@@ -46,25 +46,19 @@ def _logged_reply(services: Services, token: str, session_id: str | None, turn: 
 
 
 def replay(services: Services, token: str, session_id: str | None, turn: int | str | None) -> Iterator[Any]:
-    """Render the logged reply again and play its parts in order (each after the previous ended)."""
+    """Render the logged reply again and hand its chunks to the player as they are ready (one
+    continuous performance, as the student saw it)."""
     logged = _logged_reply(services, token, session_id, turn)
-    job = services.clips.submit(str(logged["spoken"]), str(logged["avatar_emotion"]), float(logged["intensity"]))
-    playing_until = 0.0
+    emotion = str(logged["avatar_emotion"])
+    job = services.clips.submit(str(logged["spoken"]), emotion, float(logged["intensity"]))
+    t0 = time.perf_counter()
     try:
-        while (part := _next_part(job)) is not None:
-            time.sleep(max(0.0, playing_until - time.perf_counter()))
-            playing_until = time.perf_counter() + part.seconds + PLAY_SLACK_S
-            yield reply_video(part)
-    finally:  # also when the teacher leaves: stop rendering what nobody will see
-        job.cancel()
-
-
-def _next_part(job: ClipJob) -> RenderedClip | None:
-    """The next rendered part, None at the end; TeacherInputError when rendering failed or stalled."""
-    try:
-        part = job.parts.get(timeout=PART_TIMEOUT_S)
-    except queue.Empty as err:
-        raise TeacherInputError("The avatar is too busy to render this reply now; try again later.") from err
-    if isinstance(part, BaseException):
-        raise TeacherInputError("The avatar could not render this reply; its text is in the transcript.") from part
-    return part
+        for _chunks, feed in stream_reply(services, job, emotion, lambda: True, stage=REPLAY_STAGE):
+            if feed:
+                yield feed
+            elif time.perf_counter() - t0 > PART_TIMEOUT_S:
+                raise TeacherInputError("The avatar is too busy to render this reply now; try again later.")
+    except TeacherInputError:
+        raise
+    except Exception as err:
+        raise TeacherInputError("The avatar could not render this reply; its text is in the transcript.") from err

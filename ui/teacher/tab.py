@@ -15,9 +15,10 @@ from typing import Any
 
 import gradio as gr
 
+from ui.avatar import stage
 from ui.services import Services
 from ui.teacher import handlers as h
-from ui.teacher.replay import replay
+from ui.teacher.replay import REPLAY_STAGE, replay
 
 # A new flag shows within this many seconds; one indexed query per logged-in teacher tab per tick.
 POLL_EVERY_S = 3.0
@@ -109,14 +110,8 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
                     elem_id="teacher-replay-turn",
                 )
                 replay_btn = gr.Button("Play", scale=1, elem_id="teacher-replay")
-            replay_video = gr.Video(
-                label="Tutor reply",
-                autoplay=True,
-                interactive=False,
-                height=240,
-                visible=False,
-                elem_id="teacher-replay-video",
-            )
+            with gr.Column(visible=False, elem_id="teacher-replay-box") as replay_box:
+                replay_feed = stage(REPLAY_STAGE, services.avatar.size, "The tutor saying the chosen reply again")
             charts = gr.HTML("", elem_id="teacher-charts")
             with gr.Accordion("Delete this student's data", open=False), gr.Row(elem_classes=["bottom-row"]):
                 del_confirm = gr.Checkbox(label="I am sure: delete every session of the chosen student", value=False)
@@ -214,10 +209,10 @@ def build_tab(services: Services, *, tab: gr.Tab, concurrency: int) -> None:
         api_visibility="private",
         **common,
     )
-    replay_btn.click(lambda: gr.Video(visible=True), outputs=[replay_video], api_visibility="private").then(
+    replay_btn.click(lambda: gr.Column(visible=True), outputs=[replay_box], api_visibility="private").then(
         bind(replay, services),
         inputs=[token, session_pick, replay_turn],
-        outputs=[replay_video],
+        outputs=[replay_feed],
         api_name="teacher_replay",
         **common,
     )

@@ -1,0 +1,265 @@
+"""A consenting person's mp4 files -> the avatar v2 corpus that gan-train-v2 reads (gan.data.rig_corpus).
+
+Two passes over every clip, both through gan-build-corpus' streaming reader (gan.data.corpus:
+nearest-frame resampling to `fps`, never a whole clip in memory) and its MediaPipe face mesh:
+
+1. landmarks of every frame, the audio track, and a several-people check (full-range detector
+   once a second); then rig + head pose for all frames at once (gan.data.video_rig: normalised to
+   the person's own neutral over all their video);
+2. each frame is cropped by the similarity that puts the person's eyes, nose base and mouth
+   corners on the base generator's keypoints for that frame's rig and pose, so the face sits where
+   the generator draws its sketch (the actor's framing), and written as `seq_NNNN.npz` (the last
+   `test_share` of each clip as `test_seq_NNNN.npz`, held out) with the keys of
+   gan/data/rig_corpus.py. Emotion is neutral at intensity 0.5 (nothing labels real video).
+
+Problems a person can fix raise VideoCorpusError with one sentence: no mp4, unreadable file, no
+audio track, no face, several people, too little video.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from tqdm import tqdm
+
+from gan.audio.mel import MEL_SR, audio_windows, to_mel_rate
+from gan.data.corpus import find_clips, resampled_frames
+from gan.data.rig_corpus import write_shard
+from gan.data.face_align import FaceMesher, similarity, warp_face
+from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference
+from gan.images import tensor_to_frames
+from gan.networks.rig_generator import RigGenerator
+from gan.rig.arkit import KEPT
+from gan.video import VideoError, VideoReader, read_audio
+
+
+class VideoCorpusError(ValueError):
+    """The videos cannot make an avatar (the message says why in one sentence)."""
+
+
+@dataclass(frozen=True)
+class VideoCorpusConfig:
+    """How a person's videos become corpus sequences."""
+
+    fps: float = 25.0  # frames per second of the corpus (the avatar's rate)
+    min_seconds: float = 20.0  # least video with a visible face accepted (below it the avatar is a still)
+    seq_seconds: float = 10.0  # longest sequence file (memory: 250 frames of 256 px = 49 MB)
+    test_share: float = 0.1  # the last share of every clip is held out (test_seq_*.npz) to score the avatar
+    check_every: float = 1.0  # seconds between several-people checks
+    several_share: float = 0.2  # share of checked frames with 2+ faces that stops the build
+    emotion: str = "neutral"  # the emotion every frame is labelled with
+    intensity: float = 0.5  # its intensity
+
+    def __post_init__(self) -> None:
+        if not 1.0 <= self.fps <= 60.0:
+            raise ValueError(f"VideoCorpusConfig.fps must be in [1, 60], got {self.fps}.")
+        if self.min_seconds < 1.0 or self.seq_seconds < 1.0 or self.check_every <= 0:
+            raise ValueError("VideoCorpusConfig.min_seconds and seq_seconds must be >= 1 s, check_every > 0.")
+        if not 0.0 <= self.test_share < 0.5 or not 0.0 < self.several_share <= 1.0:
+            raise ValueError("VideoCorpusConfig.test_share must be in [0, 0.5) and several_share in (0, 1].")
+        if not 0.0 <= self.intensity <= 1.0:
+            raise ValueError(f"VideoCorpusConfig.intensity must be in [0, 1], got {self.intensity}.")
+
+
+@dataclass
+class VideoCorpusReport:
+    """What a build found and wrote."""
+
+    fps: float = 25.0  # the corpus' frame rate
+    clips: int = 0
+    frames: int = 0  # resampled frames in all clips
+    face_frames: int = 0  # ... with one face found (the corpus)
+    train_files: list[str] = field(default_factory=list)
+    test_files: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        """Seconds of video with the face found (the corpus' length)."""
+        return self.face_frames / self.fps
+
+
+@dataclass
+class _Clip:
+    """Pass 1 of one clip: landmarks of the frames with a face, and the audio."""
+
+    path: Path
+    index: np.ndarray  # (N,) output frame numbers with a face
+    landmarks: np.ndarray  # (N, 478, 3) pixels
+    mel: np.ndarray  # (n_frames, 16, 80) float16
+    speaking: np.ndarray  # (n_frames,) bool
+
+
+def _speaking(audio16: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
+    """Per frame: louder than a tenth of the clip's loud frames (95th percentile RMS) and than a noise floor."""
+    hop = MEL_SR / fps
+    rms = np.array([np.sqrt(np.mean(audio16[int(k * hop): int((k + 1) * hop)] ** 2) or 0.0)
+                    for k in range(n_frames)])
+    return rms > max(0.1 * float(np.percentile(rms, 95)), 3e-3)
+
+
+def _scan(path: Path, cfg: VideoCorpusConfig, mesher: FaceMesher, progress: bool) -> _Clip:
+    """Pass 1: landmarks, audio and the several-people check of one clip."""
+    try:
+        audio, sr = read_audio(path)
+        reader = VideoReader(path)
+        n_est = round(reader.duration * cfg.fps)
+        reader.close()
+    except VideoError as err:
+        raise VideoCorpusError(f"{path.name} is not a readable mp4 ({err}).") from err
+    if audio is None or sr is None or audio.size == 0:
+        raise VideoCorpusError(f"{path.name} has no audio track: the avatar learns to speak from the person's voice, "
+                               "so record with sound.")
+    mesher.reset()
+    index, lms = [], []
+    checks = several = n = 0
+    step = max(1, round(cfg.check_every * cfg.fps))
+    try:
+        for k, frame in tqdm(resampled_frames(path, cfg.fps), desc=f"faces {path.name}", unit="frame",
+                             total=n_est or None, disable=not progress, leave=False):
+            n = k + 1
+            if k % step == 0:
+                checks += 1
+                several += mesher.count_faces(frame) >= 2
+            lm = mesher(frame)
+            if lm is not None:
+                index.append(k)
+                lms.append(lm)
+    except VideoError as err:
+        raise VideoCorpusError(f"{path.name} could not be decoded to the end ({err}).") from err
+    if not lms:
+        raise VideoCorpusError(f"No face was found in any frame of {path.name}.")
+    if checks and several / checks > cfg.several_share:
+        raise VideoCorpusError(f"{path.name} shows several people in {several} of {checks} checked frames; "
+                               "film the person alone.")
+    audio16 = to_mel_rate(audio, sr)
+    if float(np.abs(audio16).max()) < 1e-4:
+        raise VideoCorpusError(f"The audio track of {path.name} is silent.")
+    mel = audio_windows(audio, sr, n, cfg.fps).astype(np.float16)
+    return _Clip(path, np.array(index), np.stack(lms), mel, _speaking(audio16, n, cfg.fps))
+
+
+@torch.no_grad()
+def _rest_landmarks(g: RigGenerator, emotions: tuple[str, ...], mesher: FaceMesher) -> np.ndarray:
+    """MediaPipe landmarks of the base generator's rest frame (rig 0, pose 0, neutral): the pose reference."""
+    emo = torch.zeros(1, len(emotions))
+    emo[0, emotions.index("neutral")] = 1.0
+    rest = tensor_to_frames(g(torch.zeros(1, g.rig_dim), torch.zeros(1, 3), emo, torch.zeros(1, 1)))[0]
+    mesher.reset()
+    lm = mesher(rest)
+    if lm is None:
+        raise VideoCorpusError("MediaPipe finds no face in the base avatar's rest frame; choose another --base.")
+    return lm
+
+
+def build_video_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keypoint_names: tuple[str, ...],
+                       emotions: tuple[str, ...], cfg: VideoCorpusConfig | None = None,
+                       progress: bool = True) -> VideoCorpusReport:
+    """Write seq_*.npz / test_seq_*.npz for every mp4 under src_dir (see module doc); returns the report."""
+    cfg = cfg or VideoCorpusConfig()
+    if cfg.emotion not in emotions:
+        raise ValueError(f"Emotion {cfg.emotion!r} is not one of the avatar's {emotions}.")
+    clips_found = find_clips(Path(src_dir)) if Path(src_dir).is_dir() else []
+    if not clips_found:
+        raise VideoCorpusError(f"No .mp4 file was found in {src_dir}.")
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    report = VideoCorpusReport(clips=len(clips_found), fps=cfg.fps)
+    with FaceMesher(video=True) as mesher:
+        reference = rigid_reference(_rest_landmarks(g, emotions, mesher))
+        clips = [_scan(p, cfg, mesher, progress) for p in tqdm(clips_found, desc="reading videos", unit="clip",
+                                                                disable=not progress)]
+    report.frames = sum(len(c.mel) for c in clips)
+    report.face_frames = sum(len(c.index) for c in clips)
+    if report.seconds < cfg.min_seconds:
+        raise VideoCorpusError(f"Only {report.seconds:.1f} s of video with the face visible was found; at least "
+                               f"{cfg.min_seconds:.0f} s is needed (2-5 minutes gives a better avatar).")
+    # 1. rig and pose of every face frame, normalised over all of the person's video at once
+    all_lm = np.concatenate([c.landmarks for c in clips])
+    meas, pose = measures(all_lm, reference)
+    starts = np.cumsum([0] + [len(c.index) for c in clips])
+    breaks = np.zeros(len(all_lm), bool)
+    breaks[starts[:-1]] = True
+    rig = rig_from_measures(meas, len(KEPT), breaks)
+    # 2. where the base generator puts the anchors for each frame's rig and pose
+    groups = anchor_indices(keypoint_names)
+    with torch.no_grad():
+        kp = g.sketch.keypoints(torch.from_numpy(rig), torch.from_numpy(pose)).numpy() * g.size  # (N, M, 2)
+    target = np.stack([kp[:, idx].mean(axis=1) for idx in groups], axis=1)  # (N, 4, 2)
+    emo = np.zeros(len(emotions), np.float32)
+    emo[emotions.index(cfg.emotion)] = 1.0
+    neutral_score = np.abs(rig).sum(axis=1) + np.abs(pose).sum(axis=1) / 10.0
+    ref_at = int(np.argmin(neutral_score))  # the most neutral frame becomes the avatar's reference
+    writer = _SeqWriter(out, cfg, emo, emotions)
+    for ci, clip in enumerate(tqdm(clips, desc="cropping", unit="clip", disable=not progress)):
+        lo = int(starts[ci])
+        rows = {int(k): lo + j for j, k in enumerate(clip.index)}
+        n_test = math.ceil(cfg.test_share * len(clip.index)) if cfg.test_share else 0
+        first_test = int(clip.index[-n_test]) if n_test else len(clip.mel)
+        for k, frame in resampled_frames(clip.path, cfg.fps):
+            row = rows.get(k)
+            if row is None:
+                writer.flush()  # no face here: a sequence never jumps over a gap
+                continue
+            m = similarity(anchors(clip.landmarks[row - lo]), target[row])
+            crop, _ = warp_face(frame, clip.landmarks[row - lo], m, g.size)
+            if row == ref_at:
+                writer.reference = crop
+            writer.add("test" if k >= first_test else "train", crop, rig[row], pose[row], clip.mel[k],
+                       bool(clip.speaking[k]))
+        writer.flush()
+    writer.finish()
+    report.train_files, report.test_files = writer.files["train"], writer.files["test"]
+    if not report.train_files:
+        raise VideoCorpusError("No run of at least 3 consecutive face frames was found to train on.")
+    return report
+
+
+class _SeqWriter:
+    """Buffers consecutive frames of one split and writes them as sequence files of at most seq_seconds."""
+
+    def __init__(self, out: Path, cfg: VideoCorpusConfig, emotion: np.ndarray, emotions: tuple[str, ...]) -> None:
+        self.out, self.cfg, self.emotion, self.emotions = out, cfg, emotion, emotions
+        self.max_frames = round(cfg.seq_seconds * cfg.fps)
+        self.split = "train"
+        self.buf: dict[str, list[np.ndarray | np.generic]] = {}
+        self.files: dict[str, list[str]] = {"train": [], "test": []}
+        self.reference: np.ndarray | None = None
+
+    def add(self, split: str, frame: np.ndarray, rig: np.ndarray, pose: np.ndarray, mel: np.ndarray,
+            speaking: bool) -> None:
+        if split != self.split or len(self.buf.get("frames", [])) >= self.max_frames:
+            self.flush()
+            self.split = split
+        for key, value in (("frames", frame), ("rig", rig), ("pose", pose), ("mel", mel),
+                           ("speaking", np.bool_(speaking))):
+            self.buf.setdefault(key, []).append(value)
+
+    def flush(self) -> None:
+        n = len(self.buf.get("frames", []))
+        if n >= 3:  # training reads triplets of consecutive frames
+            names = self.files[self.split]
+            name = f"{'test_' if self.split == 'test' else ''}seq_{len(names):04d}.npz"
+            arrays = {k: np.stack(v) for k, v in self.buf.items()}
+            arrays.update(emotion=np.tile(self.emotion, (n, 1)),
+                          intensity=np.full(n, self.cfg.intensity, np.float32),
+                          seq=np.full(n, len(names), np.int32), kept=np.array(KEPT),
+                          emotions=np.array(self.emotions), fps=np.array(self.cfg.fps, np.float32))
+            write_shard(self.out / name, arrays)
+            names.append(name)
+        self.buf = {}
+
+    def finish(self) -> None:
+        """Add the reference frame to the first file of each split (the trainer takes it from there)."""
+        if self.reference is None:
+            return
+        for names in self.files.values():
+            if names:
+                path = self.out / names[0]
+                with np.load(path) as data:
+                    arrays = {k: data[k] for k in data.files}
+                arrays["reference"] = self.reference[None]
+                write_shard(path, arrays)

@@ -1,0 +1,95 @@
+"""The avatar on screen: a canvas at the size the avatar was rendered, fed chunk by chunk.
+
+`stage()` places the canvas with its caption line (static HTML) and a hidden feed; handlers
+write `feed_html(...)` into the feed, and ui/avatar_player.js (loaded once into the page head by
+`player_head()`) plays what it names: a reply's chunks back to back as one performance, the idle
+loop between replies. The canvas is drawn at exactly the generator's size (256 px for avatar
+v2), never scaled up, and the captions sit below it, where no player control can cover them.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+import gradio as gr
+
+from ui.clips import SHEET_COLUMNS, RenderedClip
+
+PLAYER_JS = Path(__file__).with_name("avatar_player.js")
+# Gradio serves files from allowed folders (ui/app.py launch) at this path, relative to the page.
+FILE_URL = "gradio_api/file="
+
+CSS = """
+.avatar-stage {display: flex; flex-direction: column; align-items: center; gap: 6px}
+.avatar-stage canvas {display: block; max-width: 100%; border-radius: 8px; background: #dfe5ea}
+.avatar-caption {min-height: 3em; max-width: 100%; margin: 0; padding: 4px 8px; text-align: center;
+  font-size: 16px; line-height: 1.5; color: #1f2937}
+.avatar-feed {display: none !important}
+"""
+
+
+def player_head() -> str:
+    """The player's script for the page head (it serves every avatar stage on the page)."""
+    return f"<script>{PLAYER_JS.read_text(encoding='utf-8')}</script>"
+
+
+def stage(elem_id: str, size: int, label: str) -> gr.HTML:
+    """The avatar's canvas (`size` px square, CSS px = image px) and its caption line, then its
+    hidden feed, which is returned: handlers update it with `feed_html(elem_id, ...)`."""
+    gr.HTML(
+        f'<div class="avatar-stage" id="{elem_id}"><canvas width="{size}" height="{size}" '
+        f'style="width:{size}px" role="img" aria-label="{html.escape(label)}"></canvas>'
+        # The words are in the chat already: screen readers read them there, not twice.
+        '<p class="avatar-caption" aria-hidden="true"></p></div>',
+        padding=False,
+        elem_id=f"{elem_id}-box",
+    )
+    return gr.HTML("", padding=False, elem_id=f"{elem_id}-feed", elem_classes=["avatar-feed"])
+
+
+def _url(path: Path) -> str:
+    return FILE_URL + str(path)
+
+
+def feed_html(
+    stage_id: str,
+    idle: RenderedClip | None,
+    reply: str | None = None,
+    chunks: Sequence[RenderedClip] = (),
+    *,
+    done: bool = False,
+    speed: float = 1.0,
+) -> str:
+    """What the player should show: the idle loop, and the reply `reply` made of `chunks` so far
+    (`done` once no more will come). reply None stops any reply still playing. speed = seconds of
+    performance the server renders per second: below 1 the player starts each sentence only once
+    all of it is there (ClipRenderer.speed)."""
+    ref = chunks[0] if chunks else idle
+    data = {
+        "stage": stage_id,
+        "reply": reply,
+        "done": done,
+        "speed": round(speed, 3),
+        "fps": ref.fps if ref else 25.0,
+        "size": ref.size if ref else 0,
+        "cols": SHEET_COLUMNS,
+        "chunks": [
+            {"sheet": _url(c.sheet), "audio": _url(c.audio) if c.audio else None, "n": c.frames, "caption": c.caption}
+            for c in chunks
+        ],
+        "idle": {"sheet": _url(idle.sheet), "n": idle.frames} if idle else None,
+    }
+    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
+
+
+def read_feed(value: object) -> dict | None:
+    """The data of a `feed_html` value (None for anything else): what API clients, the latency
+    bench and the tests read back from the avatar output."""
+    if not isinstance(value, str) or "data-avatar=" not in value:
+        return None
+    match = re.search(r'data-avatar="([^"]*)"', value)
+    return json.loads(html.unescape(match.group(1))) if match else None
