@@ -63,11 +63,14 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"SSIM {fid['ssim']:.3f} (silent {fid['ssim_silent']:.3f}, speaking {fid['ssim_speaking']:.3f}); "
                   f"landmark shape distance GAN vs actor, same frames (Procrustes): {fid['landmarks_vs_actor']:.4f}. "
                   "Sample sheet: sample_sheet.png (actor | GAN, silent and mid-speech)."]
-    for who in ("gan", "actor") if has_actor else ("gan",):
-        lip = report[who]["lipsync_all_emotions"]
-        lines += ["", f"Lip-sync over the spoken clips of every emotion, {who} (context, no bar): r mean "
-                  f"{lip['r_mean']:.3f}, worst {lip['r_min']:.3f}; p/b/m closed {lip['pbm_closed']:.3f}; "
-                  f"pauses closed {lip['silence_closed']:.3f}."]
+    lines += ["", "Lip-sync per emotion (context; the bars pool every emotion): r mean / worst, p/b/m closed, "
+              "pauses closed:", "", "| emotion | GAN | " + ("actor |" if has_actor else ""),
+              "|---|---|" + ("---|" if has_actor else "")]
+    for emotion in report["gan"]["lipsync_per_emotion"]:
+        cells = [report[who]["lipsync_per_emotion"][emotion] for who in ("gan", "actor") if who in report]
+        lines.append(f"| {emotion} | " + " | ".join(
+            f"{c['r_mean']:.2f} / {c['r_min']:.2f}, {c['pbm_closed']:.2f}, {c['silence_closed']:.2f}" for c in cells)
+            + " |")
     for who in ("gan", "actor") if has_actor else ("gan",):
         lines += ["", f"Classifier readings per clip, {who} (silent / speaking):", ""]
         for emotion, row in report[who]["expression"].items():
