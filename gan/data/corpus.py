@@ -30,6 +30,7 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import torch
@@ -342,7 +343,7 @@ class _SeqWriter:
                 write_shard(path, arrays)
 
 
-def load_base(base: str | Path | None) -> tuple[RigGenerator, tuple[str, ...], tuple[str, ...], dict]:
+def load_base(base: str | Path | None) -> tuple[RigGenerator, tuple[str, ...], tuple[str, ...], dict[str, Any]]:
     """(generator, keypoint names, emotions, config) of an avatar v2 checkpoint (None = default_base())."""
     from gan.checkpoint import generator_version, load_rig_generator
     from gan.networks.keypoints import load_keypoint_basis

@@ -19,6 +19,7 @@ is deleted at the end unless --work-dir names one. --out is written only when ev
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -26,7 +27,7 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -39,8 +40,9 @@ from gan.networks import RigGenerator
 from gan.training.config_v2 import TrainV2Config
 from gan.training.train_v2 import train_v2
 
-# ~0.8 s per step at batch 4 on this shared 2-core machine (nice 10): 1,000 steps is ~15 minutes (README).
-DEFAULT_STEPS = 1000
+# 1.2-1.7 s per step at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps is 10-15 minutes,
+# and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README, "Bring your own avatar").
+DEFAULT_STEPS = 500
 CONSENT_WORD = "consent"  # the consent file must say so in words
 
 
@@ -166,8 +168,6 @@ def make_avatar(cfg: AvatarFromVideoConfig, progress: bool = True) -> AvatarRepo
 
 def _base_with_person_canvas(g: RigGenerator, corpus_dir: Path) -> RigGenerator:
     """A copy of the base generator with canvases from the person's reference frame (fine-tuning's step 0)."""
-    import copy
-
     with np.load(corpus_dir / "seq_0000.npz") as d:
         reference = frames_to_tensor(d["reference"][0])[None]
     start = copy.deepcopy(g)
@@ -176,6 +176,8 @@ def _base_with_person_canvas(g: RigGenerator, corpus_dir: Path) -> RigGenerator:
 
 
 def _parser() -> argparse.ArgumentParser:
+    """Flags of AvatarFromVideoConfig (defaults from it)."""
+    d = {f.name: f.default for f in fields(AvatarFromVideoConfig)}
     ap = argparse.ArgumentParser(
         prog="gan-avatar-from-video",
         description="Make an avatar v2 of a real person from their own mp4 videos (with sound), on this machine: "
@@ -188,15 +190,17 @@ def _parser() -> argparse.ArgumentParser:
                     help="REQUIRED: a text file in which the filmed person states that they consent to this avatar "
                          f"(it must contain the word '{CONSENT_WORD}'); its hash and the date go into config.json")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"fine-tuning steps (default {DEFAULT_STEPS}, "
-                    "about 15 minutes on 2 CPU cores)")
+                    "10-15 minutes on 2 shared CPU cores)")
     ap.add_argument("--base", default="", help="avatar v2 checkpoint to start from (default: the shipped v2 avatar, "
                     f"else {DEV_BASE.name})")
     ap.add_argument("--work-dir", default="", help="keep the corpus and training run here (default: a temporary "
                     "folder, deleted at the end)")
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
-    ap.add_argument("--batch-size", type=int, default=4, help="triplets of frames per step (default 4)")
-    ap.add_argument("--lr", type=float, default=1e-3, help="learning rate of the generator (default 1e-3)")
-    ap.add_argument("--min-seconds", type=float, default=20.0, help="least face video accepted (default 20 s)")
+    ap.add_argument("--threads", type=int, default=d["threads"], help=f"torch threads (default {d['threads']})")
+    ap.add_argument("--batch-size", type=int, default=d["batch_size"],
+                    help=f"triplets of frames per step (default {d['batch_size']})")
+    ap.add_argument("--lr", type=float, default=d["lr"], help=f"generator learning rate (default {d['lr']:g})")
+    ap.add_argument("--min-seconds", type=float, default=d["min_seconds"],
+                    help=f"least face video accepted (default {d['min_seconds']:g} s)")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     return ap
 
