@@ -236,10 +236,11 @@ class TalkingHeadPipeline:
             motion[:, :3] = visemes
         return motion
 
-    def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str) -> AvatarClip:
+    def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str,
+              sentence_frames: int = 0) -> AvatarClip:
         n_audio = round(len(frames) * sample_rate / self.fps)
         audio = np.pad(audio.astype(np.float32), (0, max(0, n_audio - len(audio))))[:n_audio]
-        return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text)
+        return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text, sentence_frames)
 
     def _n_frames(self, n_samples: int, sample_rate: int) -> int:
         return max(1, math.ceil(n_samples * self.fps / sample_rate - 1e-6))  # float-safe ceil
@@ -326,9 +327,10 @@ class TalkingHeadPipeline:
 
     def _chunks(self, render: Callable[[int, int], np.ndarray], n: int, step: int, audio: np.ndarray,
                 sample_rate: int, emotion: str, text: str) -> Iterator[AvatarClip]:
-        """One sentence's n frames as clips of `step` frames; the first carries the sentence's text."""
+        """One sentence's n frames as clips of `step` frames; the first carries the sentence's text and n."""
         audio = np.pad(audio, (0, max(0, round(n * sample_rate / self.fps) - len(audio))))
         for s in range(0, n, step):
             e = min(n, s + step)
             a0, a1 = round(s * sample_rate / self.fps), round(e * sample_rate / self.fps)
-            yield self._clip(render(s, e), audio[a0:a1], sample_rate, emotion, text if s == 0 else "")
+            start = s == 0
+            yield self._clip(render(s, e), audio[a0:a1], sample_rate, emotion, text if start else "", n if start else 0)
