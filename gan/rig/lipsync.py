@@ -176,7 +176,7 @@ class LipSync:
 
         openfacefx enforces lip closures on its own time grid; frame centres can fall beside a
         30 ms closure and read half open, so the closure is enforced again at frame level (the
-        cue lip-readers rely on; v1's visemes.py did the same for p/b/m).
+        cue lip-readers rely on; the first avatar's viseme track did the same for p/b/m).
         """
         floor, n = self.config.closure_floor, len(weights)
         for seg in segments:
