@@ -69,8 +69,10 @@ def test_a_moving_photo_becomes_an_avatar_that_loads_and_speaks(tmp_path: Path, 
     ("no_audio", "no audio track"),
     ("short", "at least 20 s"),
     ("two_people", "several people"),
+    ("corrupt", "is not a readable mp4"),
     ("no_consent", "--consent-file is required"),
     ("empty_consent", "is empty"),
+    ("out_not_empty", "not an empty folder"),
 ])
 def test_clear_errors_write_nothing(tmp_path: Path, consent: Path, capsys: pytest.CaptureFixture[str],
                                    case: str, words: str) -> None:
@@ -83,8 +85,11 @@ def test_clear_errors_write_nothing(tmp_path: Path, consent: Path, capsys: pytes
         _clip(videos, 2.0, audio=False)
     elif case == "short":
         _clip(videos, 2.0)
-    elif case in ("no_consent", "empty_consent"):  # checked before any video is read
-        (videos / "clip.mp4").write_bytes(b"")
+    elif case in ("corrupt", "no_consent", "empty_consent", "out_not_empty"):  # the last three: before any decoding
+        (videos / "clip.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 this is not a video" + bytes(300))
+    if case == "out_not_empty":
+        (tmp_path / "avatar").mkdir()
+        (tmp_path / "avatar" / "keep.txt").write_text("someone's work")
     elif case == "two_people":
         _clip(videos, 2.0, faces=2)
     if case == "no_consent":
@@ -96,7 +101,10 @@ def test_clear_errors_write_nothing(tmp_path: Path, consent: Path, capsys: pytes
     err = capsys.readouterr().err
     assert code != 0
     assert words in err and err.count("\n") == 1, err  # one sentence on one line
-    assert not out.exists()
+    if case == "out_not_empty":
+        assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    else:
+        assert not out.exists()
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 
 

@@ -114,7 +114,8 @@ def rig_from_measures(m: dict[str, np.ndarray], n_kept: int, breaks: np.ndarray 
     """
     n = len(next(iter(m.values())))
     breaks = np.zeros(n, bool) if breaks is None else breaks
-    m = {k: _smooth(v, breaks) for k, v in m.items()}
+    # blinks last 3-5 frames at 25 fps (100-150 ms): the eye aspect ratio is not smoothed, or they would halve
+    m = {k: v if k == "ear" else _smooth(v, breaks) for k, v in m.items()}
     kept = np.zeros((n, n_kept), np.float32)
     unit: dict[str, np.ndarray] = {}
     for name, cue in CUES.items():

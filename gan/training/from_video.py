@@ -9,7 +9,7 @@
    the sync expert of a full run need hours), with a progress bar;
 3. the EMA generator is written as config.json + model.safetensors (gan.checkpoint), with the
    consent file's SHA-256 and date and the held-out PSNR in config.json's `provenance`.
-   TalkingHeadPipeline.from_pretrained(DIR) and the app (--avatar.checkpoint DIR) load it.
+   TalkingHeadPipeline.from_pretrained(DIR) and the app (tutor-app --avatar.checkpoint_dir DIR) load it.
 
 Nothing is uploaded: the videos, the corpus and the run stay in local folders, and the work folder
 is deleted at the end unless --work-dir names one. --out is written only when everything worked
