@@ -282,7 +282,7 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keyp
                 writer.flush()  # no face here: a sequence never jumps over a gap
                 continue
             m = similarity(anchors(clip.landmarks[row - lo]), target[row])
-            crop, _ = warp_face(frame, clip.landmarks[row - lo], m, g.size)
+            crop = warp_face(frame, m, g.size)
             if row == ref_at:
                 writer.reference = crop
             writer.add("test" if k >= first_test else "train", crop, rig[row], pose[row], clip.mel[k],
