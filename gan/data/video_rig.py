@@ -67,7 +67,10 @@ CUES: dict[str, Cue] = {
 # Blinks by the eye aspect ratio relative to the person's median: fully shut at 30 % of it, open at 75 %
 # (Soukupova & Cech 2016 threshold an EAR drop of about this size); squint in between 75 and 95 %.
 BLINK_SHUT, BLINK_OPEN, SQUINT_FROM, SQUINT_REACH = 0.30, 0.75, 0.95, 0.34
-# Funnel (rounded, open) vs pucker (rounded, closed) split by how far the jaw is open (0..1 of its reach).
+# MediaPipe's depth makes the Kabsch yaw 1.21-1.30x and roll 0.87-0.91x the truth on actor v2 renders
+# (bench/bench_video_rig.py on gan_v3b seq_006x and gan_v4 seq_0000-0019): divide by 1.25 and 0.89. Pitch
+# (slope 0.36, r 0.79 at best) is left as measured: scaling it up would triple its noise.
+POSE_GAIN = np.array([1 / 1.25, 1.0, 1 / 0.89])
 
 
 def measures(landmarks: np.ndarray, reference: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -82,7 +85,7 @@ def measures(landmarks: np.ndarray, reference: np.ndarray) -> tuple[dict[str, np
         rows.append(m)
         pose[t] = euler_yxz(flip @ rot @ flip)
     out = {k: np.array([r[k] for r in rows], np.float64) for k in rows[0]} if rows else {}
-    return out, np.clip(pose, -POSE_LIMITS, POSE_LIMITS)
+    return out, np.clip(pose * POSE_GAIN, -POSE_LIMITS, POSE_LIMITS).astype(np.float32)
 
 
 def euler_yxz(r: np.ndarray) -> tuple[float, float, float]:

@@ -40,8 +40,8 @@ from gan.networks import RigGenerator
 from gan.training.config_v2 import TrainV2Config
 from gan.training.train_v2 import train_v2
 
-# 1.2-1.7 s per step at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps is 10-15 minutes,
-# and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README, "Bring your own avatar").
+# 1.7-2.1 s per step on average at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps take
+# 14-18 minutes, and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README).
 DEFAULT_STEPS = 500
 CONSENT_WORD = "consent"  # the consent file must say so in words
 
@@ -190,7 +190,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="REQUIRED: a text file in which the filmed person states that they consent to this avatar "
                          f"(it must contain the word '{CONSENT_WORD}'); its hash and the date go into config.json")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"fine-tuning steps (default {DEFAULT_STEPS}, "
-                    "10-15 minutes on 2 shared CPU cores)")
+                    "14-18 minutes on 2 busy CPU cores)")
     ap.add_argument("--base", default="", help="avatar v2 checkpoint to start from (default: the shipped v2 avatar, "
                     f"else {DEV_BASE.name})")
     ap.add_argument("--work-dir", default="", help="keep the corpus and training run here (default: a temporary "
