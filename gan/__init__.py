@@ -1,61 +1,49 @@
-"""gan: the talking-head avatar (synthetic actor, speech, corpus, GAN renderer).
+"""gan: the talking-head avatar: a rig-conditioned GAN that renders the tutor's replies.
 
-Heavy modules (OpenCV, onnxruntime, torch) are imported on first use of a name, so importing
-`gan` for the rig types stays instant.
+Inference (`TalkingHeadPipeline`) turns text into speech (piper), speech and emotion into a rig
+performance (`Performer`: ARKit channels + head pose per frame) and the performance into frames
+(the generator). The 3D actor (`gan.actor`), the corpus builders (`gan.data`) and the trainer
+(`gan.training`) only make and use training data; inference never imports them.
+
+Every name is imported on first use (torch, onnxruntime and OpenCV are heavy), so `import gan`
+stays instant.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from gan.rig.params import MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams, emotion_blend
-
 if TYPE_CHECKING:
-    from gan.actor.face2d import Actor
     from gan.audio.speech import Speech, Synthesizer
     from gan.clip import AvatarClip
-    from gan.data.corpus import CorpusConfig, build_corpus
+    from gan.config import AvatarConfig
     from gan.pipeline import TalkingHeadPipeline
-    from gan.rig.idle import idle_motion
-    from gan.rig.motion_estimate import estimate_motion
-    from gan.rig.visemes import viseme_track
+    from gan.rig.performance import Performance, Performer
     from gan.video import read_mp4, write_mp4
 
 __all__ = [
-    "MOTION_DIM",
-    "MOTION_FIELDS",
-    "RIG_EMOTIONS",
-    "Actor",
     "AvatarClip",
-    "CorpusConfig",
-    "RigParams",
+    "AvatarConfig",
+    "Performance",
+    "Performer",
     "Speech",
     "Synthesizer",
     "TalkingHeadPipeline",
-    "build_corpus",
-    "emotion_blend",
-    "estimate_motion",
-    "idle_motion",
     "read_mp4",
-    "viseme_track",
     "write_mp4",
 ]
 
-# name -> module that defines it (data side: actor, speech, visemes, idle motion, video I/O)
+# name -> module that defines it
 _LAZY: dict[str, str] = {
-    # the talking head (GAN-B): pipeline and its output clip
-    "TalkingHeadPipeline": "gan.pipeline",
+    "TalkingHeadPipeline": "gan.pipeline",  # text / audio / emotion -> AvatarClip
     "AvatarClip": "gan.clip",
-    "Actor": "gan.actor.face2d",
-    "Speech": "gan.audio.speech",
+    "AvatarConfig": "gan.config",
+    "Speech": "gan.audio.speech",  # piper TTS with phoneme timings
     "Synthesizer": "gan.audio.speech",
-    "viseme_track": "gan.rig.visemes",
-    "idle_motion": "gan.rig.idle",
-    "write_mp4": "gan.video",
-    "build_corpus": "gan.data.corpus",
-    "CorpusConfig": "gan.data.corpus",
-    "estimate_motion": "gan.rig.motion_estimate",
+    "Performer": "gan.rig.performance",  # phonemes + emotion + idle -> per-frame rig and pose
+    "Performance": "gan.rig.performance",
     "read_mp4": "gan.video",
+    "write_mp4": "gan.video",
 }
 
 

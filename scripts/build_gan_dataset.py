@@ -1,36 +1,37 @@
-"""Render the GAN training data from the synthetic actor into npz shards (not committed).
+"""Render the GAN's training corpus: the 3D actor (gan/actor/render.py) performing the rig (gan/rig/performance.py).
 
-    python scripts/build_gan_dataset.py --out data/gan --split train   # still moves + speaking clips
-    python scripts/build_gan_dataset.py --out data/gan --split speech  # TTS-only audio-to-motion data
-    python scripts/build_gan_dataset.py --out data/gan --split test    # held-out seeds and sentences
+    nice -n 5 python scripts/build_gan_dataset.py --out data/gan_v3 --n_train 200 --n_test 12
 
-The three splits are independent, so they can run in parallel processes.
+One `seq_NNNN.npz` / `test_seq_NNNN.npz` per sequence (format: gan/data/rig_corpus.py), a
+manifest.json beside them. Resumable: run the same command again and it renders only the missing
+files. Prints the frames rendered per second at the end.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import json
 
-from gan.data.build import build_dataset
+from gan.data.build import ActorCorpusConfig, CorpusBuilder
 
 
 def main() -> None:
+    defaults = ActorCorpusConfig()
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", default="data/gan")
-    parser.add_argument("--split", choices=["train", "speech", "test"], required=True)
-    parser.add_argument("--still", type=int, default=3000, help="3-frame still moves (train)")
-    parser.add_argument("--speaking", type=int, default=160, help="rendered speaking sentences (train)")
-    parser.add_argument("--speech", type=int, default=800, help="TTS-only sentences (speech split)")
-    parser.add_argument("--size", type=int, default=128)
-    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--out", default=defaults.out_dir, help="output folder (not committed)")
+    parser.add_argument("--n_train", type=int, default=defaults.n_train, help="training sequences")
+    parser.add_argument("--n_test", type=int, default=defaults.n_test, help="held-out sequences")
+    parser.add_argument("--seed", type=int, default=defaults.seed, help="seed of every clip plan")
+    parser.add_argument("--size", type=int, default=defaults.size, help="frame side in pixels")
     args = parser.parse_args()
-    if args.split == "train":
-        build_dataset(args.out, args.still, args.speaking, 0, size=args.size, seed=args.seed)
-    elif args.split == "test":
-        build_dataset(args.out, max(1, args.still // 20), max(1, args.speaking // 12), 0, size=args.size,
-                      seed=args.seed, test=True)
-    else:
-        build_dataset(args.out, 0, 0, args.speech, size=args.size, seed=args.seed)
+    config = dataclasses.replace(defaults, out_dir=args.out, n_train=args.n_train, n_test=args.n_test,
+                                 seed=args.seed, size=args.size)
+    from gan.actor.render import HeadRenderer, RenderConfig
+
+    builder = CorpusBuilder(config, HeadRenderer(RenderConfig(size=config.size)))
+    stats = builder.build()
+    print(json.dumps({k: round(v, 2) for k, v in stats.items()}))
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 """TalkingHeadPipeline with an avatar v2 checkpoint (untrained RigGenerator on a placeholder basis):
-the real voice and rig performer drive it end to end; v1 checkpoints keep loading (test_gan_pipeline)."""
+the real voice and rig performer drive it end to end (test_gan_pipeline: the shipped avatar)."""
 
 from __future__ import annotations
 

@@ -1,218 +1,240 @@
-"""Render the GAN's training data from the synthetic actor (called by scripts/build_gan_dataset.py).
+"""The training corpus: the 3D actor's renders of rig performances (scripts/build_gan_dataset.py).
 
-Three kinds of samples, written as npz shards (format in gan/data/dataset.py):
+Three kinds of sequence, each one file `seq_NNNN.npz` (train) or `test_seq_NNNN.npz` (held out):
+speech (a tutor sentence spoken by piper with an emotion at an intensity), silent (the emotion
+held while idling) and idle (a neutral face idling). Keys (read by gan/data/rig_corpus.py):
+frames uint8 (T, S, S, 3); rig float32 (T, K) KEPT channels; pose float32 (T, 3) yaw/pitch/roll
+degrees; emotion float32 (T, E) blend over EXPRESSIONS; intensity float32 (T,); mel float16
+(T, 16, 80) (gan/audio/mel.py windows; silence = SILENCE_LEVEL); speaking bool (T,); seq int32 (T,);
+kept str (K,); emotions str (E,); reference uint8 (1, S, S, 3) the neutral rest frame; audio
+float32 16 kHz + audio_offsets int64 (2,); kind, text str; fps float.
 
-1. still moves: 3-frame micro-sequences around a random rig pose (emotion blends, intensities,
-   visemes, head pose, blink, gaze) so that every condition of the rig is covered;
-2. speaking sequences: tutor-like sentences -> Synthesizer speech -> viseme_track (+ emotional
-   articulation) and idle_motion(speaking=True) -> actor frames, with the aligned mel windows;
-3. speech only (no frames, cheap): mel windows + viseme targets for audio-to-motion.
-
-The test split uses other random seeds and sentences that never occur in training (held-out
-conditions for the fidelity eval).
+Every clip's plan (kind, emotion, intensity, sentence, seeds) follows from (seed, split, index)
+alone, so a build is resumable: finished files are skipped and a killed build continues where it
+stopped. Piper samples its own noise, so a re-rendered speech clip may differ in prosody, never
+in its plan.
 """
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+import time
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from tqdm import tqdm
 
-from gan.rig.articulation import SPEECH_INTENSITY, emotional_visemes
-from gan.audio.mel import audio_windows
-from gan.rig.params import AVATAR_TO_RIG, MOTION_BOUNDS, MOTION_DIM, MOTION_FIELDS, RIG_EMOTIONS, RigParams
+from gan.audio.mel import audio_windows, to_mel_rate
+from gan.data.rig_corpus import write_shard
+from gan.rig.arkit import KEPT, to_arkit
+from gan.rig.expressions import EXPRESSIONS
+from gan.rig.performance import Performance, Performer
 
-_SUBJECTS = ["fractions", "decimals", "percentages", "equations", "ratios", "angles", "areas", "powers"]
-_TEMPLATES = [
-    "Nice work, {a} over {b} is right!",
-    "Let's look at {s} together.",
-    "What do you get when you multiply {a} by {b}?",
-    "Not quite. Try adding {a} and {b} first.",
-    "Great, you solved it in {a} steps.",
-    "Hmm, check the sign in step {a}.",
-    "Remember, {s} follow the same rules as whole numbers.",
-    "Can you explain why {a} is bigger than {b}?",
-    "Take your time, {s} can be tricky at first.",
-    "Excellent! Now let's try a harder one.",
-    "Divide both sides by {a}, and what is left?",
-    "You are getting much better at {s}.",
-    "Oh, that is a surprising answer! Show me your working.",
-    "Don't worry, everyone finds {s} hard sometimes.",
-    "The answer is {a} point {b}. Well done!",
-    "Which is larger, {a} fifths or {b} tenths?",
-    "Good thinking. What would happen if {a} were zero?",
-    "Let me show you a quicker way to do this.",
-    "So {a} times {b} makes {c}. Does that look right to you?",
-    "We have {a} minutes left, shall we try one more?",
-]
-_HELD_OUT_TEMPLATES = [
-    "Brilliant, you found the common denominator of {a} and {b}!",
-    "I think we should go back over {s} for a moment.",
-    "Wow, {c} is exactly right, how did you know?",
-    "Step {a} is where the mistake crept in.",
-]
+if TYPE_CHECKING:
+    from gan.audio.speech import Synthesizer
+
+SENTENCES_PATH = Path(__file__).with_name("sentences.json")
+KINDS = ("speech", "silent", "idle")
+SPLITS = ("train", "test")
+FORMAT_VERSION = 1
 
 
-def tutor_sentences(n: int, seed: int, held_out: bool = False) -> list[str]:
-    """n tutor-like sentences from templates with random numbers/subjects (held-out set disjoint)."""
-    rng = np.random.default_rng(seed)
-    templates = _HELD_OUT_TEMPLATES if held_out else _TEMPLATES
-    out = []
-    for _ in range(n):
-        a, b = (int(x) for x in rng.integers(2, 13, size=2))
-        t = templates[int(rng.integers(len(templates)))]
-        out.append(t.format(a=a, b=b, c=a * b, s=_SUBJECTS[int(rng.integers(len(_SUBJECTS)))]))
-    return out
+class FrameRenderer(Protocol):
+    """The actor: 52 ARKit coefficients + head pose (degrees) -> one (S, S, 3) uint8 frame."""
+
+    def render(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray: ...
 
 
-def sample_emotion(rng: np.random.Generator) -> dict[str, float]:
-    """A basic emotion (50%), a random blend of two (30%) or a tutor emotion's blend (20%)."""
-    u = rng.random()
-    if u < 0.5:
-        return {RIG_EMOTIONS[int(rng.integers(len(RIG_EMOTIONS)))]: 1.0}
-    if u < 0.8:
-        a, b = rng.choice(len(RIG_EMOTIONS), size=2, replace=False)
-        w = float(rng.uniform(0.2, 0.8))
-        return {RIG_EMOTIONS[int(a)]: w, RIG_EMOTIONS[int(b)]: 1.0 - w}
-    return dict(AVATAR_TO_RIG[list(AVATAR_TO_RIG)[int(rng.integers(len(AVATAR_TO_RIG)))]])
+@dataclass(frozen=True)
+class ActorCorpusConfig:
+    """What to render and where."""
 
-
-def _clip_motion(m: np.ndarray) -> np.ndarray:
-    lo = np.array([MOTION_BOUNDS[n][0] for n in MOTION_FIELDS], np.float32)
-    hi = np.array([MOTION_BOUNDS[n][1] for n in MOTION_FIELDS], np.float32)
-    return np.clip(m, lo, hi)
-
-
-def sample_still_motion(rng: np.random.Generator) -> np.ndarray:
-    """(3, MOTION_DIM) a random rig pose and a small velocity through it (a 3-frame move)."""
-    m = np.zeros(MOTION_DIM, np.float32)
-    m[0] = rng.uniform(0, 1) ** 1.5 if rng.random() < 0.7 else 0.0  # jaw: often closed
-    m[1] = rng.uniform(-1, 1) * (rng.random() < 0.7)
-    m[2] = rng.uniform(0, 1) * (rng.random() < 0.5)
-    m[3] = 0.0 if rng.random() < 0.7 else rng.uniform(0, 1)  # blink
-    m[4:7] = rng.normal(0, [6.0, 4.0, 3.0])  # yaw, pitch, roll (deg): wider than idle sway
-    m[7:9] = rng.normal(0, 0.35, size=2)  # gaze
-    v = rng.normal(0, [0.08, 0.08, 0.08, 0.15, 0.8, 0.6, 0.4, 0.08, 0.08]).astype(np.float32)
-    return np.stack([_clip_motion(m - v), _clip_motion(m), _clip_motion(m + v)])
-
-
-@dataclass
-class ShardWriter:
-    """Accumulates sequences and writes `<prefix>_<k>.npz` every `frames_per_shard` frames."""
-
-    folder: Path
-    prefix: str
-    frames_per_shard: int = 1200
-    extra: dict[str, np.ndarray] | None = None
+    out_dir: str = "data/gan_v3"  # folder of seq_NNNN.npz / test_seq_NNNN.npz + manifest.json
+    n_train: int = 200  # training sequences
+    n_test: int = 12  # held-out sequences (held-out sentences and seeds)
+    seed: int = 0  # every clip's plan derives from (seed, split, index)
+    fps: float = 25.0  # frames per second
+    size: int = 256  # frame side in pixels (the renderer's output must match)
+    kind_shares: tuple[float, float, float] = (0.6, 0.28, 0.12)  # speech, silent, idle
+    silent_seconds: tuple[float, float] = (3.0, 6.0)  # length of silent and idle clips
+    tail_seconds: float = 0.4  # silence after a sentence, so the mouth is seen settling shut
+    intensity: tuple[float, float] = (0.35, 1.0)  # emotion intensity, uniform in this range
+    length_scale: tuple[float, float] = (0.85, 1.2)  # piper speaking rate (tempo variety)
 
     def __post_init__(self) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        self.parts: dict[str, list[np.ndarray]] = {}
-        self.count = 0
-        self.shard = 0
-        self.next_seq = 0
+        if self.n_train < 0 or self.n_test < 0 or self.n_train + self.n_test == 0:
+            raise ValueError("ActorCorpusConfig needs n_train, n_test >= 0 and at least one sequence.")
+        if self.fps <= 0 or self.size < 16:
+            raise ValueError(f"ActorCorpusConfig needs fps > 0 and size >= 16, got {self.fps}, {self.size}.")
+        if len(self.kind_shares) != 3 or min(self.kind_shares) < 0 or abs(sum(self.kind_shares) - 1) > 1e-6:
+            raise ValueError(f"kind_shares (speech, silent, idle) must be >= 0 and sum to 1, got {self.kind_shares}.")
+        for name in ("silent_seconds", "intensity", "length_scale"):
+            lo, hi = getattr(self, name)
+            if not 0 < lo <= hi:
+                raise ValueError(f"ActorCorpusConfig.{name} must be a range 0 < lo <= hi, got {(lo, hi)}.")
+        if self.intensity[1] > 1.0:
+            raise ValueError(f"Emotion intensity cannot exceed 1, got {self.intensity}.")
 
-    def add(self, **arrays: np.ndarray) -> None:
-        n = len(next(iter(arrays.values())))
-        arrays["seq"] = np.full(n, self.next_seq, np.int32)
-        self.next_seq += 1
-        for k, v in arrays.items():
-            self.parts.setdefault(k, []).append(v)
-        self.count += n
-        if self.count >= self.frames_per_shard:
-            self.flush()
 
-    def flush(self) -> None:
-        if not self.parts:
+@dataclass(frozen=True)
+class ClipPlan:
+    """Everything that decides one sequence, before any rendering."""
+
+    split: str  # "train" or "test"
+    index: int  # file number within the split
+    kind: str  # "speech", "silent" or "idle"
+    emotion: dict[str, float]  # blend over EXPRESSIONS
+    intensity: float  # 0..1
+    text: str  # the sentence ("" when silent)
+    seconds: float  # clip length for silent/idle clips (speech: the audio + tail)
+    length_scale: float  # piper speaking rate
+    seed: int  # idle-motion seed
+
+    @property
+    def filename(self) -> str:
+        return f"{'test_' if self.split == 'test' else ''}seq_{self.index:04d}.npz"
+
+
+def _sample_emotion(rng: np.random.Generator, avatar: dict[str, dict[str, float]]) -> dict[str, float]:
+    """A tutor emotion's blend (55 %), one prototype (25 %) or a random blend of two (20 %)."""
+    u = rng.random()
+    if u < 0.55:
+        names = sorted(avatar)
+        return dict(avatar[names[int(rng.integers(len(names)))]])
+    if u < 0.8:
+        return {EXPRESSIONS[int(rng.integers(len(EXPRESSIONS)))]: 1.0}
+    a, b = rng.choice(len(EXPRESSIONS), size=2, replace=False)
+    w = float(rng.uniform(0.25, 0.75))
+    return {EXPRESSIONS[int(a)]: w, EXPRESSIONS[int(b)]: 1.0 - w}
+
+
+def plan_clip(cfg: ActorCorpusConfig, split: str, index: int, avatar: dict[str, dict[str, float]],
+              sentences: dict) -> ClipPlan:
+    """The deterministic plan of sequence `index` of `split`."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}.")
+    rng = np.random.default_rng(np.random.SeedSequence([cfg.seed, SPLITS.index(split), index]))
+    kind = KINDS[int(rng.choice(3, p=np.asarray(cfg.kind_shares)))]
+    emotion = {"neutral": 1.0} if kind == "idle" else _sample_emotion(rng, avatar)
+    intensity = 0.0 if kind == "idle" else float(rng.uniform(*cfg.intensity))
+    templates = sentences["held_out" if split == "test" else "train"]
+    a, b = (int(x) for x in rng.integers(2, 13, size=2))
+    subjects = sentences["subjects"]
+    text = templates[int(rng.integers(len(templates)))].format(
+        a=a, b=b, c=a * b, s=subjects[int(rng.integers(len(subjects)))])
+    return ClipPlan(split=split, index=index, kind=kind, emotion=emotion, intensity=intensity,
+                    text=text if kind == "speech" else "", seconds=float(rng.uniform(*cfg.silent_seconds)),
+                    length_scale=float(rng.uniform(*cfg.length_scale)), seed=int(rng.integers(2**31)))
+
+
+class CorpusBuilder:
+    """Plans, performs, renders and writes the corpus; `build()` skips files that already exist."""
+
+    def __init__(self, config: ActorCorpusConfig, renderer: FrameRenderer, performer: Performer | None = None) -> None:
+        self.config = config
+        self.renderer = renderer
+        self.performer = performer or Performer()
+        self.sentences = json.loads(SENTENCES_PATH.read_text(encoding="utf-8"))
+        self._synth: Synthesizer | None = None
+        self._reference: np.ndarray | None = None
+
+    def plans(self) -> list[ClipPlan]:
+        avatar = self.performer.table.avatar
+        return [plan_clip(self.config, split, i, avatar, self.sentences)
+                for split, n in (("train", self.config.n_train), ("test", self.config.n_test)) for i in range(n)]
+
+    def build(self, progress: bool = True) -> dict[str, float]:
+        """Render every missing file; returns {"written", "skipped", "frames", "render_fps", "seconds"}."""
+        out = Path(self.config.out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        self._check_manifest(out / "manifest.json")
+        todo = [p for p in self.plans() if not (out / p.filename).exists()]
+        stats = {"written": 0.0, "skipped": float(len(self.plans()) - len(todo)), "frames": 0.0,
+                 "render_seconds": 0.0, "seconds": 0.0}
+        start = time.perf_counter()
+        bar = tqdm(todo, desc="corpus v2", unit="seq", disable=not progress)
+        for plan in bar:
+            arrays, render_s = self.render_clip(plan)
+            write_shard(out / plan.filename, arrays)
+            stats["written"] += 1
+            stats["frames"] += len(arrays["frames"])
+            stats["render_seconds"] += render_s
+            bar.set_postfix(render_fps=f"{stats['frames'] / max(stats['render_seconds'], 1e-9):.1f}")
+        stats["seconds"] = time.perf_counter() - start
+        stats["render_fps"] = stats["frames"] / max(stats["render_seconds"], 1e-9)
+        return stats
+
+    def perform(self, plan: ClipPlan) -> tuple[Performance, np.ndarray, int]:
+        """-> (performance, audio float32 at its sample rate (silence for silent clips), sample rate)."""
+        fps = self.config.fps
+        if plan.kind == "speech":
+            synth = self._synthesizer()
+            synth.length_scale = plan.length_scale
+            speech = synth.synthesize(plan.text)
+            n = math.ceil((speech.duration + self.config.tail_seconds) * fps)
+            audio = np.pad(speech.audio, (0, max(0, round(n / fps * speech.sample_rate) - len(speech.audio))))
+            perf = self.performer.perform(n, plan.emotion, plan.intensity, plan.seed, phonemes=speech.phonemes,
+                                          audio=speech.audio, sample_rate=speech.sample_rate)
+            return perf, audio.astype(np.float32), speech.sample_rate
+        n = math.ceil(plan.seconds * fps)
+        perf = self.performer.perform(n, plan.emotion, plan.intensity, plan.seed)
+        sr = 16000
+        return perf, np.zeros(round(n / fps * sr), np.float32), sr
+
+    def render_clip(self, plan: ClipPlan) -> tuple[dict[str, np.ndarray], float]:
+        """The arrays of one sequence file, and the seconds spent rendering frames."""
+        perf, audio, sr = self.perform(plan)
+        coeffs = to_arkit(perf.track.kept)
+        t0 = time.perf_counter()
+        frames = np.stack([self._frame(c, p) for c, p in zip(coeffs, perf.track.pose, strict=True)])
+        render_s = time.perf_counter() - t0
+        n = len(frames)
+        audio16 = to_mel_rate(audio, sr)
+        arrays = {
+            "frames": frames, "rig": perf.track.kept, "pose": perf.track.pose, "emotion": perf.emotion,
+            "intensity": perf.intensity, "mel": audio_windows(audio, sr, n, self.config.fps).astype(np.float16),
+            "speaking": perf.speaking, "seq": np.full(n, plan.index, np.int32), "kept": np.array(KEPT),
+            "emotions": np.array(EXPRESSIONS), "reference": self.reference()[None], "audio": audio16,
+            "audio_offsets": np.array([0, len(audio16)], np.int64), "kind": np.array(plan.kind),
+            "text": np.array(plan.text), "fps": np.array(self.config.fps, np.float32),
+        }
+        return arrays, render_s
+
+    def reference(self) -> np.ndarray:
+        """The neutral rest frame (all coefficients 0, head straight)."""
+        if self._reference is None:
+            self._reference = self._frame(np.zeros(52, np.float32), np.zeros(3, np.float32))
+        return self._reference
+
+    def _frame(self, coeffs: np.ndarray, pose: np.ndarray) -> np.ndarray:
+        img = np.asarray(self.renderer.render(coeffs, pose))
+        s = self.config.size
+        if img.shape != (s, s, 3) or img.dtype != np.uint8:
+            raise ValueError(f"The renderer must return ({s}, {s}, 3) uint8 frames, got {img.shape} {img.dtype}.")
+        return img
+
+    def _synthesizer(self) -> Synthesizer:
+        """piper, loaded on the first speech clip only."""
+        if self._synth is None:
+            from gan.audio.speech import Synthesizer
+
+            self._synth = Synthesizer.load()
+        return self._synth
+
+    def _check_manifest(self, path: Path) -> None:
+        """Write the manifest, or refuse to mix files of another configuration into an existing corpus."""
+        config = asdict(self.config)
+        for key in ("out_dir", "n_train", "n_test"):  # a corpus may grow; its plans must not change
+            config.pop(key)
+        manifest = {"format_version": FORMAT_VERSION, "config": config, "kept": list(KEPT),
+                    "emotions": list(EXPRESSIONS)}
+        if path.exists():
+            old = json.loads(path.read_text(encoding="utf-8"))
+            if {k: old.get(k) for k in manifest} != json.loads(json.dumps(manifest)):
+                raise ValueError(f"{path.parent} holds a corpus built with another configuration; "
+                                 "use a new out_dir or delete it.")
             return
-        data = {k: np.concatenate(v) for k, v in self.parts.items()}
-        data.update(self.extra or {})
-        tmp = self.folder / f".{self.prefix}_{self.shard:03d}.tmp.npz"
-        np.savez(tmp, **data)  # written whole, then renamed: a shard is never half-written
-        tmp.rename(self.folder / f"{self.prefix}_{self.shard:03d}.npz")
-        self.parts, self.count, self.shard = {}, 0, self.shard + 1
-
-
-def _speech_items(texts: list[str], fps: int, seed: int) -> Iterator[tuple[np.ndarray, np.ndarray, np.ndarray, float]]:
-    """Yield (mel windows (T, W, 80), visemes (T, 3), emotion (E,), intensity) per sentence."""
-    from gan.audio.speech import Synthesizer
-    from gan.rig.visemes import viseme_track
-
-    synth = Synthesizer.load()
-    rng = np.random.default_rng(seed)
-    for text in texts:
-        # Speaking-rate variety (piper length_scale 0.85-1.25) so audio-to-motion does not learn
-        # one tempo: a stand-in for other voices, which this machine has none of.
-        synth.length_scale = float(rng.uniform(0.85, 1.25))
-        speech = synth.synthesize(text)
-        n = math.ceil(len(speech.audio) / speech.sample_rate * fps)
-        emo = RigParams(emotion=sample_emotion(rng)).emotion_vector()
-        intensity = float(rng.uniform(*SPEECH_INTENSITY))
-        visemes = emotional_visemes(viseme_track(speech.phonemes, fps, n), emo, intensity)
-        yield audio_windows(speech.audio, speech.sample_rate, n, fps), visemes, emo, intensity
-
-
-def build_dataset(
-    out_dir: str | Path,
-    n_still: int,
-    n_speaking: int,
-    n_speech_only: int,
-    size: int = 128,
-    fps: int = 25,
-    seed: int = 0,
-    test: bool = False,
-) -> None:
-    """Render one split (train, or test with disjoint seeds and held-out sentences) into out_dir."""
-    from gan.actor.face2d import Actor
-
-    out = Path(out_dir)
-    actor = Actor(size=size, seed=0)
-    reference = actor.render(RigParams())[None]  # (1, S, S, 3) neutral rest pose
-    prefix = "test_seq" if test else "seq"
-    writer = ShardWriter(out, prefix, extra={"reference": reference})
-    rng = np.random.default_rng(seed + (10_000 if test else 0))
-    silence = np.repeat(audio_windows(np.zeros(1600, np.float32), 16000, 1, fps), 3, 0).astype(np.float16)
-    for _ in tqdm(range(n_still), desc=f"{prefix} still moves"):
-        motion = sample_still_motion(rng)
-        emo = sample_emotion(rng)
-        intensity = float(rng.uniform(0, 1) ** 0.5)
-        params = [RigParams.from_vectors(m, RigParams(emotion=emo).emotion_vector(), intensity) for m in motion]
-        writer.add(
-            frames=actor.render_batch(params),
-            motion=motion,
-            emotion=np.repeat(params[0].emotion_vector()[None], 3, 0),
-            intensity=np.full(3, intensity, np.float32),
-            mel=silence,
-            speaking=np.zeros(3, bool),
-        )
-    texts = tutor_sentences(n_speaking, seed + (20_000 if test else 1), held_out=test)
-    if texts:
-        from gan.rig.idle import idle_motion
-    for k, (mel, visemes, emo, intensity) in enumerate(
-        tqdm(_speech_items(texts, fps, seed + 2), total=len(texts), desc=f"{prefix} speaking")
-    ):
-        n = len(visemes)
-        motion = idle_motion(n, fps, seed=seed * 7919 + k + (50_000 if test else 0), speaking=True).astype(np.float32)
-        motion[:, :3] = visemes
-        motion = _clip_motion(motion)
-        params = [RigParams.from_vectors(m, emo, intensity) for m in motion]
-        writer.add(
-            frames=actor.render_batch(params),
-            motion=motion,
-            emotion=np.repeat(emo[None], n, 0),
-            intensity=np.full(n, intensity, np.float32),
-            mel=mel.astype(np.float16),
-            speaking=np.ones(n, bool),
-        )
-    writer.flush()
-    if test or n_speech_only == 0:
-        return
-    speech_writer = ShardWriter(out, "speech", frames_per_shard=20_000)
-    texts = tutor_sentences(n_speech_only, seed + 3)
-    for mel, visemes, emo, _ in tqdm(_speech_items(texts, fps, seed + 4), total=len(texts), desc="speech only"):
-        speech_writer.add(mel=mel.astype(np.float16), visemes=visemes, emotion=np.repeat(emo[None], len(mel), 0))
-    speech_writer.flush()
+        path.write_text(json.dumps(manifest, indent=2), encoding="utf-8")

@@ -33,17 +33,24 @@ def anchor_points(landmarks: np.ndarray) -> np.ndarray:
 
 def similarity_to_template(landmarks: np.ndarray, size: int) -> np.ndarray:
     """2x3 similarity (rotation, uniform scale, shift) mapping the anchors onto the template."""
-    src = anchor_points(landmarks)
-    dst = TEMPLATE * size
+    return similarity(anchor_points(landmarks), TEMPLATE * size)
+
+
+def align_face(frame: np.ndarray, landmarks: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """(crop (size, size, 3) uint8, landmarks in crop pixels (478, 3)); z scaled like x."""
+    return warp_face(frame, landmarks, similarity_to_template(landmarks, size), size)
+
+
+def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """2x3 similarity (rotation, uniform scale, shift) mapping points src (N, 2) onto dst (N, 2)."""
     matrix, _ = cv2.estimateAffinePartial2D(src.astype(np.float32), dst.astype(np.float32), method=cv2.LMEDS)
     if matrix is None:
         raise ValueError("Could not fit a similarity transform to the face landmarks.")
     return matrix.astype(np.float64)
 
 
-def align_face(frame: np.ndarray, landmarks: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(crop (size, size, 3) uint8, landmarks in crop pixels (478, 3)); z scaled like x."""
-    m = similarity_to_template(landmarks, size)
+def warp_face(frame: np.ndarray, landmarks: np.ndarray, m: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Apply the 2x3 similarity m: (crop (size, size, 3) uint8, landmarks in crop pixels (478, 3))."""
     scale = float(np.hypot(m[0, 0], m[0, 1]))
     interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
     crop = cv2.warpAffine(frame, m, (size, size), flags=interp, borderMode=cv2.BORDER_REPLICATE)
@@ -51,6 +58,15 @@ def align_face(frame: np.ndarray, landmarks: np.ndarray, size: int) -> tuple[np.
     pts[:, :2] = pts[:, :2] @ m[:, :2].T + m[:, 2]
     pts[:, 2] *= scale
     return crop, pts.astype(np.float32)
+
+
+def _downscale(frame: np.ndarray) -> tuple[np.ndarray, float]:
+    """(contiguous frame with its longer side at most _MAX_SIDE, the scale applied)."""
+    h, w = frame.shape[:2]
+    scale = min(1.0, _MAX_SIDE / max(h, w))
+    img = frame if scale == 1.0 else cv2.resize(frame, (round(w * scale), round(h * scale)),
+                                                 interpolation=cv2.INTER_AREA)
+    return np.ascontiguousarray(img), scale
 
 
 class FaceMesher:
@@ -104,11 +120,7 @@ class FaceMesher:
 
     def __call__(self, frame: np.ndarray) -> np.ndarray | None:
         """(478, 3) landmarks in the frame's pixels (z in x's scale), or None if no face."""
-        h, w = frame.shape[:2]
-        scale = min(1.0, _MAX_SIDE / max(h, w))
-        img = frame if scale == 1.0 else cv2.resize(frame, (round(w * scale), round(h * scale)),
-                                                     interpolation=cv2.INTER_AREA)
-        img = np.ascontiguousarray(img)
+        img, scale = _downscale(frame)
         ih, iw = img.shape[:2]
         pts = self._points(self._mesh.process(img), iw, ih)
         if pts is None:
@@ -116,6 +128,11 @@ class FaceMesher:
         if pts is None:
             return None
         return pts / scale
+
+    def count_faces(self, frame: np.ndarray, min_score: float = 0.7) -> int:
+        """How many faces the full-range detector finds with at least min_score (several people in frame)."""
+        res = self._detector.process(_downscale(frame)[0])
+        return sum(1 for d in res.detections or [] if d.score and d.score[0] >= min_score)
 
     def _via_detector(self, img: np.ndarray) -> np.ndarray | None:
         """Small or distant faces: full-range detection, then the mesh on a square crop around it."""

@@ -1,7 +1,7 @@
-"""The avatar v2 corpus (rendered by the rig engineer's corpus builder), read for training.
+"""The training corpus' shard format: the trainer's reader (`RigCorpus`) and the builders' writer (`write_shard`).
 
-Shards (format agreed in /work/wt/NOTES.md, 13:55 + rig 13:51): `seq_NNNN.npz` (training) and
-`test_seq_NNNN.npz` (held out), one or more sequences each, keys `frames` uint8 (T, S, S, 3),
+Shards (written by gan/data/build.py from the actor, gan/data/corpus.py from a person's videos):
+`seq_NNNN.npz` (training) and `test_seq_NNNN.npz` (held out), one or more sequences each, keys `frames` uint8 (T, S, S, 3),
 `rig` float32 (T, K) KEPT coefficients, `pose` float32 (T, 3) degrees, `emotion` (T, E),
 `intensity` (T,), `mel` float16 (T, 16, 80), `speaking` bool (T,), optional `seq` (T,) (absent =
 one sequence per file), `kept` (K,) and `emotions` (E,) names, `reference` (1, S, S, 3). Other
@@ -157,3 +157,10 @@ class RigTriplets(Dataset):
 def collate_rig(items: list[dict[str, torch.Tensor]]) -> RigBatch:
     """Stack dataset items into a RigBatch."""
     return RigBatch(**{k: torch.stack([it[k] for it in items]) for k in items[0]})
+
+
+def write_shard(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """Write a shard whole under a temporary name, then rename: a reader never sees a half-written file."""
+    tmp = path.with_name(f".{path.stem}.tmp.npz")
+    np.savez(tmp, **arrays)
+    tmp.rename(path)

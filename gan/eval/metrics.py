@@ -3,11 +3,15 @@ classifier, signal statistics). Pure functions on arrays, so they are easy to te
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
 # MediaPipe FaceMesh indices: inner lip midpoints (upper 13, lower 14), face width from the
 # cheek contour (234 right, 454 left), the standard pairs used for mouth aspect ratios.
 UPPER_LIP, LOWER_LIP, CHEEK_R, CHEEK_L = 13, 14, 234, 454
+CLOSED = 0.02  # lips count as closed below 2 % of face width (issue 14)
+SILENCE_RMS = 0.05  # a frame is silent when its RMS is below 5 % of the clip's loudest frame
 
 
 def face_width(landmarks: np.ndarray) -> float:
@@ -73,3 +77,38 @@ def psnr(a: np.ndarray, b: np.ndarray) -> float:
     """PSNR in dB of two uint8 images."""
     mse = float(np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2))
     return 99.0 if mse == 0 else float(10 * np.log10(255.0**2 / mse))
+
+
+def ssim(a: np.ndarray, b: np.ndarray) -> float:
+    """Structural similarity of two uint8 RGB images (skimage, per channel, averaged)."""
+    from skimage.metrics import structural_similarity
+
+    return float(structural_similarity(a, b, channel_axis=2, data_range=255))
+
+
+def bilabial_frames(phonemes: Sequence[tuple[str, float, float]], n: int, fps: float) -> np.ndarray:
+    """Frames whose centre lies in a p/b/m, or the one nearest a shorter p/b/m."""
+    frames: set[int] = set()
+    centres = (np.arange(n) + 0.5) / fps
+    for name, start, end in phonemes:
+        if name in ("p", "b", "m"):
+            inside = np.flatnonzero((centres >= start) & (centres < end))
+            frames.update(inside.tolist() or [min(n - 1, int(0.5 * (start + end) * fps))])
+    return np.array(sorted(frames), np.int64)
+
+
+def lipsync_stats(opening: np.ndarray, env: np.ndarray, pbm: np.ndarray) -> dict[str, float]:
+    """One spoken clip: mouth opening (T,) (NaN = no face) vs loudness env (T,) and the p/b/m frames.
+
+    r / lag: Pearson r at the best lag within +-2 frames; pbm_closed / silence_closed: share of
+    p/b/m / silent frames (RMS < SILENCE_RMS of the loudest) with the lips closed (< CLOSED);
+    n_pbm / n_silence: how many frames those shares are over (to pool clips fairly).
+    """
+    ok = np.isfinite(opening)
+    r, lag = pearson_best_lag(opening[ok], env[ok])
+    pbm = pbm[ok[pbm]]
+    silent = ok & (env < SILENCE_RMS * env.max())
+    return {"r": r, "lag": float(lag),
+            "pbm_closed": float(np.mean(opening[pbm] < CLOSED)) if len(pbm) else float("nan"),
+            "silence_closed": float(np.mean(opening[silent] < CLOSED)) if silent.any() else float("nan"),
+            "n_pbm": float(len(pbm)), "n_silence": float(silent.sum())}

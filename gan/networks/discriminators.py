@@ -10,8 +10,6 @@ import torch
 from torch import nn
 from torch.nn.utils import spectral_norm
 
-from gan.networks.generator import COND_DIM
-
 
 def _down(c_in: int, c_out: int) -> nn.Sequential:
     """Spectral-normalised stride-2 conv + LeakyReLU (Miyato et al. 2018 stabilises D)."""
@@ -19,14 +17,13 @@ def _down(c_in: int, c_out: int) -> nn.Sequential:
 
 
 class PatchDiscriminator(nn.Module):
-    """D(frame, cond) -> per-patch logits (B, 1, S/16, S/16) and features.
+    """D(frame, cond) -> per-patch logits (B, 1, S/2^L, S/2^L) for L = len(channels) levels, and features.
 
     Conditioning by projection (Miyato & Koyama 2018): logit(x, y) = psi(h) + <embed(c), h> at
     every patch, so D judges "is this a real frame FOR this motion/emotion", not just realism.
     """
 
-    def __init__(self, size: int = 128, channels: tuple[int, ...] = (32, 64, 128, 192),
-                 cond_dim: int = COND_DIM) -> None:
+    def __init__(self, size: int, channels: tuple[int, ...], cond_dim: int) -> None:
         super().__init__()
         self.size = size
         blocks = []

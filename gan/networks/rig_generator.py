@@ -11,8 +11,8 @@ which FINDINGS.md puts at ~0.35-0.45 GFLOP/frame; this design costs ~0.33 GFLOP 
    belongs to and where the posed head is;
 3. the identity is learned constants, not an encoder: feature canvases at S/16, S/8, S/4 and an
    RGB canvas at S (initialised from the actor's reference frame). The camera is fixed and head
-   pose is small, so a decoder from canvases + sketch + FiLM replaces v1's flow warps:
-   FINDINGS.md measured GridSample at half of the ONNX run time, and WebGL has none;
+   pose is small, so a decoder from canvases + sketch + FiLM needs no flow warps (GridSample):
+   FINDINGS.md measured them at half of the ONNX run time, and WebGL has none;
 4. a decoder S/16 -> S/2 (nearest upsampling, 3x3 convs, few channels at high resolution) with
    StyleGAN2-style skip toRGB outputs summed across scales; the last step to S is a sub-pixel
    conv (Shi et al. 2016) predicting RGB and a mask that blends in the RGB canvas (background,
@@ -29,17 +29,29 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from gan.networks.generator import FiLM
 from gan.networks.keypoints import KeypointBasis
 from gan.networks.rig_sketch import RigSketch, layout_of
 
 POSE_SCALE = 20.0  # degrees -> mapping input units (poses stay within ~ +-20 degrees)
 
 
-def conditioning_v2(rig: torch.Tensor, pose: torch.Tensor, emotion: torch.Tensor,
-                    intensity: torch.Tensor) -> torch.Tensor:
+def conditioning(rig: torch.Tensor, pose: torch.Tensor, emotion: torch.Tensor, intensity: torch.Tensor) -> torch.Tensor:
     """(B, K), (B, 3), (B, E), (B, 1) -> (B, K + 3 + 2E + 1), the mapping and critics' input."""
     return torch.cat([rig, pose / POSE_SCALE, emotion, emotion * intensity, intensity], dim=1)
+
+
+class FiLM(nn.Module):
+    """Per-channel scale and shift from the style vector: x * (1 + gamma(w)) + beta(w)."""
+
+    def __init__(self, w_dim: int, channels: int) -> None:
+        super().__init__()
+        self.affine = nn.Linear(w_dim, 2 * channels)
+        nn.init.zeros_(self.affine.weight)
+        nn.init.zeros_(self.affine.bias)
+
+    def forward(self, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
+        gamma, beta = self.affine(w)[:, :, None, None].chunk(2, dim=1)  # (B, C, 1, 1) each
+        return x * (1.0 + gamma) + beta
 
 
 class ConvFiLM(nn.Module):
@@ -120,7 +132,7 @@ class RigGenerator(nn.Module):
         intensity: torch.Tensor,  # (B, 1) in [0, 1]
     ) -> torch.Tensor:
         b = rig.shape[0]
-        w = self.mapping(conditioning_v2(rig, pose, emotion, intensity))  # (B, w_dim)
+        w = self.mapping(conditioning(rig, pose, emotion, intensity))  # (B, w_dim)
         sk4, _ = self.sketch(rig, pose)  # (B, C, S/4, S/4)
         sk8 = F.avg_pool2d(sk4, 2)
         sk16 = F.avg_pool2d(sk8, 2)

@@ -14,15 +14,14 @@ import torch.nn.functional as F
 from torch import nn
 
 
-def mouth_crop(frames: torch.Tensor, box: tuple[int, int, int, int] | None = None) -> torch.Tensor:
+def mouth_crop(frames: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Tensor:
     """(B, K, 3, S, S) in [-1, 1] -> the mouth at half resolution (B, 3K, h/2, w/2).
 
-    box = (top, left, height, width) in pixels (avatar v2: the box around the actor's mouth
-    keypoints at rest, so at 256 px the expert sees the lips, not the chin and collar); None =
-    the lower half of the frame (v1).
+    box = (top, left, height, width) in pixels: the box around the generator's mouth keypoints at
+    rest (gan.training.train_v2.mouth_box), so at 256 px the expert sees the lips, not the chin and collar.
     """
-    b, k, c, s, _ = frames.shape
-    top, left, h, w = box if box is not None else (s // 2, 0, s // 2, s)
+    b, k, c, _, _ = frames.shape
+    top, left, h, w = box
     crop = frames[:, :, :, top : top + h, left : left + w].reshape(b * k, c, h, w)
     small = F.avg_pool2d(crop, 2)  # (B*K, 3, h/2, w/2)
     return small.reshape(b, k * c, h // 2, w // 2)
@@ -31,10 +30,10 @@ def mouth_crop(frames: torch.Tensor, box: tuple[int, int, int, int] | None = Non
 class SyncExpert(nn.Module):
     """score(mouth frames, mel window) = scale * cos(video_emb, audio_emb) + bias."""
 
-    def __init__(self, n_frames: int = 3, n_mels: int = 80, mel_window: int = 16, emb_dim: int = 128,
-                 mouth_box: tuple[int, int, int, int] | None = None) -> None:
+    def __init__(self, mouth_box: tuple[int, int, int, int], n_frames: int = 3, n_mels: int = 80,
+                 mel_window: int = 16, emb_dim: int = 128) -> None:
         super().__init__()
-        self.mouth_box = mouth_box  # (top, left, height, width) of the mouth crop; None = lower half
+        self.mouth_box = mouth_box  # (top, left, height, width) of the mouth crop in pixels
         self.n_frames = n_frames
         self.n_mels = n_mels
         self.mel_window = mel_window

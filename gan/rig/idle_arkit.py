@@ -1,6 +1,6 @@
 """v2 idle motion on the KEPT channels: head sway and breathing, blinks, gaze saccades.
 
-Rates and sizes from the literature on conversational behaviour, as in v1's gan/rig/idle.py:
+Rates and sizes from the literature on conversational behaviour (the first avatar's idle motion used them too):
 spontaneous blinks 17/min at rest and 26/min in conversation (Bentivoglio et al. 1997), 100-150
 ms long with the lids fully shut at the peak; a few degrees of slow head sway, larger while
 speaking (Hadar et al. 1983); gaze fixations of 1-3 s with fast saccades, mostly at the listener

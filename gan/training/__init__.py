@@ -1,1 +1,1 @@
-"""Training only: the loop, losses, sync-expert pretraining, inference export. Never imported by inference."""
+"""Training only: the loop, its config, losses, sync-expert pretraining, sample sheets. Never imported by inference."""

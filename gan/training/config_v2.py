@@ -15,7 +15,7 @@ DEFAULT_BASIS = "gan/actor/assets/keypoints_v2"  # the actor's keypoint basis (.
 class TrainV2Config:
     """Avatar v2 GAN training (gan-train-v2); every field is a --flag of the same name."""
 
-    data_dir: str = "data/gan_v3"  # seq_*.npz / test_seq_*.npz shards (gan/data/build_v2.py writes data/gan_v3)
+    data_dir: str = "data/gan_v3"  # seq_*.npz / test_seq_*.npz shards (scripts/build_gan_dataset.py writes them)
     run_dir: str = "runs/avatar_v2"  # checkpoint.pt, avatar/ (EMA export), samples/, metrics.jsonl, train.log
     cache_dir: str = ""  # memory-mapped frame cache; "" = <run_dir>/cache
     basis: str = DEFAULT_BASIS  # keypoint basis stem (its numbers are copied into G at the first step)
@@ -56,6 +56,7 @@ class TrainV2Config:
     export_minutes: float = 30.0  # minutes between EMA inference exports to <run_dir>/avatar (and at the end)
     init_from: str = ""  # inference checkpoint (config.json + model.safetensors) to start G from on a new run
     retarget: bool = False  # with init_from: keypoints from --basis, canvases from the corpus (new camera or look)
+    init_identity: bool = False  # with init_from: canvases restart from the corpus' reference (a new person's face)
     threads: int = 2  # torch threads (2 cores, shared: run under nice)
     seed: int = 0  # RNG seed
     max_items: int = 0  # use only the first N triplets (0 = all); for tests

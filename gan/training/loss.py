@@ -1,7 +1,8 @@
 """The GAN's losses: small pure functions, so a training step can swap any of them.
 
 - adversarial: hinge (Lim & Ye 2017; SAGAN/BigGAN) for D and G, or non-saturating (Goodfellow 2014);
-- reconstruction: L1 against the actor frame, mouth region weighted (lip-sync is judged there);
+- reconstruction: L1 against the actor frame, weighted in boxes around the mouth and eye keypoints
+  (lip-sync and expression are judged there);
 - feature matching on D features (pix2pixHD, Wang et al. 2018), which doubles as our
   "perceptual" loss (no downloadable VGG): D's features are computed from our own data;
 - sync: the frozen sync expert's BCE on (generated mouth, audio) pairs, as in Wav2Lip.
@@ -31,19 +32,6 @@ def g_adversarial(fake_logits: torch.Tensor, kind: AdvKind = "hinge") -> torch.T
     return F.softplus(-fake_logits).mean()
 
 
-def mouth_weight_map(size: int, mouth_weight: float, device: torch.device | None = None,
-                     eye_weight: float = 1.0) -> torch.Tensor:
-    """(1, 1, S, S) weights: 1 everywhere, `mouth_weight` in the box around the mouth and
-    `eye_weight` on eyes and brows, where lip-sync and expression are judged but which are a small
-    part of the frame (a plain L1 would spend its capacity on hair and background)."""
-    w = torch.ones(1, 1, size, size, device=device)
-    top, bottom = int(size * 0.52), int(size * 0.80)  # the actor's mouth sits at ~0.62 S
-    left, right = int(size * 0.32), int(size * 0.68)
-    w[..., top:bottom, left:right] = mouth_weight
-    w[..., int(size * 0.28) : int(size * 0.48), int(size * 0.25) : int(size * 0.75)] = eye_weight  # brows+eyes
-    return w
-
-
 def reconstruction(fake: torch.Tensor, real: torch.Tensor, weight_map: torch.Tensor | None = None) -> torch.Tensor:
     """Weighted L1 between (B, 3, S, S) images (mean over pixels, normalised by the weights)."""
     diff = (fake - real).abs()
@@ -61,12 +49,6 @@ def feature_matching(fake_feats: list[torch.Tensor], real_feats: list[torch.Tens
 def sync_loss(sync_logits: torch.Tensor) -> torch.Tensor:
     """BCE pushing the frozen expert to call (generated mouth, true audio) in sync."""
     return F.binary_cross_entropy_with_logits(sync_logits, torch.ones_like(sync_logits))
-
-
-def r1_penalty(real_logits: torch.Tensor, real: torch.Tensor) -> torch.Tensor:
-    """R1 gradient penalty (Mescheder et al. 2018) on real samples; real must require grad."""
-    (grad,) = torch.autograd.grad(real_logits.sum(), real, create_graph=True)
-    return grad.pow(2).flatten(1).sum(1).mean()
 
 
 def keypoint_weight_map(kp: torch.Tensor, regions: list[tuple[torch.Tensor, float]], size: int,

@@ -26,16 +26,17 @@ from typing import Any
 import numpy as np
 import torch
 from torch.utils.data import DataLoader
+from tqdm import tqdm
 
 from gan.checkpoint import export_rig_generator, load_rig_generator, load_training, save_training
 from gan.data.rig_corpus import RigBatch, RigCorpus, RigTriplets, collate_rig
 from gan.images import frames_to_tensor
 from gan.networks import PatchDiscriminator, RigGenerator, SyncExpert, TemporalDiscriminator
 from gan.networks.keypoints import KeypointBasis, load_keypoint_basis
-from gan.networks.rig_generator import conditioning_v2
+from gan.networks.rig_generator import conditioning
 from gan.training import loss as L
 from gan.training.config_v2 import TrainV2Config
-from gan.training.samples_v2 import sample_sheet, write_png
+from gan.training.samples import sample_sheet, write_png
 
 MOUTH_WORDS = ("lip", "mouth", "teeth", "tongue")  # sketch channel names that belong to the mouth region
 EYE_WORDS = ("lid", "eye", "iris", "brow")  # ... to the eyes region
@@ -83,7 +84,7 @@ def train_step(m: RigModels, batch: RigBatch, cfg: TrainV2Config, step: int) -> 
     rig, pose = batch.rig.flatten(0, 1), batch.pose.flatten(0, 1)  # (B*3, K), (B*3, 3)
     emotion = batch.emotion.repeat_interleave(k, 0)  # (B*3, E)
     intensity = batch.intensity.repeat_interleave(k, 0)  # (B*3, 1)
-    cond = conditioning_v2(rig, pose, emotion, intensity)
+    cond = conditioning(rig, pose, emotion, intensity)
     adversarial = step >= cfg.adv_start
     metrics: dict[str, float] = {}
 
@@ -141,7 +142,7 @@ def _sync_expert(cfg: TrainV2Config, corpus: RigCorpus, test: RigCorpus | None, 
     """The frozen v2 sync expert: loaded, or pretrained once on the corpus' speaking triplets."""
     if cfg.w_sync <= 0:
         return None
-    from gan.training.pretrain import SyncPairs, fit_sync_expert
+    from gan.training.sync_expert import SyncPairs, fit_sync_expert
 
     path = Path(cfg.sync_expert or Path(cfg.run_dir) / "sync_expert.pt")
     expert = SyncExpert(mouth_box=box)
@@ -229,14 +230,15 @@ def _setup_generator(cfg: TrainV2Config, corpus: RigCorpus, state: dict[str, Any
             weights = {k: v for k, v in weights.items() if not k.startswith("sketch.")}
         m.g.load_state_dict(weights, strict=not cfg.retarget)
         log(f"new run starting from {cfg.init_from}{' (retargeted)' if cfg.retarget else ''}")
-    if start is None or cfg.retarget:
+    if start is None or cfg.retarget or cfg.init_identity:
         m.g.init_identity(frames_to_tensor(corpus.reference)[None])
     m.g_ema.load_state_dict(m.g.state_dict())
     return m, g_kwargs, 0
 
 
-def train_v2(cfg: TrainV2Config) -> tuple[Path, RigModels]:
-    """Run (or resume) a v2 training run; returns the run folder and the models."""
+def train_v2(cfg: TrainV2Config, progress: bool = False) -> tuple[Path, RigModels]:
+    """Run (or resume) a v2 training run; returns the run folder and the models. `progress` shows a tqdm bar
+    (metric lines then go above it)."""
     torch.set_num_threads(cfg.threads)
     run = Path(cfg.run_dir)
     run.mkdir(parents=True, exist_ok=True)
@@ -244,7 +246,7 @@ def train_v2(cfg: TrainV2Config) -> tuple[Path, RigModels]:
 
     def log(msg: str) -> None:
         line = f"{time.strftime('%H:%M:%S')} {msg}"
-        print(line, flush=True)
+        tqdm.write(line)
         with (run / "train.log").open("a") as f:
             f.write(line + "\n")
 
@@ -275,10 +277,13 @@ def train_v2(cfg: TrainV2Config) -> tuple[Path, RigModels]:
         f"{cfg.threads} threads")
     t0 = last_ckpt = last_export = time.monotonic()
     t_log, step_log, done = time.monotonic(), step, step >= cfg.steps
+    bar = tqdm(total=cfg.steps, initial=step, desc="training", unit="step", disable=not progress)
     while not done:
         for batch in loader:
             metrics = train_step(m, batch, cfg, step)
             step += 1
+            bar.set_postfix(l1=f"{metrics['l1']:.3f}", refresh=False)
+            bar.update(1)
             now = time.monotonic()
             done = step >= cfg.steps or stop.is_set() or (cfg.max_minutes > 0 and now - t0 > 60 * cfg.max_minutes)
             if step % cfg.log_every == 0 or done:
@@ -309,6 +314,7 @@ def train_v2(cfg: TrainV2Config) -> tuple[Path, RigModels]:
             loader = DataLoader(data, cfg.batch_size, shuffle=True, drop_last=True, collate_fn=collate_rig,
                                 generator=torch.Generator().manual_seed(cfg.seed + step))
             log(f"corpus now {len(data)} triplets ({len(corpus)} frames)")
+    bar.close()
     log(f"stopped at step {step}; EMA checkpoint in {run / 'avatar'}")
     return run, m
 

@@ -1,6 +1,6 @@
 """Step time of the avatar v2 GAN trainer at 256x256 on this machine (issue 14: training on 2 cores).
 
-    .venv/bin/python bench/bench_gan_train_v2.py --data_dir data/gan_v2 [--basis STEM] [--batch 2 4 8]
+    .venv/bin/python bench/bench_gan_train.py --data_dir data/gan_v2 [--basis STEM] [--batch 2 4 8]
 
 Times `train_step` (critics on: the full step) for each batch size after 2 warm-up steps, with
 the sync expert untrained but in the graph (same cost as a trained one), and prints s/step,

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from gan.actor.render import HeadRenderer
-from gan.data.build_v2 import SENTENCES_PATH, CorpusBuilder, CorpusV2Config, plan_clip
+from gan.data.build import SENTENCES_PATH, ActorCorpusConfig, CorpusBuilder, plan_clip
 from gan.rig.arkit import KEPT
 from gan.rig.expressions import EXPRESSIONS, ExpressionTable
 
@@ -20,8 +20,8 @@ def renderer() -> HeadRenderer:
     return HeadRenderer()  # one GL context for the module
 
 
-def _config(out: Path, **kw: object) -> CorpusV2Config:
-    base = CorpusV2Config(out_dir=str(out), n_train=2, n_test=1, kind_shares=(0.0, 0.5, 0.5),
+def _config(out: Path, **kw: object) -> ActorCorpusConfig:
+    base = ActorCorpusConfig(out_dir=str(out), n_train=2, n_test=1, kind_shares=(0.0, 0.5, 0.5),
                           silent_seconds=(0.3, 0.5))
     return dataclasses.replace(base, **kw)
 
@@ -29,7 +29,7 @@ def _config(out: Path, **kw: object) -> CorpusV2Config:
 def test_plans_are_deterministic_and_held_out_sentences_never_train() -> None:
     sentences = json.loads(SENTENCES_PATH.read_text())
     avatar = ExpressionTable.load().avatar
-    cfg = CorpusV2Config(kind_shares=(1.0, 0.0, 0.0))
+    cfg = ActorCorpusConfig(kind_shares=(1.0, 0.0, 0.0))
     train = [plan_clip(cfg, "train", i, avatar, sentences) for i in range(40)]
     assert train == [plan_clip(cfg, "train", i, avatar, sentences) for i in range(40)]
     test = [plan_clip(cfg, "test", i, avatar, sentences) for i in range(10)]
@@ -77,6 +77,6 @@ def test_speech_clip_has_audio_mel_and_speaking_frames(tmp_path: Path, renderer:
 
 def test_config_rejects_bad_values() -> None:
     with pytest.raises(ValueError, match="kind_shares"):
-        CorpusV2Config(kind_shares=(0.5, 0.5, 0.5))
+        ActorCorpusConfig(kind_shares=(0.5, 0.5, 0.5))
     with pytest.raises(ValueError, match="intensity"):
-        CorpusV2Config(intensity=(0.5, 1.5))
+        ActorCorpusConfig(intensity=(0.5, 1.5))
