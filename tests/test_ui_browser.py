@@ -3,8 +3,9 @@
 Chromium's fake capture device plays a .y4m made at test time from a real face photo
 (scikit-image's astronaut), so the whole path runs for real: one camera click -> webcam stream
 -> FaceAffect -> mood in words; an answer typed with the keyboard only -> tutor -> reply text ->
-avatar clip that plays with labelled captions -> replay; a reload -> the same session; a class
-code -> the come-back code -> progress carried over. axe-core checks every state for serious
+the v2 avatar's performance drawn at 256 px and heard, chunk by chunk, with a caption below it
+that nothing covers -> the idle loop moving between replies -> a replay with no gap between chunks;
+a reload -> the same session; a class code -> the come-back code -> progress carried over. axe-core checks every state for serious
 or critical accessibility violations. Screenshots go to artifacts/ (with UI_SCREENSHOTS=1 also
 to docs/screenshots/, the README's images); the measured latencies to artifacts/ui_latency.json.
 The teacher view has its own browser test.
@@ -303,6 +304,13 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         sid = app.services.tutor.list_sessions(student=STUDENT)[0]["id"]
         ref = str(app.services.tutor.transcript(sid)[-1]["clip_ref"])
         assert ref == f"{fed['chunks'][0]['sheet'].rsplit('/', 1)[-1][:-4]}+{len(fed['chunks'])}"
+        # Every chunk is there now: the replay is one performance with no gap between its chunks
+        # (speech scheduled back to back, frames drawn against it): it lasts as long as its frames.
+        replayed_stat = _wait_idle(page, 3)
+        expected_s = sum(c["n"] for c in fed["chunks"]) / fed["fps"]
+        played_s = (replayed_stat["end_ms"] - replayed_stat["first_frame_ms"]) / 1000
+        timings["replay_chunks"], timings["replay_extra_s"] = len(fed["chunks"]), round(played_s - expected_s, 3)
+        assert replayed_stat["stalls"] == 0 and abs(played_s - expected_s) < 0.25, (played_s, expected_s)
         _axe(page, "mid-conversation")
 
         # 6. One click turns the camera off: the stream stops, the webcam goes.
