@@ -2,10 +2,11 @@
 
 - training: one dict saved with torch.save (format version, step, config, G, G_ema, D's,
   optimisers), loaded with `weights_only=True` (plain tensors, numbers and strings only);
-- inference: a folder with `config.json` (network hyper-parameters, fps, provenance) and
-  `model.safetensors` (EMA generator, the avatar's identity code, audio-to-motion), a few MB.
-  `config.json`'s `generator_version` says which generator: 1 (absent) = v1 `Generator` with an
-  identity code; 2 = `RigGenerator` (avatar v2: identity and keypoint basis inside its weights).
+- inference: a folder with `config.json` (network hyper-parameters, kept rig channels, emotions, fps,
+  provenance) and `model.safetensors` (the EMA `RigGenerator`: identity canvases and the keypoint basis
+  are inside its weights), a few MB. `config.json` says `generator_version: 2`; a folder without it is a
+  checkpoint of the first (128 px) avatar, whose code is gone: `generator_version` reports 1 and the
+  loader refuses it with a clear error.
 """
 
 from __future__ import annotations
@@ -19,8 +20,7 @@ from typing import Any
 import torch
 from safetensors.torch import save_file
 
-from gan.networks import AudioToMotion, Generator, RigGenerator
-from gan.networks.identity_encoder import IdentityCode
+from gan.networks import RigGenerator
 
 TRAIN_FORMAT_VERSION = 1
 INFERENCE_FORMAT_VERSION = 1
@@ -44,85 +44,8 @@ def load_training(path: str | Path) -> dict[str, Any]:
     return state
 
 
-@dataclass(frozen=True)
-class InferenceModel:
-    """What the pipeline needs: generator + identity code + audio-to-motion + their config."""
-
-    generator: Generator
-    identity: IdentityCode
-    audio2motion: AudioToMotion
-    config: dict[str, Any]
-
-
-def export_inference(
-    folder: str | Path,
-    generator: Generator,
-    identity: IdentityCode,
-    audio2motion: AudioToMotion,
-    generator_kwargs: dict[str, Any],
-    audio2motion_kwargs: dict[str, Any],
-    extra: dict[str, Any] | None = None,
-) -> None:
-    """Write config.json + model.safetensors (tensors made contiguous, float32)."""
-    folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
-    tensors: dict[str, torch.Tensor] = {}
-    for k, v in generator.state_dict().items():
-        tensors[f"generator.{k}"] = v.detach().float().contiguous().clone()
-    for i, level in enumerate(identity):
-        tensors[f"identity.{i}"] = level.detach().float().contiguous().clone()
-    for k, v in audio2motion.state_dict().items():
-        tensors[f"audio2motion.{k}"] = v.detach().float().contiguous().clone()
-    config = {
-        "format_version": INFERENCE_FORMAT_VERSION,
-        "generator": generator_kwargs,
-        "audio2motion": audio2motion_kwargs,
-        "identity_levels": len(identity),
-        **(extra or {}),
-    }
-    save_file(tensors, str(folder / "model.safetensors.tmp"))
-    os.replace(folder / "model.safetensors.tmp", folder / "model.safetensors")
-    (folder / "config.json").write_text(json.dumps(config, indent=2, sort_keys=True) + "\n")
-
-
 def _jsonable_kwargs(kwargs: dict[str, Any]) -> dict[str, Any]:
     return {k: tuple(v) if isinstance(v, list) else v for k, v in kwargs.items()}
-
-
-def load_inference(folder: str | Path) -> InferenceModel:
-    """Rebuild the networks from config.json and load model.safetensors (strict).
-
-    A missing, truncated or mismatched file raises affect.modelfiles.ModelFileError (a
-    ValueError) naming the file, so the app can stop with one clear sentence.
-    """
-    from affect.modelfiles import ModelFileError, build_config, load_state, read_json, read_safetensors
-
-    folder = Path(folder)
-    cfg_path, weights_path = folder / "config.json", folder / "model.safetensors"
-    fix = "Restore the shipped avatar (git checkout -- gan/weights) or export a trained run (gan/training/export.py)."
-    config = read_json(cfg_path, fix)
-    tensors = read_safetensors(weights_path, fix)
-    if config.get("format_version") != INFERENCE_FORMAT_VERSION:
-        version = config.get("format_version")
-        raise ModelFileError(cfg_path, f"has format_version {version}, which is not supported", fix)
-    try:
-        g_kwargs, a_kwargs = _jsonable_kwargs(config["generator"]), _jsonable_kwargs(config["audio2motion"])
-        n_levels = int(config["identity_levels"])
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
-        raise ModelFileError(cfg_path, f"lacks a valid field ({err!r})", fix) from err
-    generator = build_config(Generator, g_kwargs, cfg_path, fix)
-    audio2motion = build_config(AudioToMotion, a_kwargs, cfg_path, fix)
-    g_state = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
-    a_state = {k[len("audio2motion.") :]: v for k, v in tensors.items() if k.startswith("audio2motion.")}
-    load_state(generator, g_state, weights_path, fix)
-    load_state(audio2motion, a_state, weights_path, fix)
-    missing = [f"identity.{i}" for i in range(n_levels) if f"identity.{i}" not in tensors]
-    if missing:
-        raise ModelFileError(weights_path, f"lacks the identity code tensors {missing}", fix)
-    identity = tuple(tensors[f"identity.{i}"] for i in range(int(config["identity_levels"])))
-    generator.eval()
-    audio2motion.eval()
-    return InferenceModel(generator, identity, audio2motion, config)
 
 
 @dataclass(frozen=True)
@@ -173,7 +96,7 @@ def load_rig_generator(folder: str | Path) -> RigInferenceModel:
 
     folder = Path(folder)
     cfg_path, weights_path = folder / "config.json", folder / "model.safetensors"
-    fix = "Export the avatar again from its training run (gan-train-v2 writes inference checkpoints)."
+    fix = "Export the avatar again from its training run (gan-train writes inference checkpoints)."
     config = read_json(cfg_path, fix)
     if config.get("format_version") != INFERENCE_FORMAT_VERSION or config.get("generator_version") != 2:
         raise ModelFileError(cfg_path, "is not an avatar v2 checkpoint (format_version 1, generator_version 2)", fix)

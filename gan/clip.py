@@ -18,6 +18,7 @@ class AvatarClip:
     sample_rate: int  # Hz
     emotion: str  # the emotion asked for (an AVATAR_EMOTIONS or rig emotion name)
     text: str  # what is said ("" for reactions and audio-driven clips)
+    sentence_frames: int = 0  # stream(): frames of the whole sentence this chunk starts (0 = not a start)
 
     @property
     def duration(self) -> float:

@@ -90,8 +90,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--tolerance", type=float, default=1e-4, help="max |onnxruntime - torch| allowed")
     args = parser.parse_args(argv)
     if generator_version(args.checkpoint) != 2:
-        parser.error(f"{args.checkpoint} holds a v1 generator, whose sketch is drawn in Python: only avatar v2 "
-                     "checkpoints (generator_version 2) export to ONNX.")
+        parser.error(f"{args.checkpoint} is not an avatar v2 checkpoint: only avatar v2 checkpoints "
+                     "(config.json generator_version 2) export to ONNX.")
     info = export(load_rig_generator(args.checkpoint), args.out, args.tolerance)
     print(f"wrote {Path(args.out) / info['model']}: {info['gflop_per_frame']} GFLOP/frame, "
           f"parity max |diff| {info['parity_max_abs_diff']:.1e}")

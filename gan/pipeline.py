@@ -4,14 +4,10 @@
     clip = pipe.speak("Nice work!", emotion="happy", intensity=0.8)
     clip.save("reply.mp4")
 
-The pipeline owns the models (loaded once) and the workflow: 1. speech (piper TTS) or the given
-audio -> 2. log-mel windows -> 3. AudioToMotion visemes + idle motion (blinks, head sway, gaze)
--> 4. the EMA generator renders every frame in batches -> AvatarClip.
-
-Avatar v2 checkpoints (config.json `generator_version: 2`, a RigGenerator at 256x256) take steps
-2-3 from the rig instead: piper's phoneme timeline + emotion + idle -> per-frame ARKit KEPT
-coefficients and head pose (gan.rig.performance.Performer), which the generator renders. The
-shipped default (DEFAULT_CHECKPOINT) is a v2 avatar; v1 checkpoints still load and render as before.
+The pipeline owns the models (loaded once) and the workflow: 1. speech (piper TTS) -> 2. the rig
+performance: piper's phoneme timeline + loudness + emotion + idle (blinks, gaze, sway) -> per-frame
+ARKit KEPT coefficients and head pose (gan.rig.performance.Performer) -> 3. the EMA RigGenerator
+(256x256, config.json `generator_version: 2`) renders every frame in batches -> AvatarClip.
 """
 
 from __future__ import annotations
@@ -25,34 +21,20 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from gan.audio.mel import audio_windows
-from gan.checkpoint import InferenceModel, RigInferenceModel, generator_version, load_inference, load_rig_generator
+from gan.checkpoint import RigInferenceModel, load_rig_generator
 from gan.clip import AvatarClip
 from gan.config import AvatarConfig
 from gan.images import tensor_to_frames
-from gan.rig.articulation import rearticulate
-from gan.rig.idle import idle_motion
+from gan.rig.arkit import KEPT
+from gan.rig.performance import Performance, Performer
 
 if TYPE_CHECKING:
     from gan.audio.speech import Speech, Synthesizer
-    from gan.rig.performance import Performance, Performer
-
-from gan.rig.params import MOTION_BOUNDS, MOTION_FIELDS, RIG_EMOTIONS, emotion_blend, normalise_motion
 
 # The shipped avatar: the one place that names it (the app, benches and tests read this constant).
 # Avatar v2 (256x256 RigGenerator); the lead replaces its two files with the final training run's.
 DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar_v2"
 MAX_SECONDS = 120.0  # longest clip react/from_audio will render (memory bound: ~1 GB of frames)
-_LO = np.array([MOTION_BOUNDS[n][0] for n in MOTION_FIELDS], np.float32)
-_HI = np.array([MOTION_BOUNDS[n][1] for n in MOTION_FIELDS], np.float32)
-
-
-def _emotion_vector(emotion: str) -> np.ndarray:
-    """(E,) blend over RIG_EMOTIONS; ValueError for an unknown name (gan.rig.emotion_blend)."""
-    if not isinstance(emotion, str):
-        raise ValueError(f"emotion must be a string, got {type(emotion).__name__}.")
-    blend = emotion_blend(emotion)
-    return np.array([blend[e] for e in RIG_EMOTIONS], np.float32)
 
 
 def _check_intensity(intensity: float) -> float:
@@ -76,25 +58,25 @@ def _check_text(text: str, max_chars: int) -> str:
 
 
 class TalkingHeadPipeline:
-    """Owns the generator (v1: + identity code and audio-to-motion; v2: + the rig's performer) and the
-    voice; renders AvatarClips."""
+    """Owns the generator, the rig's performer and the voice; renders AvatarClips."""
 
-    def __init__(self, model: InferenceModel | RigInferenceModel, config: AvatarConfig | None = None) -> None:
+    def __init__(self, model: RigInferenceModel, config: AvatarConfig | None = None) -> None:
         self.config = config or AvatarConfig()
         self.model = model
         self.fps = float(model.config.get("fps", 25))
         self.size = int(model.config["generator"]["size"])
         self._synth: Synthesizer | None = None
-        self._performer: Performer | None = None
-        if isinstance(model, RigInferenceModel):
-            from gan.rig.arkit import KEPT
-            from gan.rig.performance import Performer
-
-            self._performer = Performer()
-            if model.kept != KEPT or model.emotions != self._performer.table.names:
-                raise ValueError("This avatar v2 checkpoint was trained on other rig channels or emotions than "
-                                 "gan/rig defines now; retrain or export it again.")
+        self._performer = Performer()
+        if model.kept != KEPT or model.emotions != self._performer.table.names:
+            raise ValueError("This avatar v2 checkpoint was trained on other rig channels or emotions than "
+                             "gan/rig defines now; retrain or export it again.")
         torch.set_num_threads(self.config.num_threads)
+
+    def _check_emotion(self, emotion: str) -> None:
+        """ValueError unless `emotion` is a tutor emotion (AVATAR_EMOTIONS) or an expression prototype name."""
+        if not isinstance(emotion, str):
+            raise ValueError(f"emotion must be a string, got {type(emotion).__name__}.")
+        self._performer.table.blend(emotion)
 
     @classmethod
     def from_pretrained(cls, path: str | Path | None = None, config: AvatarConfig | None = None,
@@ -102,14 +84,10 @@ class TalkingHeadPipeline:
         """Load an inference checkpoint folder (default: the shipped avatar) and warm it up."""
         config = config or AvatarConfig()
         folder = Path(path or config.checkpoint_dir or DEFAULT_CHECKPOINT)
-        v2 = generator_version(folder) == 2
-        pipe = cls(load_rig_generator(folder) if v2 else load_inference(folder), config)
+        pipe = cls(load_rig_generator(folder), config)
         if load_voice:
             pipe._voice()
-        if v2:
-            pipe._render_rig(pipe._perform(2, "neutral", 0.5, None))
-        else:
-            pipe._render(np.zeros((2, len(MOTION_FIELDS)), np.float32), _emotion_vector("neutral"), 0.5)
+        pipe._render_rig(pipe._perform(2, "neutral", 0.5, None))
         return pipe
 
     def _voice(self) -> Synthesizer:
@@ -124,28 +102,11 @@ class TalkingHeadPipeline:
         return self._synth
 
     # ------------------------------------------------------------------ building blocks
-    @torch.inference_mode()
-    def _render(self, motion: np.ndarray, emotion: np.ndarray, intensity: float) -> np.ndarray:
-        """(T, MOTION_DIM) raw rig motion -> (T, S, S, 3) uint8, generator batches of render_batch."""
-        g = self._v1.generator
-        norm = torch.from_numpy(normalise_motion(np.clip(motion, _LO, _HI)))
-        out = np.empty((len(motion), self.size, self.size, 3), np.uint8)
-        n = self.config.render_batch
-        for s in range(0, len(motion), n):
-            m = norm[s : s + n]
-            b = len(m)
-            emo = torch.from_numpy(emotion)[None].expand(b, -1)
-            inten = torch.full((b, 1), intensity)
-            out[s : s + b] = tensor_to_frames(g(self._v1.identity, m, emo, inten))
-        return out
-
     def _perform(self, n_frames: int, emotion: str, intensity: float,
                  phonemes: tuple[tuple[str, float, float], ...] | None, seed: int | None = None,
                  start_frame: int = 0, speaking: bool | None = None, audio: np.ndarray | None = None,
                  sample_rate: int = 0, after: Performance | None = None) -> Performance:
-        """v2: emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance)."""
-        if self._performer is None:
-            raise RuntimeError("Rig performances are for avatar v2 checkpoints.")
+        """Emotion + phonemes (None = silent) + idle -> per-frame rig numbers (gan.rig.performance)."""
         try:
             return self._performer.perform(n_frames, emotion, intensity, self.config.seed if seed is None else seed,
                                            phonemes=phonemes, audio=audio, sample_rate=sample_rate,
@@ -156,14 +117,14 @@ class TalkingHeadPipeline:
     def perform(self, speech: Speech | None, emotion: str = "neutral", intensity: float | None = None,
                 n_frames: int | None = None, seed: int | None = None, start_frame: int = 0,
                 speaking: bool | None = None, after: Performance | None = None) -> Performance:
-        """v2: the rig performance of `speech` (its phonemes; its loudness opens the jaw and nods the
+        """The rig performance of `speech` (its phonemes; its loudness opens the jaw and nods the
         head, as in the training corpus) or, with speech None, n_frames of silent expression + idle.
 
         What speak() and react() render; `render(perf)` draws it. start_frame and speaking continue
         one performance across calls, `after` eases the head out of the part before
         (gan.rig.performance.Performer.perform).
         """
-        _emotion_vector(emotion)
+        self._check_emotion(emotion)
         inten = _check_intensity(self.config.intensity if intensity is None else intensity)
         if speech is None:
             if n_frames is None or n_frames < 1:
@@ -174,19 +135,19 @@ class TalkingHeadPipeline:
                              audio=speech.audio, sample_rate=speech.sample_rate, after=after)
 
     def render(self, perf: Performance) -> np.ndarray:
-        """v2: every frame of a Performance -> (T, S, S, 3) uint8, drawn by the generator."""
+        """Every frame of a Performance -> (T, S, S, 3) uint8, drawn by the generator."""
         return self._render_rig(perf)
 
     def perform_sentences(self, text: str, emotion: str = "neutral",
                           intensity: float | None = None) -> Iterator[tuple[Speech, Performance]]:
-        """v2: each sentence's speech and its part of ONE continuous performance of the whole reply.
+        """Each sentence's speech and its part of ONE continuous performance of the whole reply.
 
         Sentence i+1's speech starts on the frame after sentence i's last; blinks, gaze and head
         sway run on through the boundary (one idle track, sliced with start_frame) and the head
         eases out of the previous sentence's last pose (its loudness nods), so the parts join
         without a jump. Each sentence's audio is padded to whole frames (< 1 frame each).
         """
-        _emotion_vector(emotion)
+        self._check_emotion(emotion)
         _check_intensity(self.config.intensity if intensity is None else intensity)
         text = _check_text(text, self.config.max_text_chars)
         start = 0
@@ -198,8 +159,7 @@ class TalkingHeadPipeline:
 
     @torch.inference_mode()
     def _render_rig(self, perf: Performance, start: int = 0, end: int | None = None) -> np.ndarray:
-        """v2: frames [start, end) of a Performance -> (T, S, S, 3) uint8, RigGenerator batches of render_batch."""
-        assert isinstance(self.model, RigInferenceModel)
+        """Frames [start, end) of a Performance -> (T, S, S, 3) uint8, RigGenerator batches of render_batch."""
         g = self.model.generator
         end = len(perf.track) if end is None else end
         out = np.empty((end - start, self.size, self.size, 3), np.uint8)
@@ -211,35 +171,11 @@ class TalkingHeadPipeline:
             out[sl.start - start : sl.stop - start] = tensor_to_frames(frames)
         return out
 
-    def _render_motion(self, motion: np.ndarray, emotion: np.ndarray, intensity: float, start: int,
-                       end: int) -> np.ndarray:
-        """v1: frames [start, end) of a motion track."""
-        return self._render(motion[start:end], emotion, intensity)
-
-    @property
-    def _v1(self) -> InferenceModel:
-        if not isinstance(self.model, InferenceModel):
-            raise RuntimeError("This step needs a v1 checkpoint (identity code + audio-to-motion).")
-        return self.model
-
-    @torch.inference_mode()
-    def _visemes(self, audio: np.ndarray, sample_rate: int, n_frames: int, emotion: np.ndarray,
-                 intensity: float) -> np.ndarray:
-        """Audio -> (T, 3) jaw_open, lip_width, lip_round from AudioToMotion, articulated for intensity."""
-        windows = torch.from_numpy(audio_windows(audio, sample_rate, n_frames, self.fps))[None]
-        visemes = self._v1.audio2motion(windows, torch.from_numpy(emotion)[None])[0].numpy()
-        return rearticulate(visemes, emotion, intensity)
-
-    def _motion(self, visemes: np.ndarray | None, n_frames: int, speaking: bool, seed: int) -> np.ndarray:
-        motion = idle_motion(n_frames, self.fps, seed=seed, speaking=speaking).astype(np.float32)
-        if visemes is not None:
-            motion[:, :3] = visemes
-        return motion
-
-    def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str) -> AvatarClip:
+    def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str,
+              sentence_frames: int = 0) -> AvatarClip:
         n_audio = round(len(frames) * sample_rate / self.fps)
         audio = np.pad(audio.astype(np.float32), (0, max(0, n_audio - len(audio))))[:n_audio]
-        return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text)
+        return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text, sentence_frames)
 
     def _n_frames(self, n_samples: int, sample_rate: int) -> int:
         return max(1, math.ceil(n_samples * self.fps / sample_rate - 1e-6))  # float-safe ceil
@@ -247,37 +183,31 @@ class TalkingHeadPipeline:
     # ------------------------------------------------------------------ public API
     def speak(self, text: str, emotion: str = "neutral", intensity: float | None = None) -> AvatarClip:
         """Say `text` with `emotion` (AVATAR_EMOTIONS or rig names) at `intensity` in [0, 1]."""
-        emo = _emotion_vector(emotion)
+        self._check_emotion(emotion)
         inten = _check_intensity(self.config.intensity if intensity is None else intensity)
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
         n = self._n_frames(len(speech.audio), speech.sample_rate)
-        if self._performer is not None:  # v2: 2-3. phonemes + loudness + emotion + idle -> rig; 4. frames
-            frames = self.render(self.perform(speech, emotion, inten, n_frames=n))
-            return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
-        visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)  # 2-3. mel -> visemes
-        frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)  # 4. frames
+        frames = self.render(self.perform(speech, emotion, inten, n_frames=n))  # 2. rig performance, 3. frames
         return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
 
     def react(self, emotion: str = "neutral", seconds: float = 2.0, intensity: float | None = None) -> AvatarClip:
         """A silent clip: the expression with idle motion (blinks, sway, gaze), mouth closed."""
-        emo = _emotion_vector(emotion)
+        self._check_emotion(emotion)
         inten = _check_intensity(self.config.intensity if intensity is None else intensity)
         if not isinstance(seconds, int | float) or not 0.0 < float(seconds) <= MAX_SECONDS:
             raise ValueError(f"seconds must be in (0, {MAX_SECONDS}], got {seconds!r}.")
         n = max(1, round(float(seconds) * self.fps))
-        if self._performer is not None:
-            frames = self.render(self.perform(None, emotion, inten, n_frames=n))
-        else:
-            frames = self._render(self._motion(None, n, False, self.config.seed), emo, inten)
+        frames = self.render(self.perform(None, emotion, inten, n_frames=n))
         sample_rate = 22050
         return self._clip(frames, np.zeros(0, np.float32), sample_rate, emotion, "")
 
     def from_audio(self, audio: np.ndarray, sample_rate: int, emotion: str = "neutral",
                    intensity: float | None = None) -> AvatarClip:
-        """Lip-sync any voice: mono float audio (N,) at sample_rate Hz drives the mouth."""
-        emo = _emotion_vector(emotion)
-        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
+        """Lip-sync any voice: refused with a clear error until an audio-to-rig model ships (the rig's lips
+        come from the voice's phoneme timings); the arguments are checked first, as everywhere."""
+        self._check_emotion(emotion)
+        _check_intensity(self.config.intensity if intensity is None else intensity)
         if not isinstance(sample_rate, int | np.integer) or sample_rate < 4000:
             raise ValueError(f"sample_rate must be an int >= 4000 Hz, got {sample_rate!r}.")
         if not isinstance(audio, np.ndarray) or audio.ndim != 1 or audio.size == 0:
@@ -286,49 +216,27 @@ class TalkingHeadPipeline:
             raise ValueError(f"audio must be float samples in [-1, 1], got dtype {audio.dtype}.")
         if audio.size / sample_rate > MAX_SECONDS:
             raise ValueError(f"audio longer than {MAX_SECONDS} s.")
-        if self._performer is not None:
-            raise ValueError("Lip-sync from arbitrary audio needs an audio-to-rig model, which avatar v2 "
-                             "checkpoints do not carry yet; use speak() (phoneme timings from the voice).")
-        audio = audio.astype(np.float32)
-        n = self._n_frames(len(audio), int(sample_rate))
-        visemes = self._visemes(audio, int(sample_rate), n, emo, inten)
-        frames = self._render(self._motion(visemes, n, True, self.config.seed), emo, inten)
-        return self._clip(frames, audio, int(sample_rate), emotion, "")
+        raise ValueError("Lip-sync from arbitrary audio needs an audio-to-rig model, which avatar v2 "
+                         "checkpoints do not carry yet; use speak() (phoneme timings from the voice).")
 
     def stream(self, text: str, emotion: str = "neutral", intensity: float | None = None) -> Iterator[AvatarClip]:
         """Yield short clips (stream_chunk_frames each, cut at sentence ends) as soon as each is ready.
 
-        Played one after the other they are one continuous performance: v2 performs the reply as
+        Played one after the other they are one continuous performance: the reply is performed as
         one rig track (perform_sentences); each sentence's first chunk carries its text.
         """
         step = self.config.stream_chunk_frames
-        if self._performer is not None:
-            for speech, perf in self.perform_sentences(text, emotion, intensity):
-                n = len(perf.track)
-                render = partial(self._render_rig, perf)
-                yield from self._chunks(render, n, step, speech.audio, speech.sample_rate, emotion, speech.text)
-            return
-        emo = _emotion_vector(emotion)
-        inten = _check_intensity(self.config.intensity if intensity is None else intensity)
-        text = _check_text(text, self.config.max_text_chars)
-        # Idle motion for a long horizon, sliced as the clip goes on: head sway and gaze stay
-        # continuous across sentence boundaries.
-        horizon = idle_motion(int(MAX_SECONDS * self.fps), self.fps, seed=self.config.seed, speaking=True)
-        offset = 0
-        for speech in self._voice().synthesize_sentences(text):
-            n = self._n_frames(len(speech.audio), speech.sample_rate)
-            visemes = self._visemes(speech.audio, speech.sample_rate, n, emo, inten)
-            motion = horizon[(offset + np.arange(n)) % len(horizon)].astype(np.float32)
-            motion[:, :3] = visemes
-            render_v1 = partial(self._render_motion, motion, emo, inten)
-            yield from self._chunks(render_v1, n, step, speech.audio, speech.sample_rate, emotion, speech.text)
-            offset += n
+        for speech, perf in self.perform_sentences(text, emotion, intensity):
+            n = len(perf.track)
+            render = partial(self._render_rig, perf)
+            yield from self._chunks(render, n, step, speech.audio, speech.sample_rate, emotion, speech.text)
 
     def _chunks(self, render: Callable[[int, int], np.ndarray], n: int, step: int, audio: np.ndarray,
                 sample_rate: int, emotion: str, text: str) -> Iterator[AvatarClip]:
-        """One sentence's n frames as clips of `step` frames; the first carries the sentence's text."""
+        """One sentence's n frames as clips of `step` frames; the first carries the sentence's text and n."""
         audio = np.pad(audio, (0, max(0, round(n * sample_rate / self.fps) - len(audio))))
         for s in range(0, n, step):
             e = min(n, s + step)
             a0, a1 = round(s * sample_rate / self.fps), round(e * sample_rate / self.fps)
-            yield self._clip(render(s, e), audio[a0:a1], sample_rate, emotion, text if s == 0 else "")
+            start = s == 0
+            yield self._clip(render(s, e), audio[a0:a1], sample_rate, emotion, text if start else "", n if start else 0)

@@ -1,57 +1,23 @@
-"""gan-avatar-from-video end to end on a real photo moved and zoomed (with a sound track), and its clear errors.
-
-The photo is skimage's astronaut (public domain, NASA); the clips are made here with gan.video.write_mp4.
-"""
+"""gan-avatar-from-video end to end on a real photo moved and zoomed (with a sound track), and its clear errors."""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-import cv2
 import numpy as np
 import pytest
 import torch
+from photo_clips import write_photo_clip
 
 from gan.data.video_rig import CUES, euler_yxz, rig_from_measures
 from gan.networks.rig_sketch import rotation
 from gan.rig.arkit import KEPT, KEPT_INDEX
 from gan.training.from_video import main
-from gan.video import write_mp4
-
-FPS = 25.0
 
 
-def _photo_clip(seconds: float, size: int = 240, faces: int = 1, blank: bool = False) -> np.ndarray:
-    """(T, size, size * faces, 3): the astronaut's face drifting, turning in plane and zooming; `faces` side by side."""
-    from skimage.data import astronaut
-
-    img = astronaut()
-    n = round(seconds * FPS)
-    frames = np.empty((n, size, size, 3), np.uint8)
-    for i in range(n):
-        t = i / FPS
-        zoom = (1.0 + 0.15 * np.sin(2 * np.pi * t / 7.0)) * size / 300
-        cx, cy = 245 + 12 * np.sin(2 * np.pi * t / 6.0), 160 + 8 * np.cos(2 * np.pi * t / 4.0)
-        m = cv2.getRotationMatrix2D((cx, cy), 4.0 * np.sin(2 * np.pi * t / 5.0), zoom)
-        m[:, 2] = m[:, 2] + np.array([size / 2 - cx, size / 2 - cy])
-        frames[i] = cv2.warpAffine(img, m, (size, size), borderMode=cv2.BORDER_REFLECT)
-    if blank:
-        frames[:] = 128
-    return np.concatenate([frames] * faces, axis=2)
-
-
-def _voice(seconds: float, sr: int = 16000) -> np.ndarray:
-    """Syllable-like bursts of a 140 Hz buzz (an audio track that is loud and quiet in turn)."""
-    t = np.arange(round(seconds * sr)) / sr
-    env = np.clip(np.sin(2 * np.pi * 3.0 * t), 0, None)
-    noise = np.random.default_rng(0).standard_normal(t.size)
-    return (0.2 * env * np.sin(2 * np.pi * 140 * t) + 0.02 * noise).astype(np.float32)
-
-
-def _clip(folder: Path, seconds: float, audio: bool = True, **kwargs: object) -> Path:
-    folder.mkdir(parents=True, exist_ok=True)
-    write_mp4(folder / "clip.mp4", _photo_clip(seconds, **kwargs), FPS,  # type: ignore[arg-type]
-              _voice(seconds) if audio else None, 16000 if audio else None)
+def _clip(folder: Path, seconds: float, **kwargs: Any) -> Path:
+    write_photo_clip(folder / "clip.mp4", seconds, **kwargs)
     return folder
 
 
@@ -64,7 +30,7 @@ def consent(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _run(tmp: Path, videos: Path, consent: Path | None, *extra: str) -> tuple[int, Path]:
     out = tmp / "avatar"
-    argv = [str(videos), "--out", str(out), "--quiet", "--steps", "2", "--batch-size", "2", *extra]
+    argv = [str(videos), "--out", str(out), "--quiet", "--steps", "2", "--batch-size", "2", "--threads", "1", *extra]
     if consent is not None:
         argv += ["--consent-file", str(consent)]
     try:

@@ -1,24 +1,17 @@
-"""Corpus builder end to end on real mp4 files made by the actor, plus labels and motion estimation."""
+"""gan-build-corpus on real mp4 files: labels from paths, and shards that the v2 trainer reads as they are."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pytest
+from photo_clips import write_photo_clip
 
-from gan.actor.clips import clip_name, render_actor_clip, save_actor_clip
-from gan.actor.face2d import Actor
-from gan.audio.speech import Synthesizer
-from gan.data.corpus import CorpusConfig, build_corpus, main
+from gan.data.corpus import CorpusConfig, load_base, main
 from gan.data.corpus_labels import label_from_path, read_labels_csv
-from gan.data.face_align import TEMPLATE, FaceMesher, anchor_points
-from gan.rig.motion_estimate import estimate_motion
-from gan.rig.params import MOTION_FIELDS, RIG_EMOTIONS, RigParams
-from gan.video import write_mp4
-
-J = MOTION_FIELDS.index("jaw_open")
+from gan.data.rig_corpus import RigCorpus, RigTriplets, collate_rig
+from gan.rig.arkit import KEPT, POSE_LIMITS
 
 
 @pytest.mark.parametrize(
@@ -53,119 +46,36 @@ def test_labels_unknown_and_csv(tmp_path: Path) -> None:
 
 def test_corpus_config_validation() -> None:
     with pytest.raises(ValueError):
-        CorpusConfig(size=8)
+        CorpusConfig(fps=0.5)
     with pytest.raises(ValueError):
-        CorpusConfig(unlabelled="guess")
+        CorpusConfig(test_share=0.6)
+    with pytest.raises(ValueError):
+        CorpusConfig(intensity=1.5)
 
 
-@pytest.fixture(scope="module")
-def clip_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Two short actor clips (CREMA-D names + .rig.npz), a corrupt mp4, and a csv-labelled 'real' clip."""
-    root = tmp_path_factory.mktemp("clips")
-    crema = root / "crema"
-    actor, synth = Actor(128), Synthesizer.load()
-    for i, (text, emo, inten) in enumerate([("Papa is here.", "happy", 1.0), ("Well, hello.", "neutral", 0.0)]):
-        clip = render_actor_clip(actor, synth, text, emo, inten, fps=25.0, seed=i)
-        save_actor_clip(clip, crema / f"{clip_name(i, emo, inten)}.mp4")
-    (crema / "1002_DFA_ANG_XX.mp4").write_bytes(b"\x00\x00\x00\x18ftypmp42 truncated" + bytes(500))
-    write_mp4(crema / "1003_DFA_HAP_XX.mp4", np.full((6, 96, 128, 3), 90, np.uint8), 25.0)  # no face at all
-    whole = (crema / f"{clip_name(1, 'neutral', 0.0)}.mp4").read_bytes()
-    (crema / "1004_DFA_SAD_XX.mp4").write_bytes(whole[: len(whole) // 2])  # truncated download
-    # Real video: a photo of a real person (NASA astronaut portrait, public domain, shipped with
-    # scikit-image) off-centre in a larger 30 fps frame, drifting; labelled by labels.csv.
-    from skimage.data import astronaut
-
-    face = astronaut()
-    frames = np.full((9, 600, 800, 3), 40, np.uint8)
-    for k in range(len(frames)):
-        frames[k, 60 + k : 572 + k, 250 + 2 * k : 762 + 2 * k] = face
-    (root / "teacher").mkdir()
-    write_mp4(root / "teacher" / "take1.mp4", frames, 30.0)
-    (root / "labels.csv").write_text("path,emotion,intensity\nteacher/take1.mp4,sad,0.5\n", encoding="utf-8")
-    return root
-
-
-@pytest.mark.slow
-def test_build_corpus_end_to_end(clip_dir: Path, tmp_path: Path) -> None:
+def test_cli_writes_what_the_v2_trainer_reads(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    src = tmp_path / "videos"
+    write_photo_clip(src / "happy" / "take_0.8.mp4", 3.0)  # labelled by its path
+    write_photo_clip(src / "plain.mp4", 3.0)  # unlabelled: neutral at 0.5
+    write_photo_clip(src / "fear" / "take.mp4", 1.0)  # the avatar has no fearful face: skipped
     out = tmp_path / "corpus"
-    report = build_corpus(clip_dir, out, size=64, fps=25.0, shard_frames=40, progress=False)
-    assert report.clips_found == 6 and report.clips_used == 5
-    assert len(report.clips_corrupt) == 2
-    assert "1002_DFA_ANG_XX.mp4" in report.clips_corrupt[0]
-    assert "1004_DFA_SAD_XX.mp4: truncated" in report.clips_corrupt[1]
-    assert report.clips_no_face == ["crema/1003_DFA_HAP_XX.mp4"] and report.frames_no_face == 6
-    assert report.frames_kept == report.frames_total - 6 > 40
-    manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["report"]["clips_corrupt"] == report.clips_corrupt
-    assert len(manifest["shards"]) == len(report.shards) >= 2  # shard_frames=40 forces several shards
-    data = {
-        k: np.concatenate([np.load(out / s["file"])[k] for s in manifest["shards"]])
-        for k in (
-            "frames",
-            "landmarks",
-            "mel",
-            "motion_est",
-            "rig_motion",
-            "rig_emotion",
-            "intensity",
-            "emotion_id",
-            "clip_id",
-            "frame_idx",
-        )
-    }
-    n = report.frames_kept
-    assert data["frames"].shape == (n, 64, 64, 3) and data["frames"].dtype == np.uint8
-    assert data["landmarks"].shape == (n, 478, 3) and data["mel"].shape == (n, 4, 80)
-    clips = {c["path"]: (i, c) for i, c in enumerate(manifest["clips"])}
-    i_real, real = clips["teacher/take1.mp4"]
-    assert real["emotion"] == "sad" and real["label_source"] == "csv" and not real["actor"]
-    is_real = data["clip_id"] == i_real
-    assert is_real.sum() == 7  # 9 frames at 30 fps -> 7 at 25 fps, the face found in each
-    assert np.isnan(data["rig_motion"][is_real]).all()
-    assert np.allclose(data["intensity"][is_real], 0.5)
-    assert np.allclose(data["rig_emotion"][is_real], np.eye(len(RIG_EMOTIONS))[RIG_EMOTIONS.index("sad")])
-    actor_ids = [i for i, c in enumerate(manifest["clips"]) if c["actor"]]
-    assert len(actor_ids) == 2
-    actor_rows = np.isin(data["clip_id"], actor_ids)
-    assert np.isfinite(data["rig_motion"][actor_rows]).all()
-    # Landmark-estimated jaw follows the true jaw the actor rendered.
-    r = np.corrcoef(data["motion_est"][actor_rows, J], data["rig_motion"][actor_rows, J])[0, 1]
-    assert r > 0.6, r
-    # Crops are aligned: eye and mouth anchors sit on the template.
-    anchors = np.stack([anchor_points(lm.astype(np.float64)) for lm in data["landmarks"]])
-    assert np.abs(anchors - TEMPLATE * 64).max() < 4.0
-    # Audio features: speech frames are louder than the clip's quietest frames.
-    energy = data["mel"].astype(np.float32).mean(axis=(1, 2))
-    assert energy.max() - energy.min() > 0.5
-    # frame_idx runs consecutively within each clip
-    for cid in np.unique(data["clip_id"]):
-        idx = data["frame_idx"][data["clip_id"] == cid]
-        assert np.array_equal(idx, np.arange(len(idx)))
-
-
-@pytest.mark.slow
-def test_cli_builds_from_config_flags(clip_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    main(["--src-dir", str(clip_dir), "--out-dir", str(tmp_path / "c"), "--size", "48", "--max-clips", "2", "--quiet"])
-    text = capsys.readouterr().out
-    assert "1/2 used, 1 corrupt" in text and (tmp_path / "c" / "manifest.json").is_file()
-    with pytest.raises(ValueError):
-        build_corpus(tmp_path / "missing", tmp_path / "x")
-
-
-def test_estimate_motion_recovers_actor_pose_and_jaw() -> None:
-    actor = Actor(192)
-    with FaceMesher(video=False) as mesher:
-
-        def est(**kw: float) -> np.ndarray:
-            lm = mesher(actor.render(RigParams(**kw)))  # type: ignore[arg-type]
-            assert lm is not None
-            return estimate_motion(lm)
-
-        rest, left, right, tilt, open_ = est(), est(yaw=15.0), est(yaw=-15.0), est(roll=10.0), est(jaw_open=0.7)
-    yaw, roll = MOTION_FIELDS.index("yaw"), MOTION_FIELDS.index("roll")
-    assert abs(rest[yaw]) < 4.0 and abs(rest[J]) < 0.15
-    assert left[yaw] > 9.0 and right[yaw] < -9.0
-    assert abs(tilt[roll] - 10.0) < 3.0
-    assert open_[J] > 0.5
-    with pytest.raises(ValueError):
-        estimate_motion(np.zeros((10, 3)))
+    main([str(src), "--out", str(out), "--min-seconds", "5", "--quiet"])
+    printed = capsys.readouterr().out
+    assert "skipped: fear/take.mp4" in printed
+    corpus = RigCorpus(out, "seq", tmp_path / "cache")
+    test = RigCorpus(out, "test_seq", tmp_path / "cache")
+    _, _, emotions, _ = load_base(None)
+    assert corpus.kept == KEPT and corpus.emotions == emotions and corpus.size == 256
+    assert len(corpus) + len(test) == 150 and len(test) == 2 * 8  # 6 s at 25 fps, the last 10 % of each clip held out
+    arr = corpus.arrays
+    happy = arr["emotion"][:, emotions.index("happy")] == 1.0
+    assert happy.sum() == 67 and np.allclose(arr["intensity"][happy], 0.8)
+    assert np.allclose(arr["emotion"][~happy, emotions.index("neutral")], 1.0)
+    assert np.allclose(arr["intensity"][~happy], 0.5)
+    assert arr["rig"].min() >= 0.0 and arr["rig"].max() <= 1.0 and np.all(np.abs(arr["pose"]) <= POSE_LIMITS)
+    assert arr["mel"].shape[1:] == (16, 80) and arr["speaking"].any() and not arr["speaking"].all()
+    assert corpus.reference.shape == (256, 256, 3) and corpus.reference.std() > 20  # a face, not a border
+    batch = collate_rig([RigTriplets(corpus)[i] for i in range(2)])
+    assert batch.frames.shape == (2, 3, 3, 256, 256)
+    with pytest.raises(SystemExit, match="not empty"):
+        main([str(src), "--out", str(out), "--quiet"])

@@ -11,7 +11,7 @@ from affect.types import AVATAR_EMOTIONS
 from gan import AvatarClip, TalkingHeadPipeline
 from gan.checkpoint import generator_version
 from gan.pipeline import DEFAULT_CHECKPOINT
-from gan.rig.params import RIG_EMOTIONS
+from gan.rig.expressions import EXPRESSIONS
 from gan.video import probe_mp4
 
 pytestmark = pytest.mark.slow
@@ -44,7 +44,7 @@ def test_speak(pipe: TalkingHeadPipeline) -> None:
 
 def test_react_and_every_emotion(pipe: TalkingHeadPipeline) -> None:
     frames = {}
-    for emotion in (*AVATAR_EMOTIONS, *RIG_EMOTIONS):
+    for emotion in (*AVATAR_EMOTIONS, *EXPRESSIONS):
         clip = pipe.react(emotion=emotion, seconds=0.2)
         _consistent(clip)
         assert len(clip.frames) == 5

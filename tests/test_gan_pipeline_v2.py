@@ -89,6 +89,7 @@ def test_stream_is_one_continuous_performance(pipe: TalkingHeadPipeline, monkeyp
     expected = np.concatenate([pipe._render_rig(p) for _, p in parts]).astype(np.int16)
     assert frames.shape == expected.shape and np.abs(frames - expected).max() <= 1  # batching rounding only
     assert [c.text for c in chunks if c.text] == [s.text for s, _ in parts]
+    assert [c.sentence_frames for c in chunks if c.text] == [len(p.track) for _, p in parts]  # for the player
     audio = np.concatenate([c.audio for c in chunks])
     assert len(audio) == round(total * chunks[0].sample_rate / pipe.fps)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,6 @@ from gan.checkpoint import export_rig_generator, generator_version, load_rig_gen
 from gan.export_onnx import INPUT_NAMES, example_inputs, export, gflop_per_frame
 from gan.networks.keypoints import load_keypoint_basis
 from gan.networks.rig_generator import RigGenerator, generator_kwargs_for
-
-# A v1 checkpoint (the avatar shipped before v2; goes with the v1 code).
-V1_CHECKPOINT = Path(__file__).parents[1] / "gan" / "weights" / "default_avatar"
 
 
 def _generator(size: int = 256, seed: int = 0) -> tuple[RigGenerator, dict]:
@@ -96,10 +94,21 @@ def test_save_load_round_trip_identical(tmp_path: Path) -> None:
         assert torch.equal(g(*inputs), loaded.generator(*inputs))
 
 
-def test_v1_checkpoint_is_refused_by_the_v2_loader() -> None:
-    assert generator_version(V1_CHECKPOINT) == 1
+def _first_avatar_checkpoint(folder: Path) -> Path:
+    """A checkpoint folder of the first (128 px) avatar, whose code is gone: its config.json has no
+    generator_version (written as that exporter wrote it; the weights file does not matter here)."""
+    folder.mkdir(parents=True)
+    config = {"format_version": 1, "generator": {"size": 128}, "audio2motion": {}, "identity_levels": 5, "fps": 25}
+    (folder / "config.json").write_text(json.dumps(config))
+    (folder / "model.safetensors").write_bytes(b"")
+    return folder
+
+
+def test_first_avatar_checkpoint_is_refused_with_a_clear_error(tmp_path: Path) -> None:
+    old = _first_avatar_checkpoint(tmp_path / "v1")
+    assert generator_version(old) == 1
     with pytest.raises(ValueError, match="not an avatar v2 checkpoint"):
-        load_rig_generator(V1_CHECKPOINT)
+        load_rig_generator(old)
 
 
 def test_onnx_export_matches_torch(tmp_path: Path) -> None:
@@ -148,7 +157,7 @@ def test_export_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     from gan.export_onnx import main
 
     with pytest.raises(SystemExit):
-        main([str(V1_CHECKPOINT), "--out", str(tmp_path / "v1")])
+        main([str(_first_avatar_checkpoint(tmp_path / "v1")), "--out", str(tmp_path / "v1_web")])
     assert "only avatar v2 checkpoints" in capsys.readouterr().err
     g, kwargs = _generator(64)
     export_rig_generator(tmp_path / "ckpt", g, kwargs, KEPT, EMOTIONS, {"fps": 25})

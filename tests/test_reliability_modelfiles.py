@@ -23,7 +23,6 @@ from affect.modelfiles import ModelFileError
 
 EXPRESSION = ROOT / "affect" / "weights" / "expression"
 TEXT = ROOT / "affect" / "weights" / "text"
-AVATAR = ROOT / "gan" / "weights" / "default_avatar"
 
 
 def _break(folder: Path, how: str) -> Path:

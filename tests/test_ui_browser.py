@@ -60,15 +60,29 @@ IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".gif", ".tif", ".ti
 
 def _images_written_since(app, since: float) -> list[str]:
     """Image files created since `since` where the app writes: Gradio's cache/upload folder,
-    the clip store, the data folder. Webcam frames must never be among them."""
+    the clip store, the data folder. Webcam frames must never be among them; the avatar's own
+    frame sheets (JPEG, SHEET_COLUMNS frames of the avatar's size per row, each beside its
+    chunk's WAV or an idle loop) are the only images the app may write."""
+    import cv2
+
+    from ui.clips import SHEET_COLUMNS
+
+    size = app.services.avatar.size
     roots = [gradio_cache_dir(), app.services.clips.store.root, app.data_dir]
-    return [
-        str(p)
+    found = [
+        p
         for root in roots
         if root.exists()
         for p in root.rglob("*")
         if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and p.stat().st_mtime >= since
     ]
+
+    def avatar_sheet(p: Path) -> bool:
+        img = cv2.imread(str(p))
+        return (p.parent == app.services.clips.store.root and p.with_suffix(".wav").is_file() and img is not None
+                and img.shape[1] == SHEET_COLUMNS * size and img.shape[0] % size == 0)
+
+    return [str(p) for p in found if not avatar_sheet(p)]
 
 
 def _shot(page, name: str) -> None:

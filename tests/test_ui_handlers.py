@@ -159,6 +159,7 @@ def test_reply_text_comes_first_then_the_performance_chunk_by_chunk_and_the_mood
         assert sheet.shape[1] == SHEET_COLUMNS * size and sheet.shape[0] == size * -(-chunk["n"] // SHEET_COLUMNS)
         audio, rate = sf.read(str(_chunk_path(chunk["audio"])))
         assert abs(len(audio) - chunk["n"] * rate / fps) <= 1
+    assert sum(c["sentence_n"] for c in chunks) == sum(c["n"] for c in chunks)  # each sentence's length, told first
     captions = " ".join(c["caption"] for c in chunks if c["caption"])
     assert " ".join(captions.split()) == " ".join(turn["spoken"].split())  # every sentence captioned, in order
     assert turn["clip_ref"] == f"{_chunk_path(chunks[0]['sheet']).stem}+{len(chunks)}"

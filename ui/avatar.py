@@ -67,7 +67,7 @@ def feed_html(
     """What the player should show: the idle loop, and the reply `reply` made of `chunks` so far
     (`done` once no more will come). reply None stops any reply still playing. speed = seconds of
     performance the server renders per second: below 1 the player starts each sentence only once
-    all of it is there (ClipRenderer.speed)."""
+    enough of it is there to play it through (ClipRenderer.speed)."""
     ref = chunks[0] if chunks else idle
     data = {
         "stage": stage_id,
@@ -78,7 +78,8 @@ def feed_html(
         "size": ref.size if ref else 0,
         "cols": SHEET_COLUMNS,
         "chunks": [
-            {"sheet": _url(c.sheet), "audio": _url(c.audio) if c.audio else None, "n": c.frames, "caption": c.caption}
+            {"sheet": _url(c.sheet), "audio": _url(c.audio) if c.audio else None, "n": c.frames, "caption": c.caption,
+             "sentence_n": c.sentence_frames}
             for c in chunks
         ],
         "idle": {"sheet": _url(idle.sheet), "n": idle.frames} if idle else None,

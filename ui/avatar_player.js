@@ -11,9 +11,12 @@
 // Feed: the server writes JSON into `.avatar-data[data-avatar]` inside `#<stage>-feed`:
 //   {stage, reply: id|null, done, speed, fps, size, cols, chunks: [{sheet, audio, n, caption}], idle: {sheet, n}|null}
 // `chunks` is the whole reply so far (updates may be coalesced by the browser; nothing is lost).
-// A chunk with a caption starts a sentence. When the server renders slower than real time
-// (speed < 1), or once a chunk came too late (a stall), each sentence starts only when all of it
-// is there: a slow machine pauses between sentences, where people pause too, not inside words.
+// A chunk with a caption starts a sentence (sentence_n = its frames). When the server renders
+// slower than real time (speed < 1), or once a chunk came too late (a stall), the player starts
+// (or resumes) a sentence only when enough of it is there to play through while the rest renders:
+// buffered >= remaining / (1 + speed) (the remaining frames render in remaining - buffered over
+// speed, while the buffered ones play), with a 20 % margin. A slow machine then pauses between
+// sentences, where people pause too, not inside words.
 // window.__avatar.stages[id] exposes what was played, for tests and the latency bench.
 (() => {
   if (window.__avatar) return;
@@ -63,6 +66,7 @@
       if (!this.reply || this.reply.id !== data.reply) this.start(data);
       const r = this.reply;
       r.done = data.done;
+      r.speed = data.speed;
       for (let i = r.items.length; i < data.chunks.length; i++) {
         const c = data.chunks[i];
         const item = { c, bmp: null, buf: null, failed: false, ready: false };
@@ -81,7 +85,7 @@
       const withAudio = !!a && a.state === "running";
       this.reply = {
         id: data.reply, fps: data.fps, size: data.size, cols: data.cols, items: [], next: 0, segments: [],
-        done: false, withAudio, sources: [], whole: data.speed < 1, anchor: 0, audioAnchor: 0, frames: 0, samples: 0,
+        done: false, withAudio, sources: [], whole: data.speed < 1, speed: data.speed, sentenceN: 0, sentenceAt: 0, anchor: 0, audioAnchor: 0, frames: 0, samples: 0,
         stat: { id: data.reply, fed_ms: performance.now(), first_frame_ms: null, end_ms: null, chunks: 0,
                 frames: 0, stalls: 0, stall_s: 0, sentence_pauses: 0, audio: withAudio },
       };
@@ -103,6 +107,8 @@
       if (r !== this.reply) return;
       while (r.next < r.items.length && r.items[r.next].ready && this.sentenceReady(r, r.next)) {
         const item = r.items[r.next++];
+        if (item.c.caption) { r.sentenceN = item.c.sentence_n || item.c.n; r.sentenceAt = 0; }
+        r.sentenceAt += item.c.n;
         if (item.failed) continue;
         const t = now();
         const end = r.segments.length ? r.anchor + r.frames / r.fps : null;
@@ -135,14 +141,21 @@
       }
     }
 
-    // In whole-sentence mode a sentence's first chunk waits until the sentence's last chunk is ready.
+    // May chunk i start now? Always while streaming, or when it joins on to what still plays;
+    // after a gap in whole-sentence mode only once enough of its sentence is buffered.
     sentenceReady(r, i) {
-      if (!r.whole || !r.items[i].c.caption) return true;
-      for (let j = i + 1; j < r.items.length; j++) {
-        if (!r.items[j].ready) return false;
-        if (r.items[j].c.caption) return true;
+      const playing = r.segments.length && r.anchor + r.frames / r.fps >= now() + LEAD_S;
+      if (!r.whole || playing) return true;
+      const starts = !!r.items[i].c.caption;
+      const total = starts ? (r.items[i].c.sentence_n || 0) : r.sentenceN;
+      let buffered = 0;
+      for (let j = i; j < r.items.length && r.items[j].ready; j++) {
+        if (j > i && r.items[j].c.caption) return true; // the whole sentence is there
+        buffered += r.items[j].c.n;
       }
-      return r.done;
+      if (r.done && r.items.every((it) => it.ready)) return true;
+      const remaining = Math.max(0, total - (starts ? 0 : r.sentenceAt));
+      return total > 0 && buffered >= 1.2 * remaining / (1 + Math.max(0, r.speed));
     }
 
     draw(ctx, canvas, bmp, index, cols, size) {

@@ -53,6 +53,7 @@ class RenderedClip:
     caption: str  # the sentence that starts with this chunk ("" = the previous one goes on)
     render_s: float  # wall time spent rendering and writing it
     emotion: str
+    sentence_frames: int = 0  # frames of the whole sentence this chunk starts (0 = not a sentence start)
 
     @property
     def seconds(self) -> float:
@@ -254,7 +255,7 @@ class ClipRenderer:
             sheet = write_sheet(stem.with_suffix(".jpg"), chunk.frames)
             audio = write_wav(stem.with_suffix(".wav"), chunk.audio, chunk.sample_rate)
             part = RenderedClip(sheet, audio, len(chunk.frames), chunk.fps, chunk.frames.shape[1], chunk.text,
-                                time.perf_counter() - t0, emotion)
+                                time.perf_counter() - t0, emotion, chunk.sentence_frames)
             parts.append(part)
             self._measured(part)
             if job is not None:

@@ -26,7 +26,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from affect.types import BASIC_EMOTIONS
-from gan.rig.params import RIG_EMOTIONS
 
 _SYNONYMS: dict[str, str] = {
     "neutral": "neutral", "neu": "neutral", "calm": "neutral",
@@ -53,11 +52,6 @@ class ClipLabel:
     emotion: str
     intensity: float
     source: str  # which rule found it: "csv", "crema-d", "ravdess", "mead", "generic"
-
-    @property
-    def in_rig(self) -> bool:
-        """True if the rig can show this emotion (fear and disgust it cannot)."""
-        return self.emotion in RIG_EMOTIONS
 
 
 def normalise_emotion(name: str) -> str | None:

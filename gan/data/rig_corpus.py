@@ -1,6 +1,6 @@
 """The training corpus' shard format: the trainer's reader (`RigCorpus`) and the builders' writer (`write_shard`).
 
-Shards (written by gan/data/build.py from the actor, gan/data/video_corpus.py from a person's videos):
+Shards (written by gan/data/build.py from the actor, gan/data/corpus.py from a person's videos):
 `seq_NNNN.npz` (training) and `test_seq_NNNN.npz` (held out), one or more sequences each, keys `frames` uint8 (T, S, S, 3),
 `rig` float32 (T, K) KEPT coefficients, `pose` float32 (T, 3) degrees, `emotion` (T, E),
 `intensity` (T,), `mel` float16 (T, 16, 80), `speaking` bool (T,), optional `seq` (T,) (absent =

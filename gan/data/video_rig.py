@@ -15,7 +15,7 @@ estimated from the 478 landmarks with the shared face geometry of gan.rig.motion
 
 Anchors (eye centres, nose base, mouth-corner midpoint) pair the person's landmarks with the base
 generator's keypoints for the same rig and pose, so the crop puts the person's face where the
-generator draws its sketch (gan.data.video_corpus).
+generator draws its sketch (gan.data.corpus).
 """
 
 from __future__ import annotations

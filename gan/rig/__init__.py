@@ -1,2 +1,3 @@
-"""The avatar's rig. v2 (actor v2, ARKit): arkit (parameter space, KEPT), expressions, lipsync,
-idle_arkit, performance. v1 (2D actor, until v2 ships): params, visemes, idle, articulation, sketch."""
+"""The avatar's rig (ARKit, actor v2): arkit (parameter space, KEPT channels), expressions (emotions as
+FACS blends, data in expressions.json), lipsync (phonemes -> mouth channels), idle_arkit (blinks, gaze,
+sway), performance (all of them composed per frame), motion_estimate (face geometry from landmarks)."""

@@ -6,13 +6,14 @@ tighter than the jaw), interior pauses under `short_silence` absorbed so the mou
 shut between words, diphthongs split, and the bilabial weight forced to `closure_floor` at the
 centre of every p/b/m. visemes_arkit.json then turns the 15 weights into KEPT channels.
 
-Kept from openfacefx over gan/rig/visemes.py (v1): the 15-viseme inventory (v1's three numbers
-jaw/width/round cannot press the lips or tuck the lower lip under the teeth) and its
-coarticulation with enforced closures. Kept from v1: the phoneme timeline from piper's
-alignment (gan/audio/speech.py) and frame sampling at frame centres (k + 0.5) / fps.
+Kept from openfacefx over the first avatar's viseme track (gan/rig/visemes.py, deleted with v1):
+the 15-viseme inventory (v1's three numbers jaw/width/round cannot press the lips or tuck the
+lower lip under the teeth) and its coarticulation with enforced closures. Kept from v1: the
+phoneme timeline from piper's alignment (gan/audio/speech.py) and frame sampling at frame
+centres (k + 0.5) / fps.
 Ours: the ARKit table, the frame-level closures, the seal and the loudness-driven jaw.
 
-Measured (scripts/compare_lipsync.py, piper sentences, 25 fps), v1 track -> v2 Performer:
+Measured (scripts/compare_lipsync.py, deleted with v1; piper sentences, 25 fps), v1 track -> v2 Performer:
 - rig numbers, 16 sentences: opening-loudness r 0.72 -> 0.83 (min 0.59 -> 0.73), p/b/m frames
   closed 80 % -> 100 %, opening in silence 0.072 -> 0.037;
 - rendered on actor v2 and read by MediaPipe (--render, 6 sentences; v1 mapped onto ARKit): r

@@ -2,7 +2,7 @@
 
     gan-avatar-from-video VIDEO_DIR --out DIR --consent-file consent.txt [--steps N]
 
-1. the corpus: gan.data.video_corpus reads every mp4 under VIDEO_DIR (face mesh, rig and head
+1. the corpus: gan.data.corpus (gan-build-corpus) reads every mp4 under VIDEO_DIR (face mesh, rig and head
    pose from the landmarks, crops in the base avatar's framing) into seq_*.npz / test_seq_*.npz;
 2. fine-tuning: gan-train-v2's loop (gan.training.train_v2) starts from the base avatar with its
    canvases reset to the person's most neutral frame, reconstruction losses only (the critics and
@@ -19,6 +19,7 @@ is deleted at the end unless --work-dir names one. --out is written only when ev
 from __future__ import annotations
 
 import argparse
+import copy
 import datetime as dt
 import hashlib
 import json
@@ -26,37 +27,27 @@ import os
 import shutil
 import sys
 import tempfile
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
 import torch
 
-from gan.checkpoint import export_rig_generator, generator_version, load_rig_generator
-from gan.data.video_corpus import VideoCorpusConfig, VideoCorpusError, VideoCorpusReport, build_video_corpus
+from gan.checkpoint import export_rig_generator
+from gan.data.corpus import DEV_BASE, CorpusConfig, CorpusError, CorpusReport, build_corpus, default_base, load_base
 from gan.images import frames_to_tensor
 from gan.networks import RigGenerator
-from gan.networks.keypoints import load_keypoint_basis
-from gan.training.config_v2 import DEFAULT_BASIS, TrainV2Config
+from gan.training.config_v2 import TrainV2Config
 from gan.training.train_v2 import train_v2
 
-# The avatar fine-tuned when --base is not given: the shipped default avatar once it is a v2 checkpoint,
-# until then this development checkpoint of the v2 generator.
-DEV_BASE = Path(__file__).parents[1] / "weights" / "avatar_v2_wip"
-# ~0.8 s per step at batch 4 on this shared 2-core machine (nice 10): 1,000 steps is ~15 minutes (README).
-DEFAULT_STEPS = 1000
+# 1.2-1.7 s per step at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps is 10-15 minutes,
+# and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README, "Bring your own avatar").
+DEFAULT_STEPS = 500
 CONSENT_WORD = "consent"  # the consent file must say so in words
 
 
 class AvatarError(ValueError):
     """The command cannot run as asked (the message says why in one sentence)."""
-
-
-def default_base() -> Path:
-    """The shipped default avatar if it is a v2 checkpoint, else DEV_BASE."""
-    from gan.pipeline import DEFAULT_CHECKPOINT
-
-    return DEFAULT_CHECKPOINT if generator_version(DEFAULT_CHECKPOINT) == 2 else DEV_BASE
 
 
 @dataclass(frozen=True)
@@ -87,7 +78,7 @@ class AvatarReport:
     """What a run made."""
 
     out: Path  # the avatar folder
-    corpus: VideoCorpusReport  # what the videos gave
+    corpus: CorpusReport  # what the videos gave
     steps: int  # fine-tuning steps done
     psnr_base: float  # held-out PSNR (dB) of the base avatar with the person's canvases, before fine-tuning
     psnr: float  # ... of the fine-tuned avatar
@@ -134,39 +125,36 @@ def held_out_psnr(g: RigGenerator, corpus_dir: Path, prefix: str = "test_seq", m
 
 
 def make_avatar(cfg: AvatarFromVideoConfig, progress: bool = True) -> AvatarReport:
-    """Build the corpus, fine-tune, export (see module doc); raises AvatarError / VideoCorpusError."""
+    """Build the corpus, fine-tune, export (see module doc); raises AvatarError / CorpusError."""
     consent = read_consent(cfg.consent_file)
     out = Path(cfg.out)
     _check_out(out)
     base_dir = Path(cfg.base) if cfg.base else default_base()
-    if generator_version(base_dir) != 2:
-        raise AvatarError(f"The base avatar {base_dir} is not an avatar v2 checkpoint.")
-    base = load_rig_generator(base_dir)
-    names = load_keypoint_basis(DEFAULT_BASIS).names
+    g, names, emotions, base_config = load_base(base_dir)
     temporary = not cfg.work_dir
     out.parent.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix=f".{out.name}.work-", dir=out.parent) if temporary else cfg.work_dir)
     staging = out.parent / f".{out.name}.partial"
     try:
         corpus_dir = work / "corpus"
-        report = build_video_corpus(cfg.video_dir, corpus_dir, base.generator, names, base.emotions,
-                                    VideoCorpusConfig(min_seconds=cfg.min_seconds), progress)
+        report = build_corpus(cfg.video_dir, corpus_dir, g, names, emotions, CorpusConfig(min_seconds=cfg.min_seconds),
+                              progress)
         tcfg = TrainV2Config(
-            data_dir=str(corpus_dir), run_dir=str(work / "run"), size=base.generator.size, init_from=str(base_dir),
+            data_dir=str(corpus_dir), run_dir=str(work / "run"), size=g.size, init_from=str(base_dir),
             init_identity=True, steps=cfg.steps, batch_size=cfg.batch_size, lr_g=cfg.lr, threads=cfg.threads,
             adv_start=cfg.steps, w_sync=0.0, ema_decay=0.99, ema_start=0, seed=cfg.seed,
             log_every=max(1, cfg.steps // 10), sample_every=max(1, cfg.steps // 4), export_minutes=1e6)
-        before = _base_with_person_canvas(base.generator, corpus_dir)
+        before = _base_with_person_canvas(g, corpus_dir)
         psnr_base = held_out_psnr(before, corpus_dir)
         _, models = train_v2(tcfg, progress=progress)
         psnr = held_out_psnr(models.g_ema, corpus_dir)
         provenance = {"made_by": "gan-avatar-from-video", "base": str(base_dir),
-                      "base_trained_steps": base.config.get("trained_steps"), "consent": consent,
+                      "base_trained_steps": base_config.get("trained_steps"), "consent": consent,
                       "videos": report.clips, "video_seconds": round(report.seconds, 1),
                       "held_out_psnr_db": round(psnr, 2), "base_held_out_psnr_db": round(psnr_base, 2)}
         shutil.rmtree(staging, ignore_errors=True)
-        export_rig_generator(staging, models.g_ema, base.config["generator"], base.kept, base.emotions,
-                             {"fps": base.config.get("fps", 25), "trained_steps": cfg.steps,
+        export_rig_generator(staging, models.g_ema, base_config["generator"], tuple(base_config["kept"]), emotions,
+                             {"fps": base_config.get("fps", 25), "trained_steps": cfg.steps,
                               "training_config": asdict(tcfg), "provenance": provenance})
         if out.is_dir():
             out.rmdir()  # empty (checked above)
@@ -180,8 +168,6 @@ def make_avatar(cfg: AvatarFromVideoConfig, progress: bool = True) -> AvatarRepo
 
 def _base_with_person_canvas(g: RigGenerator, corpus_dir: Path) -> RigGenerator:
     """A copy of the base generator with canvases from the person's reference frame (fine-tuning's step 0)."""
-    import copy
-
     with np.load(corpus_dir / "seq_0000.npz") as d:
         reference = frames_to_tensor(d["reference"][0])[None]
     start = copy.deepcopy(g)
@@ -190,6 +176,8 @@ def _base_with_person_canvas(g: RigGenerator, corpus_dir: Path) -> RigGenerator:
 
 
 def _parser() -> argparse.ArgumentParser:
+    """Flags of AvatarFromVideoConfig (defaults from it)."""
+    d = {f.name: f.default for f in fields(AvatarFromVideoConfig)}
     ap = argparse.ArgumentParser(
         prog="gan-avatar-from-video",
         description="Make an avatar v2 of a real person from their own mp4 videos (with sound), on this machine: "
@@ -202,15 +190,17 @@ def _parser() -> argparse.ArgumentParser:
                     help="REQUIRED: a text file in which the filmed person states that they consent to this avatar "
                          f"(it must contain the word '{CONSENT_WORD}'); its hash and the date go into config.json")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"fine-tuning steps (default {DEFAULT_STEPS}, "
-                    "about 15 minutes on 2 CPU cores)")
+                    "10-15 minutes on 2 shared CPU cores)")
     ap.add_argument("--base", default="", help="avatar v2 checkpoint to start from (default: the shipped v2 avatar, "
                     f"else {DEV_BASE.name})")
     ap.add_argument("--work-dir", default="", help="keep the corpus and training run here (default: a temporary "
                     "folder, deleted at the end)")
-    ap.add_argument("--threads", type=int, default=2, help="torch threads (default 2)")
-    ap.add_argument("--batch-size", type=int, default=4, help="triplets of frames per step (default 4)")
-    ap.add_argument("--lr", type=float, default=1e-3, help="learning rate of the generator (default 1e-3)")
-    ap.add_argument("--min-seconds", type=float, default=20.0, help="least face video accepted (default 20 s)")
+    ap.add_argument("--threads", type=int, default=d["threads"], help=f"torch threads (default {d['threads']})")
+    ap.add_argument("--batch-size", type=int, default=d["batch_size"],
+                    help=f"triplets of frames per step (default {d['batch_size']})")
+    ap.add_argument("--lr", type=float, default=d["lr"], help=f"generator learning rate (default {d['lr']:g})")
+    ap.add_argument("--min-seconds", type=float, default=d["min_seconds"],
+                    help=f"least face video accepted (default {d['min_seconds']:g} s)")
     ap.add_argument("--quiet", action="store_true", help="no progress bars")
     return ap
 
@@ -228,7 +218,7 @@ def main(argv: list[str] | None = None) -> None:
         raise SystemExit(f"gan-avatar-from-video: error: {err}") from err
     try:
         report = make_avatar(cfg, progress=not args.quiet)
-    except (AvatarError, VideoCorpusError, ModelFileError) as err:
+    except (AvatarError, CorpusError, ModelFileError) as err:
         print(f"gan-avatar-from-video: error: {err}", file=sys.stderr)
         raise SystemExit(1) from err
     print(json.dumps({"out": str(report.out), "videos": report.corpus.clips,
