@@ -40,7 +40,7 @@ from gan.audio.mel import MEL_SR, audio_windows, to_mel_rate
 from gan.data.corpus_labels import label_from_path, read_labels_csv
 from gan.data.face_align import FaceMesher, similarity, warp_face
 from gan.data.rig_corpus import write_shard
-from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference
+from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference, smooth
 from gan.images import tensor_to_frames
 from gan.networks.rig_generator import RigGenerator
 from gan.rig.arkit import KEPT
@@ -261,6 +261,9 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keyp
     breaks = np.zeros(len(all_lm), bool)
     breaks[starts[:-1]] = True
     rig = rig_from_measures(meas, len(KEPT), breaks)
+    # smoothed over 3 frames like the rig, so landmark noise does not shake the crops (jitter measured in README)
+    pose = smooth(pose, breaks).astype(np.float32)
+    source = smooth(np.stack([anchors(lm) for lm in all_lm]), breaks)  # (N, 4, 2) the person's anchors
     # 2. where the base generator puts the anchors for each frame's rig and pose
     groups = anchor_indices(keypoint_names)
     with torch.no_grad():
@@ -283,7 +286,7 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keyp
             if row is None:
                 writer.flush()  # no face here: a sequence never jumps over a gap
                 continue
-            m = similarity(anchors(clip.landmarks[row - lo]), target[row])
+            m = similarity(source[row], target[row])
             crop = warp_face(frame, m, g.size)
             if row == ref_at:
                 writer.reference = crop

@@ -102,10 +102,12 @@ def rigid_reference(landmarks: np.ndarray) -> np.ndarray:
     return pts[list(RIGID)]
 
 
-def _smooth(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
-    """3-tap moving average that never mixes frames across a break (clip or sequence boundary)."""
-    prev = np.where(breaks, x, np.roll(x, 1, axis=0))
-    nxt = np.where(np.roll(breaks, -1), x, np.roll(x, -1, axis=0))
+def smooth(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """3-tap moving average over the first axis of x (T, ...) that never mixes frames across a break (T,) bool
+    (the first frame of a clip)."""
+    first = breaks.reshape(-1, *[1] * (x.ndim - 1))
+    prev = np.where(first, x, np.roll(x, 1, axis=0))
+    nxt = np.where(np.roll(first, -1, axis=0), x, np.roll(x, -1, axis=0))
     prev[0], nxt[-1] = x[0], x[-1]
     return (prev + x + nxt) / 3.0
 
@@ -118,7 +120,7 @@ def rig_from_measures(m: dict[str, np.ndarray], n_kept: int, breaks: np.ndarray 
     n = len(next(iter(m.values())))
     breaks = np.zeros(n, bool) if breaks is None else breaks
     # blinks last 3-5 frames at 25 fps (100-150 ms): the eye aspect ratio is not smoothed, or they would halve
-    m = {k: v if k == "ear" else _smooth(v, breaks) for k, v in m.items()}
+    m = {k: v if k == "ear" else smooth(v, breaks) for k, v in m.items()}
     kept = np.zeros((n, n_kept), np.float32)
     unit: dict[str, np.ndarray] = {}
     for name, cue in CUES.items():

@@ -71,6 +71,8 @@ class AvatarFromVideoConfig:
             raise ValueError("AvatarFromVideoConfig.steps, threads and batch_size must be at least 1.")
         if not 0.0 < self.lr < 1.0:
             raise ValueError(f"AvatarFromVideoConfig.lr must be in (0, 1), got {self.lr}.")
+        if self.min_seconds < 1.0:
+            raise ValueError(f"AvatarFromVideoConfig.min_seconds must be at least 1 s, got {self.min_seconds}.")
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,13 @@ def held_out_psnr(g: RigGenerator, corpus_dir: Path, prefix: str = "test_seq", m
     for path in sorted(corpus_dir.glob(f"{prefix}_*.npz")):
         with np.load(path) as d:
             take = np.linspace(0, len(d["rig"]) - 1, min(len(d["rig"]), max_frames)).astype(int)
-            fake = g(*(torch.from_numpy(d[k][take].astype(np.float32)) for k in ("rig", "pose", "emotion")),
-                     torch.from_numpy(d["intensity"][take].astype(np.float32))[:, None])
-            real = frames_to_tensor(d["frames"][take])
-        err += float(((fake.clamp(-1, 1) - real) * 127.5).pow(2).sum())
-        count += real.numel()
+            arrays = {k: d[k][take] for k in ("rig", "pose", "emotion", "intensity", "frames")}
+        for s in range(0, len(take), 25):  # 25 frames per call: a few hundred MB of activations at 256 px
+            part = {k: torch.from_numpy(v[s : s + 25].astype(np.float32)) for k, v in arrays.items() if k != "frames"}
+            fake = g(part["rig"], part["pose"], part["emotion"], part["intensity"][:, None])
+            real = frames_to_tensor(arrays["frames"][s : s + 25])
+            err += float(((fake.clamp(-1, 1) - real) * 127.5).pow(2).sum())
+            count += real.numel()
     if not count:
         raise AvatarError(f"No held-out frames in {corpus_dir} to score the avatar on.")
     return float(10 * np.log10(255.0**2 / max(err / count, 1e-12)))
