@@ -134,8 +134,14 @@ def test_performance_keeps_emotion_while_the_mouth_still_closes_on_bilabials() -
     assert not silent.speaking.any()
     np.testing.assert_allclose(silent.track.kept[:, KEPT_INDEX["jawOpen"]], 0.5 * 0.7, atol=1e-6)  # half intensity
     surprised = performer.perform(N, "surprised", 1.0, seed=0, phonemes=PHONEMES).track.kept
-    assert surprised[_frames_in(1.68, 1.8), KEPT_INDEX["jawOpen"]].min() > 0.4  # keeps its dropped jaw...
-    for start, end in ((0.3, 0.36), (0.5, 0.57), (0.9, 0.95)):  # ...and still seals every p/b/m
+    # While speaking only speech opens the mouth: the open 'a' opens it, the pause between words
+    # inside the utterance (0.57-0.9 s) lets the lips meet, the eyes and brows stay surprised, the
+    # lips stay rounded; and every p/b/m is sealed.
+    assert surprised[_frames_in(1.68, 1.8), KEPT_INDEX["jawOpen"]].min() > 0.1
+    pause = _frames_in(0.66, 0.8)
+    assert surprised[pause, KEPT_INDEX["jawOpen"]].max() < 0.05 and happy[pause, KEPT_INDEX["jawOpen"]].max() < 0.05
+    assert surprised[:, KEPT_INDEX["eyeWide"]].min() > 0.8 and surprised[pause, KEPT_INDEX["mouthPucker"]].min() > 0.4
+    for start, end in ((0.3, 0.36), (0.5, 0.57), (0.9, 0.95)):
         frames = _frames_in(start, end) if _frames_in(start, end).size else [int(0.5 * (start + end) * FPS)]
         assert (surprised[frames, KEPT_INDEX["jawOpen"]] - surprised[frames, KEPT_INDEX["mouthClose"]]).max() < 0.02
     again = performer.perform(N, "concerned", 1.0, seed=0, phonemes=PHONEMES)

@@ -5,9 +5,10 @@ Chromium's fake capture device plays a .y4m made at test time from a real face p
 -> FaceAffect -> mood in words; an answer typed with the keyboard only -> tutor -> reply text ->
 the v2 avatar's performance drawn at 256 px and heard, chunk by chunk, with a caption below it
 that nothing covers -> the idle loop moving between replies -> a replay with no gap between chunks;
-a reload -> the same session; a class code -> the come-back code -> progress carried over. axe-core checks every state for serious
-or critical accessibility violations. Screenshots go to artifacts/ (with UI_SCREENSHOTS=1 also
-to docs/screenshots/, the README's images); the measured latencies to artifacts/ui_latency.json.
+a reload -> the same session; a class code -> the come-back code -> progress carried over.
+axe-core checks every state for serious or critical accessibility violations. Screenshots go to
+artifacts/ (with UI_SCREENSHOTS=1 also to docs/screenshots/, the README's images); the measured
+latencies to artifacts/ui_latency.json.
 The teacher view has its own browser test.
 """
 

@@ -100,6 +100,13 @@ class Performer:
             speech = self.lipsync.curves(weights)
             seal = self.lipsync.seal(weights)
             activity = self._activity(1.0 - weights[:, 0])  # VISEMES[0] == "sil"
+            # The emotion's released channels (expressions.json while_speaking) stay released for the
+            # whole spoken clip, pauses included: with its own jaw/lip opening released, only speech
+            # opens the mouth and the lips meet in pauses (gan-eval 17:28: happy, encouraging and
+            # surprised kept their lips parted in pauses, 0-3 % closed; surprised's held 'O' did not
+            # follow loudness, r 0.06). Releasing only from the first to the last phoneme (eased
+            # 0.15 s) left the smile's parted lips in the clip's leading/trailing pauses (50 % closed).
+            released = np.ones(n_frames, np.float32)
             jaw, spread = self.table.articulation(blend, intensity)
             for name, gain in (("jawOpen", jaw), ("mouthStretch", spread)):
                 speech[:, KEPT_INDEX[name]] *= gain
@@ -111,8 +118,9 @@ class Performer:
         else:
             speech = np.zeros_like(idle_kept)
             activity = np.zeros(n_frames, np.float32)
+            released = activity
             seal = np.zeros(n_frames, np.float32)
-        held = face[None, :] * (1.0 - activity[:, None] * (1.0 - self.table.release[None, :]))
+        held = face[None, :] * (1.0 - released[:, None] * (1.0 - self.table.release[None, :]))
         kept = held + speech + idle_kept
         kept[:, _BLINK] = 1.0 - (1.0 - held[:, _BLINK]) * (1.0 - idle_kept[:, _BLINK])
         kept = seal_lips(np.clip(kept, 0.0, 1.0), seal)  # after composing: the emotion's jaw is sealed too
