@@ -1,6 +1,6 @@
 """Corpus builder (`gan-build-corpus`): a folder of talking-face mp4 clips -> the avatar v2 corpus.
 
-It writes what gan-train-v2 reads (gan.data.rig_corpus): `seq_NNNN.npz` and, held out,
+It writes what gan-train reads (gan.data.rig_corpus): `seq_NNNN.npz` and, held out,
 `test_seq_NNNN.npz` with frames (T, S, S, 3) uint8, rig (T, K) KEPT coefficients, pose (T, 3)
 degrees, emotion (T, E), intensity (T,), mel float16 (T, 16, 80), speaking (T,), seq, kept,
 emotions and (in the first file of each split) reference (1, S, S, 3). Real video of a consenting
@@ -364,7 +364,7 @@ def load_base(base: str | Path | None) -> tuple[RigGenerator, tuple[str, ...], t
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point `gan-build-corpus`: mp4 folder -> seq_*.npz corpus for gan-train-v2; one-sentence errors."""
+    """Entry point `gan-build-corpus`: mp4 folder -> seq_*.npz corpus for gan-train; one-sentence errors."""
     from affect.modelfiles import ModelFileError
 
     ap = argparse.ArgumentParser(prog="gan-build-corpus", description=__doc__.split("\n")[0])

@@ -4,7 +4,7 @@
 
 1. the corpus: gan.data.corpus (gan-build-corpus) reads every mp4 under VIDEO_DIR (face mesh, rig and head
    pose from the landmarks, crops in the base avatar's framing) into seq_*.npz / test_seq_*.npz;
-2. fine-tuning: gan-train-v2's loop (gan.training.train_v2) starts from the base avatar with its
+2. fine-tuning: gan-train's loop (gan.training.train) starts from the base avatar with its
    canvases reset to the person's most neutral frame, reconstruction losses only (the critics and
    the sync expert of a full run need hours), with a progress bar;
 3. the EMA generator is written as config.json + model.safetensors (gan.checkpoint), with the
@@ -37,8 +37,8 @@ from gan.checkpoint import export_rig_generator
 from gan.data.corpus import DEV_BASE, CorpusConfig, CorpusError, CorpusReport, build_corpus, default_base, load_base
 from gan.images import frames_to_tensor
 from gan.networks import RigGenerator
-from gan.training.config_v2 import TrainV2Config
-from gan.training.train_v2 import train_v2
+from gan.training.config import TrainConfig
+from gan.training.train import train
 
 # 1.7-2.1 s per step on average at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps take
 # 14-18 minutes, and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README).
@@ -143,14 +143,14 @@ def make_avatar(cfg: AvatarFromVideoConfig, progress: bool = True) -> AvatarRepo
         corpus_dir = work / "corpus"
         report = build_corpus(cfg.video_dir, corpus_dir, g, names, emotions, CorpusConfig(min_seconds=cfg.min_seconds),
                               progress)
-        tcfg = TrainV2Config(
+        tcfg = TrainConfig(
             data_dir=str(corpus_dir), run_dir=str(work / "run"), size=g.size, init_from=str(base_dir),
             init_identity=True, steps=cfg.steps, batch_size=cfg.batch_size, lr_g=cfg.lr, threads=cfg.threads,
             adv_start=cfg.steps, w_sync=0.0, ema_decay=0.99, ema_start=0, seed=cfg.seed,
             log_every=max(1, cfg.steps // 10), sample_every=max(1, cfg.steps // 4), export_minutes=1e6)
         before = _base_with_person_canvas(g, corpus_dir)
         psnr_base = held_out_psnr(before, corpus_dir)
-        _, models = train_v2(tcfg, progress=progress)
+        _, models = train(tcfg, progress=progress)
         psnr = held_out_psnr(models.g_ema, corpus_dir)
         provenance = {"made_by": "gan-avatar-from-video", "base": str(base_dir),
                       "base_trained_steps": base_config.get("trained_steps"), "consent": consent,
