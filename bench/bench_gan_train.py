@@ -25,8 +25,8 @@ from bench.bench_gan import yardstick_gflops
 from gan.data.rig_corpus import RigCorpus, RigTriplets, collate_rig
 from gan.networks import SyncExpert
 from gan.networks.keypoints import load_keypoint_basis
-from gan.training.config_v2 import DEFAULT_BASIS, TrainV2Config
-from gan.training.train_v2 import build_models, mouth_box, train_step
+from gan.training.config import DEFAULT_BASIS, TrainConfig
+from gan.training.train import build_models, mouth_box, train_step
 
 
 def main() -> None:
@@ -45,7 +45,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         corpus = RigCorpus(args.data_dir, "seq", Path(tmp))
         data = RigTriplets(corpus)
-        cfg = replace(TrainV2Config(), size=corpus.size, adv_start=0, threads=args.threads)
+        cfg = replace(TrainConfig(), size=corpus.size, adv_start=0, threads=args.threads)
         g_kwargs = cfg.generator_kwargs(basis, len(corpus.emotions))
         for batch_size in args.batch:
             m = build_models(cfg, g_kwargs, basis)

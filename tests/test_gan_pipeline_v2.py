@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_v2_fixtures import EMOTIONS, KEPT, random_basis
+from gan_fixtures import EMOTIONS, KEPT, random_basis
 
 from gan import TalkingHeadPipeline
 from gan.checkpoint import export_rig_generator

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_v2_fixtures import EMOTIONS, KEPT, random_basis, write_basis
+from gan_fixtures import EMOTIONS, KEPT, random_basis, write_basis
 
 from gan.checkpoint import export_rig_generator, generator_version, load_rig_generator
 from gan.export_onnx import INPUT_NAMES, example_inputs, export, gflop_per_frame
@@ -137,7 +137,7 @@ def test_actor_basis_in_graph_matches_the_actors_projection() -> None:
     from gan.actor.keypoints import load_keypoints
     from gan.networks.keypoints import load_keypoint_basis
     from gan.rig.arkit import to_arkit
-    from gan.training.config_v2 import DEFAULT_BASIS
+    from gan.training.config import DEFAULT_BASIS
 
     basis = load_keypoint_basis(DEFAULT_BASIS)
     assert basis.kept == KEPT and {c.name for c in basis.channels} >= {"lip_outer", "lip_inner", "lid", "iris"}

@@ -1,6 +1,6 @@
 """Corpus builder (`gan-build-corpus`): a folder of talking-face mp4 clips -> the avatar v2 corpus.
 
-It writes what gan-train-v2 reads (gan.data.rig_corpus): `seq_NNNN.npz` and, held out,
+It writes what gan-train reads (gan.data.rig_corpus): `seq_NNNN.npz` and, held out,
 `test_seq_NNNN.npz` with frames (T, S, S, 3) uint8, rig (T, K) KEPT coefficients, pose (T, 3)
 degrees, emotion (T, E), intensity (T,), mel float16 (T, 16, 80), speaking (T,), seq, kept,
 emotions and (in the first file of each split) reference (1, S, S, 3). Real video of a consenting
@@ -40,7 +40,7 @@ from gan.audio.mel import MEL_SR, audio_windows, to_mel_rate
 from gan.data.corpus_labels import label_from_path, read_labels_csv
 from gan.data.face_align import FaceMesher, similarity, warp_face
 from gan.data.rig_corpus import write_shard
-from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference
+from gan.data.video_rig import anchor_indices, anchors, measures, rig_from_measures, rigid_reference, smooth
 from gan.images import tensor_to_frames
 from gan.networks.rig_generator import RigGenerator
 from gan.rig.arkit import KEPT
@@ -232,8 +232,7 @@ def _rest_landmarks(g: RigGenerator, emotions: tuple[str, ...], mesher: FaceMesh
 
 
 def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keypoint_names: tuple[str, ...],
-                       emotions: tuple[str, ...], cfg: CorpusConfig | None = None,
-                       progress: bool = True) -> CorpusReport:
+                 emotions: tuple[str, ...], cfg: CorpusConfig | None = None, progress: bool = True) -> CorpusReport:
     """Write seq_*.npz / test_seq_*.npz for every mp4 under src_dir (see module doc); returns the report."""
     cfg = cfg or CorpusConfig()
     if cfg.emotion not in emotions:
@@ -254,7 +253,7 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keyp
     report.face_frames = sum(len(c.index) for c in clips)
     if report.seconds < cfg.min_seconds:
         raise CorpusError(f"Only {report.seconds:.1f} s of video with the face visible was found; at least "
-                               f"{cfg.min_seconds:.0f} s is needed (2-5 minutes gives a better avatar).")
+                          f"{cfg.min_seconds:.0f} s is needed (2-5 minutes gives a better avatar).")
     # 1. rig and pose of every face frame, normalised over all of the person's video at once
     all_lm = np.concatenate([c.landmarks for c in clips])
     meas, pose = measures(all_lm, reference)
@@ -262,27 +261,33 @@ def build_corpus(src_dir: str | Path, out_dir: str | Path, g: RigGenerator, keyp
     breaks = np.zeros(len(all_lm), bool)
     breaks[starts[:-1]] = True
     rig = rig_from_measures(meas, len(KEPT), breaks)
+    # smoothed over 3 frames like the rig, so landmark noise does not shake the crops (jitter measured in README)
+    pose = smooth(pose, breaks).astype(np.float32)
+    source = smooth(np.stack([anchors(lm) for lm in all_lm]), breaks)  # (N, 4, 2) the person's anchors
     # 2. where the base generator puts the anchors for each frame's rig and pose
     groups = anchor_indices(keypoint_names)
     with torch.no_grad():
         kp = g.sketch.keypoints(torch.from_numpy(rig), torch.from_numpy(pose)).numpy() * g.size  # (N, M, 2)
     target = np.stack([kp[:, idx].mean(axis=1) for idx in groups], axis=1)  # (N, 4, 2)
+    n_test = [math.ceil(cfg.test_share * len(c.index)) for c in clips]  # face frames held out at each clip's end
+    held = np.zeros(len(all_lm), bool)
+    for end, n in zip(starts[1:], n_test, strict=True):
+        held[end - n : end] = True
     neutral_score = np.abs(rig).sum(axis=1) + np.abs(pose).sum(axis=1) / 10.0
-    ref_at = int(np.argmin(neutral_score))  # the most neutral frame becomes the avatar's reference
+    ref_at = int(np.argmin(np.where(held, np.inf, neutral_score)))  # the most neutral training frame: the reference
     writer = _SeqWriter(out, cfg, emotions)
     for ci, clip in enumerate(tqdm(clips, desc="cropping", unit="clip", disable=not progress)):
         writer.emotion, writer.intensity = clip.emotion, clip.intensity
         lo = int(starts[ci])
         rows = {int(k): lo + j for j, k in enumerate(clip.index)}
-        n_test = math.ceil(cfg.test_share * len(clip.index)) if cfg.test_share else 0
-        first_test = int(clip.index[-n_test]) if n_test else len(clip.mel)
+        first_test = int(clip.index[-n_test[ci]]) if n_test[ci] else len(clip.mel)
         for k, frame in resampled_frames(clip.path, cfg.fps):
             row = rows.get(k)
             if row is None:
                 writer.flush()  # no face here: a sequence never jumps over a gap
                 continue
-            m = similarity(anchors(clip.landmarks[row - lo]), target[row])
-            crop, _ = warp_face(frame, clip.landmarks[row - lo], m, g.size)
+            m = similarity(source[row], target[row])
+            crop = warp_face(frame, m, g.size)
             if row == ref_at:
                 writer.reference = crop
             writer.add("test" if k >= first_test else "train", crop, rig[row], pose[row], clip.mel[k],
@@ -359,7 +364,7 @@ def load_base(base: str | Path | None) -> tuple[RigGenerator, tuple[str, ...], t
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point `gan-build-corpus`: mp4 folder -> seq_*.npz corpus for gan-train-v2; one-sentence errors."""
+    """Entry point `gan-build-corpus`: mp4 folder -> seq_*.npz corpus for gan-train; one-sentence errors."""
     from affect.modelfiles import ModelFileError
 
     ap = argparse.ArgumentParser(prog="gan-build-corpus", description=__doc__.split("\n")[0])

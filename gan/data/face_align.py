@@ -1,8 +1,9 @@
-"""Face landmarks (MediaPipe face mesh, 478 points) and similarity-aligned face crops.
+"""Face landmarks (MediaPipe face mesh, 478 points) and similarity-warped face crops.
 
-The crop template puts the eye centres and the mouth centre where the synthetic actor has them
-in its own frame (gan.actor.layout2d), so actor clips and real video give crops with the face
-at the same place and scale, whatever the source resolution or head position.
+The corpus builder (gan.data.corpus) fits, per frame, the similarity that puts a person's anchor
+landmarks where the base generator draws the same points (gan.data.video_rig), and warps the
+frame with it, so real video is cropped in the actor's framing whatever its resolution or the
+head's position.
 """
 
 from __future__ import annotations
@@ -14,31 +15,8 @@ from typing import Any
 import cv2
 import numpy as np
 
-from gan.actor.layout2d import CX, CY, EYE_X, MOUTH_Y
-
-# Template (fractions of the crop side): eye centres and mouth centre of the neutral actor.
-TEMPLATE = np.array([[CX - EYE_X, CY], [CX + EYE_X, CY], [CX, CY + MOUTH_Y]], dtype=np.float64)
 NUM_LANDMARKS = 478
 _MAX_SIDE = 640  # frames are downscaled to this before the mesh (speed; the mesh runs at 192 px)
-
-
-def anchor_points(landmarks: np.ndarray) -> np.ndarray:
-    """(3, 2) image points matching TEMPLATE: the two eye centres and the mouth centre."""
-    p = landmarks[:, :2]
-    left = 0.5 * (p[33] + p[133])  # image-left eye
-    right = 0.5 * (p[362] + p[263])
-    mouth = 0.25 * (p[61] + p[291] + p[13] + p[14])
-    return np.stack([left, right, mouth])
-
-
-def similarity_to_template(landmarks: np.ndarray, size: int) -> np.ndarray:
-    """2x3 similarity (rotation, uniform scale, shift) mapping the anchors onto the template."""
-    return similarity(anchor_points(landmarks), TEMPLATE * size)
-
-
-def align_face(frame: np.ndarray, landmarks: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """(crop (size, size, 3) uint8, landmarks in crop pixels (478, 3)); z scaled like x."""
-    return warp_face(frame, landmarks, similarity_to_template(landmarks, size), size)
 
 
 def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
@@ -49,15 +27,11 @@ def similarity(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
     return matrix.astype(np.float64)
 
 
-def warp_face(frame: np.ndarray, landmarks: np.ndarray, m: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Apply the 2x3 similarity m: (crop (size, size, 3) uint8, landmarks in crop pixels (478, 3))."""
+def warp_face(frame: np.ndarray, m: np.ndarray, size: int) -> np.ndarray:
+    """The (size, size, 3) uint8 crop of frame under the 2x3 similarity m (area filter when shrinking)."""
     scale = float(np.hypot(m[0, 0], m[0, 1]))
     interp = cv2.INTER_AREA if scale < 1.0 else cv2.INTER_LINEAR
-    crop = cv2.warpAffine(frame, m, (size, size), flags=interp, borderMode=cv2.BORDER_REPLICATE)
-    pts = landmarks.astype(np.float64).copy()
-    pts[:, :2] = pts[:, :2] @ m[:, :2].T + m[:, 2]
-    pts[:, 2] *= scale
-    return crop, pts.astype(np.float32)
+    return cv2.warpAffine(frame, m, (size, size), flags=interp, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _downscale(frame: np.ndarray) -> tuple[np.ndarray, float]:

@@ -1,11 +1,11 @@
 """The training corpus' shard format: the trainer's reader (`RigCorpus`) and the builders' writer (`write_shard`).
 
 Shards (written by gan/data/build.py from the actor, gan/data/corpus.py from a person's videos):
-`seq_NNNN.npz` (training) and `test_seq_NNNN.npz` (held out), one or more sequences each, keys `frames` uint8 (T, S, S, 3),
-`rig` float32 (T, K) KEPT coefficients, `pose` float32 (T, 3) degrees, `emotion` (T, E),
-`intensity` (T,), `mel` float16 (T, 16, 80), `speaking` bool (T,), optional `seq` (T,) (absent =
-one sequence per file), `kept` (K,) and `emotions` (E,) names, `reference` (1, S, S, 3). Other
-keys (audio, text, kind) are ignored.
+`seq_NNNN.npz` (training) and `test_seq_NNNN.npz` (held out), one or more sequences each, keys
+`frames` uint8 (T, S, S, 3), `rig` float32 (T, K) KEPT coefficients, `pose` float32 (T, 3) degrees,
+`emotion` (T, E), `intensity` (T,), `mel` float16 (T, 16, 80), `speaking` bool (T,), optional `seq`
+(T,) (absent = one sequence per file), `kept` (K,) and `emotions` (E,) names, `reference`
+(1, S, S, 3). Other keys (audio, text, kind) are ignored.
 
 Frames do not fit in memory for long (256x256x3 = 196 KB a frame: an hour at 25 fps is 18 GB, on
 a 24 GB machine shared by the team), so on first sight of a shard its frames are appended to a
@@ -43,7 +43,8 @@ class RigCorpus:
         self.folder = Path(folder)
         paths = sorted(self.folder.glob(f"{prefix}_*.npz"))
         if not paths:
-            raise FileNotFoundError(f"No {prefix}_*.npz shards in {self.folder} (the rig's corpus builder writes them).")
+            raise FileNotFoundError(f"No {prefix}_*.npz shards in {self.folder}; scripts/build_gan_dataset.py "
+                                    "(the actor) or gan-build-corpus (videos) writes them.")
         cache = Path(cache_dir)
         cache.mkdir(parents=True, exist_ok=True)
         self._raw, index_path = cache / f"{prefix}_frames.u8", cache / f"{prefix}_index.json"

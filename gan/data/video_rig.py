@@ -67,7 +67,10 @@ CUES: dict[str, Cue] = {
 # Blinks by the eye aspect ratio relative to the person's median: fully shut at 30 % of it, open at 75 %
 # (Soukupova & Cech 2016 threshold an EAR drop of about this size); squint in between 75 and 95 %.
 BLINK_SHUT, BLINK_OPEN, SQUINT_FROM, SQUINT_REACH = 0.30, 0.75, 0.95, 0.34
-# Funnel (rounded, open) vs pucker (rounded, closed) split by how far the jaw is open (0..1 of its reach).
+# MediaPipe's depth makes the Kabsch yaw 1.21-1.30x and roll 0.87-0.91x the truth on actor v2 renders
+# (bench/bench_video_rig.py on gan_v3b seq_006x and gan_v4 seq_0000-0019): divide by 1.25 and 0.89. Pitch
+# (slope 0.36, r 0.79 at best) is left as measured: scaling it up would triple its noise.
+POSE_GAIN = np.array([1 / 1.25, 1.0, 1 / 0.89])
 
 
 def measures(landmarks: np.ndarray, reference: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -82,7 +85,7 @@ def measures(landmarks: np.ndarray, reference: np.ndarray) -> tuple[dict[str, np
         rows.append(m)
         pose[t] = euler_yxz(flip @ rot @ flip)
     out = {k: np.array([r[k] for r in rows], np.float64) for k in rows[0]} if rows else {}
-    return out, np.clip(pose, -POSE_LIMITS, POSE_LIMITS)
+    return out, np.clip(pose * POSE_GAIN, -POSE_LIMITS, POSE_LIMITS).astype(np.float32)
 
 
 def euler_yxz(r: np.ndarray) -> tuple[float, float, float]:
@@ -99,10 +102,12 @@ def rigid_reference(landmarks: np.ndarray) -> np.ndarray:
     return pts[list(RIGID)]
 
 
-def _smooth(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
-    """3-tap moving average that never mixes frames across a break (clip or sequence boundary)."""
-    prev = np.where(breaks, x, np.roll(x, 1, axis=0))
-    nxt = np.where(np.roll(breaks, -1), x, np.roll(x, -1, axis=0))
+def smooth(x: np.ndarray, breaks: np.ndarray) -> np.ndarray:
+    """3-tap moving average over the first axis of x (T, ...) that never mixes frames across a break (T,) bool
+    (the first frame of a clip)."""
+    first = breaks.reshape(-1, *[1] * (x.ndim - 1))
+    prev = np.where(first, x, np.roll(x, 1, axis=0))
+    nxt = np.where(np.roll(first, -1, axis=0), x, np.roll(x, -1, axis=0))
     prev[0], nxt[-1] = x[0], x[-1]
     return (prev + x + nxt) / 3.0
 
@@ -115,7 +120,7 @@ def rig_from_measures(m: dict[str, np.ndarray], n_kept: int, breaks: np.ndarray 
     n = len(next(iter(m.values())))
     breaks = np.zeros(n, bool) if breaks is None else breaks
     # blinks last 3-5 frames at 25 fps (100-150 ms): the eye aspect ratio is not smoothed, or they would halve
-    m = {k: v if k == "ear" else _smooth(v, breaks) for k, v in m.items()}
+    m = {k: v if k == "ear" else smooth(v, breaks) for k, v in m.items()}
     kept = np.zeros((n, n_kept), np.float32)
     unit: dict[str, np.ndarray] = {}
     for name, cue in CUES.items():

@@ -49,10 +49,13 @@ class EvalConfig:
     intensity: float = 1.0  # emotion intensity (the pipeline's default, gan/config.py)
     actor_reference: bool = True  # also render every take with the actor (the ceiling, fidelity, sample sheet)
     fidelity_every: int = 4  # SSIM/PSNR on every n-th frame (SSIM costs ~15 ms a frame)
+    threads: int = 2  # torch + voice threads; 1 while a trainer runs (2 threads spin on a busy 2-core machine)
 
     def __post_init__(self) -> None:
         if self.clips < 1 or self.fidelity_every < 1:
             raise ValueError("EvalConfig needs clips >= 1 and fidelity_every >= 1.")
+        if self.threads < 1:
+            raise ValueError("EvalConfig.threads must be at least 1.")
         if not self.emotion_list:
             raise ValueError("EvalConfig.emotions must name at least one emotion (comma-separated).")
         if not 0.0 <= self.intensity <= 1.0 or not 0.2 <= self.silent_seconds <= 30.0:
@@ -96,12 +99,13 @@ def evaluate(cfg: EvalConfig, pipe: TalkingHeadPipeline | None = None, command: 
 
     pipe: an already loaded v2 pipeline (tests pass a broken one); None = load cfg.checkpoint_dir.
     """
+    from gan.config import AvatarConfig
     from gan.pipeline import DEFAULT_CHECKPOINT, TalkingHeadPipeline
 
     start, load_start = time.perf_counter(), os.getloadavg()[0]
     checkpoint = Path(cfg.checkpoint_dir or DEFAULT_CHECKPOINT)
     out = Path(cfg.out_dir or Path("runs") / f"eval_{checkpoint.name}")  # runs/ is git-ignored
-    pipe = pipe or TalkingHeadPipeline.from_pretrained(checkpoint)
+    pipe = pipe or TalkingHeadPipeline.from_pretrained(checkpoint, AvatarConfig(num_threads=cfg.threads))
     source, tools = PipelineTakes(pipe, cfg.intensity), FaceTools()
     actor = actor_renderer() if cfg.actor_reference else None
     speeches = [source.speech(text) for text in eval_sentences(cfg.clips)]

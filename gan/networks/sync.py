@@ -18,7 +18,7 @@ def mouth_crop(frames: torch.Tensor, box: tuple[int, int, int, int]) -> torch.Te
     """(B, K, 3, S, S) in [-1, 1] -> the mouth at half resolution (B, 3K, h/2, w/2).
 
     box = (top, left, height, width) in pixels: the box around the generator's mouth keypoints at
-    rest (gan.training.train_v2.mouth_box), so at 256 px the expert sees the lips, not the chin and collar.
+    rest (gan.training.train.mouth_box), so at 256 px the expert sees the lips, not the chin and collar.
     """
     b, k, c, _, _ = frames.shape
     top, left, h, w = box

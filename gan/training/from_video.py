@@ -4,7 +4,7 @@
 
 1. the corpus: gan.data.corpus (gan-build-corpus) reads every mp4 under VIDEO_DIR (face mesh, rig and head
    pose from the landmarks, crops in the base avatar's framing) into seq_*.npz / test_seq_*.npz;
-2. fine-tuning: gan-train-v2's loop (gan.training.train_v2) starts from the base avatar with its
+2. fine-tuning: gan-train's loop (gan.training.train) starts from the base avatar with its
    canvases reset to the person's most neutral frame, reconstruction losses only (the critics and
    the sync expert of a full run need hours), with a progress bar;
 3. the EMA generator is written as config.json + model.safetensors (gan.checkpoint), with the
@@ -37,11 +37,11 @@ from gan.checkpoint import export_rig_generator
 from gan.data.corpus import DEV_BASE, CorpusConfig, CorpusError, CorpusReport, build_corpus, default_base, load_base
 from gan.images import frames_to_tensor
 from gan.networks import RigGenerator
-from gan.training.config_v2 import TrainV2Config
-from gan.training.train_v2 import train_v2
+from gan.training.config import TrainConfig
+from gan.training.train import train
 
-# 1.2-1.7 s per step at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps is 10-15 minutes,
-# and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README, "Bring your own avatar").
+# 1.7-2.1 s per step on average at batch 4 on this shared 2-core machine (nice 10, load ~9): 500 steps take
+# 14-18 minutes, and 400 steps took 24 s of video from 17.9 to 27.5 dB held-out PSNR (README).
 DEFAULT_STEPS = 500
 CONSENT_WORD = "consent"  # the consent file must say so in words
 
@@ -71,6 +71,8 @@ class AvatarFromVideoConfig:
             raise ValueError("AvatarFromVideoConfig.steps, threads and batch_size must be at least 1.")
         if not 0.0 < self.lr < 1.0:
             raise ValueError(f"AvatarFromVideoConfig.lr must be in (0, 1), got {self.lr}.")
+        if self.min_seconds < 1.0:
+            raise ValueError(f"AvatarFromVideoConfig.min_seconds must be at least 1 s, got {self.min_seconds}.")
 
 
 @dataclass(frozen=True)
@@ -114,11 +116,13 @@ def held_out_psnr(g: RigGenerator, corpus_dir: Path, prefix: str = "test_seq", m
     for path in sorted(corpus_dir.glob(f"{prefix}_*.npz")):
         with np.load(path) as d:
             take = np.linspace(0, len(d["rig"]) - 1, min(len(d["rig"]), max_frames)).astype(int)
-            fake = g(*(torch.from_numpy(d[k][take].astype(np.float32)) for k in ("rig", "pose", "emotion")),
-                     torch.from_numpy(d["intensity"][take].astype(np.float32))[:, None])
-            real = frames_to_tensor(d["frames"][take])
-        err += float(((fake.clamp(-1, 1) - real) * 127.5).pow(2).sum())
-        count += real.numel()
+            arrays = {k: d[k][take] for k in ("rig", "pose", "emotion", "intensity", "frames")}
+        for s in range(0, len(take), 25):  # 25 frames per call: a few hundred MB of activations at 256 px
+            part = {k: torch.from_numpy(v[s : s + 25].astype(np.float32)) for k, v in arrays.items() if k != "frames"}
+            fake = g(part["rig"], part["pose"], part["emotion"], part["intensity"][:, None])
+            real = frames_to_tensor(arrays["frames"][s : s + 25])
+            err += float(((fake.clamp(-1, 1) - real) * 127.5).pow(2).sum())
+            count += real.numel()
     if not count:
         raise AvatarError(f"No held-out frames in {corpus_dir} to score the avatar on.")
     return float(10 * np.log10(255.0**2 / max(err / count, 1e-12)))
@@ -139,14 +143,14 @@ def make_avatar(cfg: AvatarFromVideoConfig, progress: bool = True) -> AvatarRepo
         corpus_dir = work / "corpus"
         report = build_corpus(cfg.video_dir, corpus_dir, g, names, emotions, CorpusConfig(min_seconds=cfg.min_seconds),
                               progress)
-        tcfg = TrainV2Config(
+        tcfg = TrainConfig(
             data_dir=str(corpus_dir), run_dir=str(work / "run"), size=g.size, init_from=str(base_dir),
             init_identity=True, steps=cfg.steps, batch_size=cfg.batch_size, lr_g=cfg.lr, threads=cfg.threads,
             adv_start=cfg.steps, w_sync=0.0, ema_decay=0.99, ema_start=0, seed=cfg.seed,
             log_every=max(1, cfg.steps // 10), sample_every=max(1, cfg.steps // 4), export_minutes=1e6)
         before = _base_with_person_canvas(g, corpus_dir)
         psnr_base = held_out_psnr(before, corpus_dir)
-        _, models = train_v2(tcfg, progress=progress)
+        _, models = train(tcfg, progress=progress)
         psnr = held_out_psnr(models.g_ema, corpus_dir)
         provenance = {"made_by": "gan-avatar-from-video", "base": str(base_dir),
                       "base_trained_steps": base_config.get("trained_steps"), "consent": consent,
@@ -190,7 +194,7 @@ def _parser() -> argparse.ArgumentParser:
                     help="REQUIRED: a text file in which the filmed person states that they consent to this avatar "
                          f"(it must contain the word '{CONSENT_WORD}'); its hash and the date go into config.json")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"fine-tuning steps (default {DEFAULT_STEPS}, "
-                    "10-15 minutes on 2 shared CPU cores)")
+                    "14-18 minutes on 2 busy CPU cores)")
     ap.add_argument("--base", default="", help="avatar v2 checkpoint to start from (default: the shipped v2 avatar, "
                     f"else {DEV_BASE.name})")
     ap.add_argument("--work-dir", default="", help="keep the corpus and training run here (default: a temporary "

@@ -1,4 +1,4 @@
-"""The sync expert's pretraining, before (and independent of) the GAN (gan/training/train_v2.py calls it).
+"""The sync expert's pretraining, before (and independent of) the GAN (gan/training/train.py calls it).
 
 The sync expert learns (mouth triplet, mel window) in sync vs out of sync on the corpus' speaking
 sequences: negatives are the same clip's audio shifted by 3-12 frames (Wav2Lip's "off-sync" pairs,

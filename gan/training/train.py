@@ -1,4 +1,4 @@
-"""Train the avatar v2 GAN at 256x256: `gan-train-v2 --data_dir data/gan_v2 --run_dir runs/avatar_v2`.
+"""Train the avatar v2 GAN at 256x256: `gan-train --data_dir data/gan_v2 --run_dir runs/avatar_v2`.
 
 Each step renders triplets of consecutive frames with RigGenerator from their rig numbers, then
 `train_step` updates the critics (hinge patch critic conditioned by projection + temporal critic)
@@ -8,7 +8,7 @@ sessions: resumable (<run_dir>/checkpoint.pt, loaded with weights_only=True), SI
 periodic sample sheets, and small EMA exports (<run_dir>/avatar/, a few MB) that can be committed
 and passed to --init_from on a new machine.
 
-    nice -n 10 gan-train-v2 --run_dir runs/avatar_v2 --threads 2 > runs/avatar_v2.log 2>&1 &
+    nice -n 10 gan-train --run_dir runs/avatar_v2 --threads 2 > runs/avatar_v2.log 2>&1 &
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from gan.networks import PatchDiscriminator, RigGenerator, SyncExpert, TemporalD
 from gan.networks.keypoints import KeypointBasis, load_keypoint_basis
 from gan.networks.rig_generator import conditioning
 from gan.training import loss as L
-from gan.training.config_v2 import TrainV2Config
+from gan.training.config import TrainConfig
 from gan.training.samples import sample_sheet, write_png
 
 MOUTH_WORDS = ("lip", "mouth", "teeth", "tongue")  # sketch channel names that belong to the mouth region
@@ -77,7 +77,7 @@ def mouth_box(g: RigGenerator, layout: list[dict[str, Any]], size: int) -> tuple
     return top, left, side, side
 
 
-def train_step(m: RigModels, batch: RigBatch, cfg: TrainV2Config, step: int) -> dict[str, float]:
+def train_step(m: RigModels, batch: RigBatch, cfg: TrainConfig, step: int) -> dict[str, float]:
     """One critic update (once adversarial) and one G update; returns scalar metrics."""
     b, k = batch.frames.shape[:2]
     real = batch.frames.flatten(0, 1)  # (B*3, 3, S, S)
@@ -137,7 +137,7 @@ def train_step(m: RigModels, batch: RigBatch, cfg: TrainV2Config, step: int) -> 
     return metrics
 
 
-def _sync_expert(cfg: TrainV2Config, corpus: RigCorpus, test: RigCorpus | None, box: tuple[int, int, int, int],
+def _sync_expert(cfg: TrainConfig, corpus: RigCorpus, test: RigCorpus | None, box: tuple[int, int, int, int],
                  log: Any) -> SyncExpert | None:
     """The frozen v2 sync expert: loaded, or pretrained once on the corpus' speaking triplets."""
     if cfg.w_sync <= 0:
@@ -157,7 +157,7 @@ def _sync_expert(cfg: TrainV2Config, corpus: RigCorpus, test: RigCorpus | None, 
     return expert.eval().requires_grad_(False)
 
 
-def build_models(cfg: TrainV2Config, g_kwargs: dict[str, Any], basis: KeypointBasis | None) -> RigModels:
+def build_models(cfg: TrainConfig, g_kwargs: dict[str, Any], basis: KeypointBasis | None) -> RigModels:
     """Networks + optimisers (sync expert set later); G's keypoint buffers from `basis` (None when resuming)."""
     torch.manual_seed(cfg.seed)
     g = RigGenerator(**g_kwargs)
@@ -175,14 +175,14 @@ def build_models(cfg: TrainV2Config, g_kwargs: dict[str, Any], basis: KeypointBa
     return RigModels(g, g_ema, d_patch, d_temp, None, opt_g, opt_d, [r for r in regions if len(r[0])])
 
 
-def _state(m: RigModels, cfg: TrainV2Config, g_kwargs: dict[str, Any], step: int) -> dict[str, Any]:
+def _state(m: RigModels, cfg: TrainConfig, g_kwargs: dict[str, Any], step: int) -> dict[str, Any]:
     return {"step": step, "config": json.dumps(asdict(cfg)), "generator_version": 2,
             "generator_kwargs": json.dumps(g_kwargs), "G": m.g.state_dict(), "G_ema": m.g_ema.state_dict(),
             "D_patch": m.d_patch.state_dict(), "D_temporal": m.d_temp.state_dict(),
             "opt_g": m.opt_g.state_dict(), "opt_d": m.opt_d.state_dict()}
 
 
-def _restore(m: RigModels, state: dict[str, Any], cfg: TrainV2Config) -> int:
+def _restore(m: RigModels, state: dict[str, Any], cfg: TrainConfig) -> int:
     m.g.load_state_dict(state["G"])
     m.g_ema.load_state_dict(state["G_ema"])
     m.d_patch.load_state_dict(state["D_patch"])
@@ -195,14 +195,14 @@ def _restore(m: RigModels, state: dict[str, Any], cfg: TrainV2Config) -> int:
     return int(state["step"])
 
 
-def export_ema(m: RigModels, cfg: TrainV2Config, g_kwargs: dict[str, Any], corpus: RigCorpus, step: int,
+def export_ema(m: RigModels, cfg: TrainConfig, g_kwargs: dict[str, Any], corpus: RigCorpus, step: int,
                folder: Path) -> None:
     """Write the EMA generator as an inference checkpoint (config.json + model.safetensors)."""
     export_rig_generator(folder, m.g_ema, g_kwargs, corpus.kept, corpus.emotions,
                          {"fps": 25, "trained_steps": step, "training_config": asdict(cfg)})
 
 
-def _setup_generator(cfg: TrainV2Config, corpus: RigCorpus, state: dict[str, Any] | None,
+def _setup_generator(cfg: TrainConfig, corpus: RigCorpus, state: dict[str, Any] | None,
                      log: Callable[[str], None]) -> tuple[RigModels, dict[str, Any], int]:
     """Models for a resumed run (state), a new run from an EMA export (init_from, optionally retargeted to
     the current basis and reference) or a fresh run; returns (models, generator kwargs, step)."""
@@ -236,7 +236,7 @@ def _setup_generator(cfg: TrainV2Config, corpus: RigCorpus, state: dict[str, Any
     return m, g_kwargs, 0
 
 
-def train_v2(cfg: TrainV2Config, progress: bool = False) -> tuple[Path, RigModels]:
+def train(cfg: TrainConfig, progress: bool = False) -> tuple[Path, RigModels]:
     """Run (or resume) a v2 training run; returns the run folder and the models. `progress` shows a tqdm bar
     (metric lines then go above it)."""
     torch.set_num_threads(cfg.threads)
@@ -257,7 +257,7 @@ def train_v2(cfg: TrainV2Config, progress: bool = False) -> tuple[Path, RigModel
     except FileNotFoundError:
         test = None
     if corpus.size != cfg.size:
-        raise ValueError(f"The corpus in {cfg.data_dir} is {corpus.size} px but TrainV2Config.size is {cfg.size}.")
+        raise ValueError(f"The corpus in {cfg.data_dir} is {corpus.size} px but TrainConfig.size is {cfg.size}.")
     ckpt = run / "checkpoint.pt"
     m, g_kwargs, step = _setup_generator(cfg, corpus, load_training(ckpt) if ckpt.is_file() else None, log)
     m.sync = _sync_expert(cfg, corpus, test, mouth_box(m.g, g_kwargs["sketch_layout"], cfg.size), log)
@@ -320,11 +320,11 @@ def train_v2(cfg: TrainV2Config, progress: bool = False) -> tuple[Path, RigModel
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point of `gan-train-v2`."""
+    """Entry point of `gan-train`."""
     from gan.training.cli import config_from_argv
 
-    cfg = config_from_argv(TrainV2Config, argv, "Train the avatar v2 GAN (256x256, rig-conditioned).")
-    run, _ = train_v2(cfg)
+    cfg = config_from_argv(TrainConfig, argv, "Train the avatar v2 GAN (256x256, rig-conditioned).")
+    run, _ = train(cfg)
     print(f"run folder: {run}")
 
 

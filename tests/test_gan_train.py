@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from gan_v2_fixtures import EMOTIONS, KEPT, random_basis, write_basis, write_shards
+from gan_fixtures import EMOTIONS, KEPT, random_basis, write_basis, write_shards
 
 from gan.checkpoint import load_rig_generator, load_training
 from gan.data.rig_corpus import RigCorpus, RigTriplets
-from gan.training.config_v2 import TrainV2Config
-from gan.training.train_v2 import train_v2
+from gan.training.config import TrainConfig
+from gan.training.train import train
 
 pytestmark = pytest.mark.slow
 
@@ -34,9 +34,9 @@ def _metrics(run: Path) -> list[dict]:
 
 def test_tiny_run_learns_and_writes_everything(setup: tuple[Path, Path], tmp_path: Path) -> None:
     data, basis = setup
-    cfg = replace(TrainV2Config.tiny(str(data), str(tmp_path / "run"), str(basis)), steps=14, adv_start=10,
+    cfg = replace(TrainConfig.tiny(str(data), str(tmp_path / "run"), str(basis)), steps=14, adv_start=10,
                   lr_g=3e-3, w_sync=0.3, sync_steps=3)
-    run, models = train_v2(cfg)
+    run, models = train(cfg)
     rows = _metrics(run)
     assert [r["step"] for r in rows] == list(range(1, 15))
     assert np.mean([r["l1"] for r in rows[-3:]]) < 0.8 * np.mean([r["l1"] for r in rows[:3]])
@@ -56,10 +56,10 @@ def test_tiny_run_learns_and_writes_everything(setup: tuple[Path, Path], tmp_pat
 
 def test_resume_continues_from_the_step(setup: tuple[Path, Path], tmp_path: Path) -> None:
     data, basis = setup
-    cfg = TrainV2Config.tiny(str(data), str(tmp_path / "run"), str(basis))
-    train_v2(replace(cfg, steps=3))
+    cfg = TrainConfig.tiny(str(data), str(tmp_path / "run"), str(basis))
+    train(replace(cfg, steps=3))
     w3 = load_training(tmp_path / "run" / "checkpoint.pt")["G"]["mapping.0.weight"]
-    _, models = train_v2(replace(cfg, steps=5, basis=str(tmp_path / "gone")))  # resumes without the basis file
+    _, models = train(replace(cfg, steps=5, basis=str(tmp_path / "gone")))  # resumes without the basis file
     assert load_training(tmp_path / "run" / "checkpoint.pt")["step"] == 5
     assert [r["step"] for r in _metrics(tmp_path / "run")] == [1, 2, 3, 4, 5]
     w5 = models.g.state_dict()["mapping.0.weight"]
@@ -93,27 +93,27 @@ def test_mismatched_basis_is_a_clear_error(setup: tuple[Path, Path], tmp_path: P
     other = replace(random_basis(0), kept=tuple(f"c{i}" for i in range(len(KEPT))))
     save_keypoint_basis(other, tmp_path / "other")
     with pytest.raises(ValueError, match="rig columns"):
-        train_v2(TrainV2Config.tiny(str(data), str(tmp_path / "run"), str(tmp_path / "other")))
+        train(TrainConfig.tiny(str(data), str(tmp_path / "run"), str(tmp_path / "other")))
 
 
 def test_new_machine_starts_from_the_committed_ema_export(setup: tuple[Path, Path], tmp_path: Path) -> None:
     data, basis = setup
-    cfg = TrainV2Config.tiny(str(data), str(tmp_path / "run"), str(basis))
-    _, first = train_v2(replace(cfg, steps=3))
+    cfg = TrainConfig.tiny(str(data), str(tmp_path / "run"), str(basis))
+    _, first = train(replace(cfg, steps=3))
     # only the small EMA export travels (no checkpoint.pt, no basis file on the new machine's run)
     cfg2 = replace(cfg, run_dir=str(tmp_path / "run2"), init_from=str(tmp_path / "run" / "avatar"), steps=1,
                    lr_g=1e-12, lr_d=1e-12, basis=str(tmp_path / "gone"))
-    _, second = train_v2(cfg2)
+    _, second = train(cfg2)
     for (name, a), b in zip(first.g_ema.state_dict().items(), second.g.state_dict().values()):
         assert torch.allclose(a, b, atol=1e-6), name
 
 
 def test_retarget_keeps_the_decoder_and_takes_the_new_basis(setup: tuple[Path, Path], tmp_path: Path) -> None:
     data, basis = setup
-    cfg = TrainV2Config.tiny(str(data), str(tmp_path / "run"), str(basis))
-    _, first = train_v2(replace(cfg, steps=2))
+    cfg = TrainConfig.tiny(str(data), str(tmp_path / "run"), str(basis))
+    _, first = train(replace(cfg, steps=2))
     new_basis = write_basis(tmp_path / "new_camera", seed=3)  # the actor moved the camera
-    _, second = train_v2(replace(cfg, run_dir=str(tmp_path / "run2"), init_from=str(tmp_path / "run" / "avatar"),
+    _, second = train(replace(cfg, run_dir=str(tmp_path / "run2"), init_from=str(tmp_path / "run" / "avatar"),
                                  retarget=True, basis=str(new_basis), steps=1, lr_g=1e-12, lr_d=1e-12))
     want = torch.from_numpy(random_basis(3).kp_delta.reshape(len(KEPT), -1))
     assert torch.allclose(second.g.sketch.kp_delta, want)

@@ -1,4 +1,4 @@
-"""TrainV2Config: everything an avatar v2 training run depends on (saved as config.json in the run)."""
+"""TrainConfig: everything an avatar v2 training run depends on (saved as config.json in the run)."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ DEFAULT_BASIS = "gan/actor/assets/keypoints_v2"  # the actor's keypoint basis (.
 
 
 @dataclass(frozen=True)
-class TrainV2Config:
-    """Avatar v2 GAN training (gan-train-v2); every field is a --flag of the same name."""
+class TrainConfig:
+    """Avatar v2 GAN training (gan-train); every field is a --flag of the same name."""
 
     data_dir: str = "data/gan_v3"  # seq_*.npz / test_seq_*.npz shards (scripts/build_gan_dataset.py writes them)
     run_dir: str = "runs/avatar_v2"  # checkpoint.pt, avatar/ (EMA export), samples/, metrics.jsonl, train.log
@@ -63,20 +63,20 @@ class TrainV2Config:
 
     def __post_init__(self) -> None:
         if self.size % 16 != 0:
-            raise ValueError("TrainV2Config.size must be a multiple of 16.")
+            raise ValueError("TrainConfig.size must be a multiple of 16.")
         if self.batch_size < 1 or self.steps < 1 or self.threads < 1:
-            raise ValueError("TrainV2Config.batch_size, steps and threads must be at least 1.")
+            raise ValueError("TrainConfig.batch_size, steps and threads must be at least 1.")
         if not 0.0 <= self.ema_decay < 1.0:
-            raise ValueError("TrainV2Config.ema_decay must be in [0, 1).")
+            raise ValueError("TrainConfig.ema_decay must be in [0, 1).")
         if len(self.channels) != 4 or len(self.id_channels) != 3:
-            raise ValueError("TrainV2Config needs 4 channels (S/16..S/2) and 3 id_channels (S/16..S/4).")
+            raise ValueError("TrainConfig needs 4 channels (S/16..S/2) and 3 id_channels (S/16..S/4).")
         if min(self.w_l1, self.w_multiscale, self.w_fm, self.w_adv, self.w_temporal, self.w_sync) < 0:
-            raise ValueError("TrainV2Config loss weights must not be negative.")
+            raise ValueError("TrainConfig loss weights must not be negative.")
         if self.log_every < 1 or self.sample_every < 1:
-            raise ValueError("TrainV2Config.log_every and sample_every must be at least 1.")
+            raise ValueError("TrainConfig.log_every and sample_every must be at least 1.")
 
     @classmethod
-    def tiny(cls, data_dir: str, run_dir: str, basis: str) -> TrainV2Config:
+    def tiny(cls, data_dir: str, run_dir: str, basis: str) -> TrainConfig:
         """A few-second config for tests: 64 px, small nets, critics from step 2, no sync expert."""
         return cls(data_dir=data_dir, run_dir=run_dir, basis=basis, size=64, channels=(16, 16, 8, 8),
                    id_channels=(8, 8, 8), convs_low=1, convs_quarter=1, w_dim=16, d_channels=(8, 16, 16),
