@@ -81,7 +81,7 @@ def _images_written_since(app, since: float) -> list[str]:
 
     def avatar_sheet(p: Path) -> bool:
         img = cv2.imread(str(p))
-        return (p.parent == app.services.clips.store.root and p.with_suffix(".wav").is_file() and img is not None
+        return (p.parent == app.services.clips.chunk_dir and p.with_suffix(".wav").is_file() and img is not None
                 and img.shape[1] == SHEET_COLUMNS * size and img.shape[0] % size == 0)
 
     return [str(p) for p in found if not avatar_sheet(p)]

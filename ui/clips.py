@@ -178,6 +178,10 @@ class ClipRenderer:
     ) -> None:
         self.avatar = avatar
         self.store = store
+        # Reply chunks get a folder of their own inside the store: the browser's player fetches from
+        # it (and the idle cache) only, never from where teacher exports are written.
+        self.chunk_dir = store.root / "avatar"
+        self.chunk_dir.mkdir(exist_ok=True)
         self.reaction_cache = reaction_cache  # folder of idle-loop sheets that survives restarts
         # 3 s of idle played forward then backward: a 6 s loop with 2-3 blinks, a gaze shift and
         # slow sway (gan/rig/idle_arkit.py rates), long enough not to look like a loop.
@@ -227,7 +231,7 @@ class ClipRenderer:
         self._pool.submit(self.render_reactions, list(emotions))
 
     def _reaction_path(self, emotion: str) -> Path:
-        folder = self.reaction_cache or self.store.root
+        folder = self.reaction_cache or self.chunk_dir
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"idle-{emotion}-{self.reaction_seconds:.2f}s.jpg"
 
@@ -237,7 +241,7 @@ class ClipRenderer:
 
     def served_folders(self) -> list[Path]:
         """Where the browser fetches chunks and idle loops from (the app's file server allows these)."""
-        return [self.store.root, *([self.reaction_cache] if self.reaction_cache else [])]
+        return [self.chunk_dir, *([self.reaction_cache] if self.reaction_cache else [])]
 
     # 2. Replies: chunk by chunk through the avatar's stream.
     def render(self, text: str, emotion: str, intensity: float, job: ClipJob | None = None) -> list[RenderedClip]:
@@ -247,11 +251,12 @@ class ClipRenderer:
         carries the sentence as its caption.
         """
         parts: list[RenderedClip] = []
+        self.chunk_dir.mkdir(exist_ok=True)  # the store's sweep removes empty folders
         t0 = time.perf_counter()
         for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
             if job is not None and job.cancelled.is_set():
                 return parts  # the rest would never be shown: free the render thread
-            stem = self.store.new_path("")
+            stem = self.chunk_dir / uuid.uuid4().hex  # unguessable: served to whoever has the name
             sheet = write_sheet(stem.with_suffix(".jpg"), chunk.frames)
             audio = write_wav(stem.with_suffix(".wav"), chunk.audio, chunk.sample_rate)
             part = RenderedClip(sheet, audio, len(chunk.frames), chunk.fps, chunk.frames.shape[1], chunk.text,
