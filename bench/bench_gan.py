@@ -3,7 +3,7 @@
     PYTHONPATH=. nice -n 10 .venv/bin/python bench/bench_gan.py [--checkpoint DIR] [--repeats 3]
 
 DIR: an avatar v2 inference checkpoint (config.json generator_version 2); default the shipped
-default avatar, which must then be v2 (until it is: --checkpoint gan/weights/avatar_v2_wip).
+avatar (gan/weights/default_avatar).
 Prints the machine, torch threads and the load average with a same-process yardstick (a fixed
 conv's GFLOP/s) at start and end - this shared VM's speed drifts with the team's jobs - then
 medians over repeats of:
@@ -139,7 +139,7 @@ def main() -> None:
         return
     if generator_version(args.checkpoint) != 2:
         raise SystemExit(f"{args.checkpoint} is not an avatar v2 checkpoint (config.json generator_version 2); "
-                         "pass one with --checkpoint, e.g. gan/weights/avatar_v2_wip.")
+                         "pass one with --checkpoint, e.g. gan/weights/default_avatar.")
     print(f"load avg (1/5/15 min) at start: {os.getloadavg()}; yardstick (conv 32->32 3x3 at 128x128): "
           f"{yardstick_gflops(args.repeats * 4):.1f} GFLOP/s")
     t = time.perf_counter()

@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 # The shipped avatar: the one place that names it (the app, benches and tests read this constant).
 # Avatar v2 (256x256 RigGenerator); the lead replaces its two files with the final training run's.
-DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar_v2"
+DEFAULT_CHECKPOINT = Path(__file__).parent / "weights" / "default_avatar"
 MAX_SECONDS = 120.0  # longest clip react/from_audio will render (memory bound: ~1 GB of frames)
 
 

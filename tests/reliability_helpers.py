@@ -25,7 +25,7 @@ PG_SKIP_REASON = (
 )
 ROOT = Path(__file__).resolve().parents[1]
 TEXT_WEIGHTS = ROOT / "affect" / "weights" / "text" / "model.safetensors"
-AVATAR_WEIGHTS = ROOT / "gan" / "weights" / "default_avatar_v2" / "model.safetensors"  # gan.pipeline.DEFAULT_CHECKPOINT
+AVATAR_WEIGHTS = ROOT / "gan" / "weights" / "default_avatar" / "model.safetensors"  # gan.pipeline.DEFAULT_CHECKPOINT
 
 
 def pg_url() -> str | None:

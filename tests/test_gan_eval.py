@@ -1,6 +1,6 @@
 """The eval's measurements on known signals, and gan-eval on the avatar v2 checkpoint with the real
 models on a tiny budget: the report's structure, and a broken generator failing its bars (the full
-eval is `gan-eval --checkpoint_dir gan/weights/avatar_v2_wip`, ~15 minutes)."""
+eval is `gan-eval` on the shipped avatar, ~25 minutes)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from gan.eval.metrics import (
 )
 from gan.eval.run import EvalConfig, evaluate
 
-V2_WIP = Path(__file__).parents[1] / "gan" / "weights" / "avatar_v2_wip"
+V2_AVATAR = Path(__file__).parents[1] / "gan" / "weights" / "default_avatar"
 
 
 def test_pearson_best_lag_finds_the_shift() -> None:
@@ -99,13 +99,13 @@ def test_bars_fail_below_target_and_when_not_measured() -> None:
 def v2_pipe() -> object:
     from gan.pipeline import TalkingHeadPipeline
 
-    return TalkingHeadPipeline.from_pretrained(V2_WIP)
+    return TalkingHeadPipeline.from_pretrained(V2_AVATAR)
 
 
 @pytest.mark.slow
 def test_gan_eval_v2_on_the_wip_checkpoint(tmp_path: Path, v2_pipe: object) -> None:
     """Two silent + two spoken neutral clips, GAN and actor: the report has every bar for both."""
-    cfg = EvalConfig(checkpoint_dir=str(V2_WIP), out_dir=str(tmp_path), clips=2, emotions="neutral",
+    cfg = EvalConfig(checkpoint_dir=str(V2_AVATAR), out_dir=str(tmp_path), clips=2, emotions="neutral",
                      silent_seconds=0.6, fidelity_every=8)
     report = evaluate(cfg, v2_pipe)  # type: ignore[arg-type]
     for name in ("report.json", "report.md", "sample_sheet.png"):

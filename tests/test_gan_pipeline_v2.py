@@ -15,6 +15,7 @@ from gan import TalkingHeadPipeline
 from gan.checkpoint import export_rig_generator
 from gan.config import AvatarConfig
 from gan.networks.rig_generator import RigGenerator, generator_kwargs_for
+from gan.pipeline import DEFAULT_CHECKPOINT
 
 pytestmark = pytest.mark.slow
 
@@ -134,11 +135,10 @@ def test_checkpoint_with_other_rig_channels_is_refused(tmp_path: Path) -> None:
         TalkingHeadPipeline.from_pretrained(tmp_path, load_voice=False)
 
 
-def test_committed_intermediate_checkpoint_renders() -> None:
-    """gan/weights/avatar_v2_wip (a run in progress, committed so a new machine resumes) loads in the
-    pipeline and draws a face-like frame: not flat, the actor's skin tones in the middle."""
-    wip = Path(__file__).parents[1] / "gan" / "weights" / "avatar_v2_wip"
-    pipe = TalkingHeadPipeline.from_pretrained(wip, AvatarConfig(num_threads=1), load_voice=False)
+def test_shipped_avatar_renders_a_face() -> None:
+    """gan/weights/default_avatar loads in the pipeline and draws a face-like frame: not flat, the
+    actor's skin tones in the middle."""
+    pipe = TalkingHeadPipeline.from_pretrained(DEFAULT_CHECKPOINT, AvatarConfig(num_threads=1), load_voice=False)
     frames = pipe.react("happy", seconds=0.2).frames
     assert frames.shape == (5, 256, 256, 3) and frames.std() > 20
     centre = frames[:, 96:160, 96:160].reshape(-1, 3).mean(axis=0)
@@ -156,7 +156,7 @@ def test_inference_imports_no_training_dataset_building_or_actor_renderer() -> N
         "import sys, numpy as np\n"
         "from gan.pipeline import TalkingHeadPipeline\n"
         "from gan.config import AvatarConfig\n"
-        "pipe = TalkingHeadPipeline.from_pretrained('gan/weights/avatar_v2_wip', AvatarConfig(num_threads=1),"
+        "pipe = TalkingHeadPipeline.from_pretrained('gan/weights/default_avatar', AvatarConfig(num_threads=1),"
         " load_voice=False)\n"
         "pipe.react('happy', seconds=0.08)\n"
         "bad = sorted(m for m in sys.modules if m.startswith(('gan.training', 'gan.data.build', 'gan.data.corpus',"

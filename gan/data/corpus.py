@@ -46,20 +46,15 @@ from gan.networks.rig_generator import RigGenerator
 from gan.rig.arkit import KEPT
 from gan.video import VideoError, VideoReader, read_audio
 
-# The avatar whose framing, keypoints and rest pose a corpus is made for (and that gan-avatar-from-video
-# fine-tunes) when none is named: the shipped default avatar once it is a v2 checkpoint, until then
-# this development checkpoint of the v2 generator.
-DEV_BASE = Path(__file__).parents[1] / "weights" / "avatar_v2_wip"
 # The actor's keypoint basis: its names say which keypoints are the crop's anchors (gan.data.video_rig).
 KEYPOINT_BASIS = Path(__file__).parents[1] / "actor" / "assets" / "keypoints_v2"
 
 
 def default_base() -> Path:
-    """The shipped default avatar if it is a v2 checkpoint, else DEV_BASE."""
-    from gan.checkpoint import generator_version
+    """The avatar a corpus is framed for (and gan-avatar-from-video fine-tunes) when none is named: the shipped one."""
     from gan.pipeline import DEFAULT_CHECKPOINT
 
-    return DEFAULT_CHECKPOINT if generator_version(DEFAULT_CHECKPOINT) == 2 else DEV_BASE
+    return DEFAULT_CHECKPOINT
 
 
 def find_clips(src_dir: Path) -> list[Path]:
@@ -370,8 +365,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="gan-build-corpus", description=__doc__.split("\n")[0])
     ap.add_argument("src_dir", metavar="VIDEO_DIR", help="folder searched recursively for *.mp4 (with sound)")
     ap.add_argument("--out", required=True, help="new or empty folder for the seq_*.npz / test_seq_*.npz files")
-    ap.add_argument("--base", default="", help=f"avatar v2 checkpoint to frame for (default: shipped v2, else "
-                    f"{DEV_BASE.name})")
+    ap.add_argument("--base", default="", help="avatar checkpoint to frame for (default: the shipped avatar)")
     ap.add_argument("--labels-csv", default="", help="path,emotion,intensity per clip (default VIDEO_DIR/labels.csv)")
     defaults = CorpusConfig()
     ap.add_argument("--fps", type=float, default=defaults.fps, help=f"frame rate (default {defaults.fps:g})")

@@ -1,6 +1,6 @@
 """`gan-eval`: measure an avatar v2 checkpoint against issue 14's bars with independent tools.
 
-    gan-eval --checkpoint_dir gan/weights/avatar_v2_wip [--clips 10] [--out_dir runs/eval_avatar_v2_wip]
+    gan-eval [--checkpoint_dir gan/weights/default_avatar] [--clips 10] [--out_dir runs/eval_default_avatar]
 
 1. Takes: every emotion (neutral, happy, concerned, surprised, encouraging; thinking without a bar)
    `clips` times silent (as pipe.react: idle motion, seeds 100+i) and `clips` times speaking (as

@@ -34,7 +34,7 @@ import numpy as np
 import torch
 
 from gan.checkpoint import export_rig_generator
-from gan.data.corpus import DEV_BASE, CorpusConfig, CorpusError, CorpusReport, build_corpus, default_base, load_base
+from gan.data.corpus import CorpusConfig, CorpusError, CorpusReport, build_corpus, default_base, load_base
 from gan.images import frames_to_tensor
 from gan.networks import RigGenerator
 from gan.training.config import TrainConfig
@@ -195,8 +195,7 @@ def _parser() -> argparse.ArgumentParser:
                          f"(it must contain the word '{CONSENT_WORD}'); its hash and the date go into config.json")
     ap.add_argument("--steps", type=int, default=DEFAULT_STEPS, help=f"fine-tuning steps (default {DEFAULT_STEPS}, "
                     "14-18 minutes on 2 busy CPU cores)")
-    ap.add_argument("--base", default="", help="avatar v2 checkpoint to start from (default: the shipped v2 avatar, "
-                    f"else {DEV_BASE.name})")
+    ap.add_argument("--base", default="", help="avatar checkpoint to start from (default: the shipped avatar)")
     ap.add_argument("--work-dir", default="", help="keep the corpus and training run here (default: a temporary "
                     "folder, deleted at the end)")
     ap.add_argument("--threads", type=int, default=d["threads"], help=f"torch threads (default {d['threads']})")
