@@ -75,12 +75,13 @@ def test_lipsync_stats_see_closures_on_time_and_miss_them_late() -> None:
     opening[pbm] = 0.0  # lips shut exactly on m and p
     stats = lipsync_stats(opening, env, pbm)
     assert stats["pbm_closed"] == 1.0 and stats["silence_closed"] == 1.0 and stats["n_pbm"] == 5
+    assert stats["pause_closed"] == 1.0 and stats["n_pause"] == 8  # frames 0-7: >= 2 frames before the sound
     late = lipsync_stats(np.roll(opening, 5), env, pbm)  # the same mouth 0.2 s late: wrong lip timing
     assert late["pbm_closed"] < 0.8 and late["silence_closed"] < 0.8  # both below the 80 % bars
 
 
 def test_bars_fail_below_target_and_when_not_measured() -> None:
-    lip = {"r_mean": 0.75, "r_min": 0.5, "pbm_closed": 0.9, "silence_closed": float("nan"),
+    lip = {"r_mean": 0.75, "r_min": 0.5, "pbm_closed": 0.9, "silence_closed": float("nan"), "pause_closed": 0.85,
            "silent_neutral_closed": 1.0}
     summary = {"expression": {"concerned": {"intended": "sad", "silent_ok": 0.9, "speaking_ok": 0.8},
                               "thinking": {"intended": None, "silent_ok": None, "speaking_ok": None}},
@@ -89,7 +90,8 @@ def test_bars_fail_below_target_and_when_not_measured() -> None:
     assert verdict["expression concerned -> sad, silent"] and not verdict["expression concerned -> sad, speaking"]
     assert not any("thinking" in name for name in verdict)  # no bar for thinking
     assert verdict["lip-sync r, mean over sentences"] and not verdict["lip-sync r, worst sentence"]
-    assert not verdict["lips closed in pauses of speech"]  # NaN = not measured = fail
+    assert not verdict["lips closed in pauses of speech, every silent frame"]  # NaN = not measured = fail
+    assert verdict["lips closed in pauses of speech, >= 80 ms from sound"]
     assert verdict["MediaPipe finds the face"] and verdict["identity across clips (Procrustes)"]
 
 
@@ -112,7 +114,7 @@ def test_gan_eval_v2_on_the_wip_checkpoint(tmp_path: Path, v2_pipe: object) -> N
     assert saved["bars"] == report["bars"] and saved["resolution"] == 256
     names = [b["bar"] for b in report["bars"]]
     assert names[:2] == ["expression neutral -> neutral, silent", "expression neutral -> neutral, speaking"]
-    assert len(names) == 10 and all(b["actor"] is not None for b in report["bars"])
+    assert len(names) == 11 and all(b["actor"] is not None for b in report["bars"])
     assert report["gan"]["frames"] == report["actor"]["frames"] > 2 * 15  # silent 2 x 15 frames + 2 sentences
     assert len(report["gan"]["lipsync"]["clips"]) == 2
     # The actor is the rig the tools were checked on: it reads neutral, is found, keeps one identity.

@@ -37,7 +37,8 @@ def _lipsync(rows: list[dict[str, Any]]) -> dict[str, Any]:
     rs = np.array([row["r"] for row in rows]) if rows else np.full(1, np.nan)
     return {"clips": rows, "r_mean": float(np.nanmean(rs)), "r_min": float(np.nanmin(rs)),
             "pbm_closed": _pooled(rows, "pbm_closed", "n_pbm"),
-            "silence_closed": _pooled(rows, "silence_closed", "n_silence")}
+            "silence_closed": _pooled(rows, "silence_closed", "n_silence"),
+            "pause_closed": _pooled(rows, "pause_closed", "n_pause")}
 
 
 def summarise(takes: Sequence[Take], readings: Sequence[Reading]) -> dict[str, Any]:
@@ -89,8 +90,10 @@ def bars(summary: dict[str, Any]) -> list[dict[str, Any]]:
         ("lip-sync r, worst sentence", lip["r_min"], ">= 0.60", lip["r_min"] >= 0.6),
         ("lips closed on p/b/m frames", lip["pbm_closed"], ">= 0.80", lip["pbm_closed"] >= 0.8),
         # Our threshold for "closed in silence" (the issue gives none): the same 80 % as p/b/m.
-        ("lips closed in pauses of speech", lip["silence_closed"], ">= 0.80",
+        ("lips closed in pauses of speech, every silent frame", lip["silence_closed"], ">= 0.80",
          lip["silence_closed"] >= 0.8),
+        ("lips closed in pauses of speech, >= 80 ms from sound", lip["pause_closed"], ">= 0.80",
+         lip["pause_closed"] >= 0.8),
         ("lips closed, silent neutral clips", lip["silent_neutral_closed"], ">= 0.80",
          lip["silent_neutral_closed"] >= 0.8),
         ("MediaPipe finds the face", summary["face_found"], ">= 0.99", summary["face_found"] >= 0.99),

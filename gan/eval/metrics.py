@@ -12,6 +12,9 @@ import numpy as np
 UPPER_LIP, LOWER_LIP, CHEEK_R, CHEEK_L = 13, 14, 234, 454
 CLOSED = 0.02  # lips count as closed below 2 % of face width (issue 14)
 SILENCE_RMS = 0.05  # a frame is silent when its RMS is below 5 % of the clip's loudest frame
+# A pause frame counts as "away from sound" 2 frames (80 ms at 25 fps) or more from any sounding frame: the
+# lips part in anticipation of a sound and close after it (coarticulation), lead 18:13 on the actor.
+PAUSE_MARGIN = 2
 
 
 def face_width(landmarks: np.ndarray) -> float:
@@ -100,15 +103,21 @@ def bilabial_frames(phonemes: Sequence[tuple[str, float, float]], n: int, fps: f
 def lipsync_stats(opening: np.ndarray, env: np.ndarray, pbm: np.ndarray) -> dict[str, float]:
     """One spoken clip: mouth opening (T,) (NaN = no face) vs loudness env (T,) and the p/b/m frames.
 
-    r / lag: Pearson r at the best lag within +-2 frames; pbm_closed / silence_closed: share of
-    p/b/m / silent frames (RMS < SILENCE_RMS of the loudest) with the lips closed (< CLOSED);
-    n_pbm / n_silence: how many frames those shares are over (to pool clips fairly).
+    r / lag: Pearson r at the best lag within +-2 frames; pbm_closed / silence_closed / pause_closed:
+    share of p/b/m / silent (RMS < SILENCE_RMS of the loudest) / silent and >= PAUSE_MARGIN frames
+    from sound frames with the lips closed (< CLOSED); n_*: how many frames each share is over (to
+    pool clips fairly).
     """
     ok = np.isfinite(opening)
     r, lag = pearson_best_lag(opening[ok], env[ok])
     pbm = pbm[ok[pbm]]
-    silent = ok & (env < SILENCE_RMS * env.max())
-    return {"r": r, "lag": float(lag),
-            "pbm_closed": float(np.mean(opening[pbm] < CLOSED)) if len(pbm) else float("nan"),
-            "silence_closed": float(np.mean(opening[silent] < CLOSED)) if silent.any() else float("nan"),
-            "n_pbm": float(len(pbm)), "n_silence": float(silent.sum())}
+    quiet = env < SILENCE_RMS * env.max()
+    near_sound = np.convolve((~quiet).astype(float), np.ones(2 * PAUSE_MARGIN + 1), mode="same") > 0
+    silent, pause = ok & quiet, ok & quiet & ~near_sound
+
+    def closed(frames: np.ndarray) -> float:
+        return float(np.mean(opening[frames] < CLOSED)) if len(opening[frames]) else float("nan")
+
+    return {"r": r, "lag": float(lag), "pbm_closed": closed(pbm), "silence_closed": closed(silent),
+            "pause_closed": closed(pause), "n_pbm": float(len(pbm)), "n_silence": float(silent.sum()),
+            "n_pause": float(pause.sum())}

@@ -64,12 +64,14 @@ def render_markdown(report: dict[str, Any]) -> str:
                   f"landmark shape distance GAN vs actor, same frames (Procrustes): {fid['landmarks_vs_actor']:.4f}. "
                   "Sample sheet: sample_sheet.png (actor | GAN, silent and mid-speech)."]
     lines += ["", "Lip-sync per emotion (context; the bars pool every emotion): r mean / worst, p/b/m closed, "
-              "pauses closed:", "", "| emotion | GAN | " + ("actor |" if has_actor else ""),
+              "pauses closed (every silent frame / >= 80 ms from sound):", "",
+              "| emotion | GAN | " + ("actor |" if has_actor else ""),
               "|---|---|" + ("---|" if has_actor else "")]
     for emotion in report["gan"]["lipsync_per_emotion"]:
         cells = [report[who]["lipsync_per_emotion"][emotion] for who in ("gan", "actor") if who in report]
         lines.append(f"| {emotion} | " + " | ".join(
-            f"{c['r_mean']:.2f} / {c['r_min']:.2f}, {c['pbm_closed']:.2f}, {c['silence_closed']:.2f}" for c in cells)
+            f"{c['r_mean']:.2f} / {c['r_min']:.2f}, {c['pbm_closed']:.2f}, {c['silence_closed']:.2f} / "
+            f"{c['pause_closed']:.2f}" for c in cells)
             + " |")
     for who in ("gan", "actor") if has_actor else ("gan",):
         lines += ["", f"Classifier readings per clip, {who} (silent / speaking):", ""]
