@@ -88,7 +88,9 @@ def test_stream_is_one_continuous_performance(pipe: TalkingHeadPipeline, monkeyp
     chunks = list(pipe.stream(text, "happy", 0.8))
     frames = np.concatenate([c.frames for c in chunks]).astype(np.int16)
     expected = np.concatenate([pipe._render_rig(p) for _, p in parts]).astype(np.int16)
-    assert frames.shape == expected.shape and np.abs(frames - expected).max() <= 1  # batching rounding only
+    # Batching rounding only: a chunk's frames go through the generator in other batch sizes than the
+    # whole part's (conv kernels differ by batch), up to 2 grey levels.
+    assert frames.shape == expected.shape and np.abs(frames - expected).max() <= 2
     assert [c.text for c in chunks if c.text] == [s.text for s, _ in parts]
     assert [c.sentence_frames for c in chunks if c.text] == [len(p.track) for _, p in parts]  # for the player
     audio = np.concatenate([c.audio for c in chunks])
