@@ -111,13 +111,8 @@ def scene_fs(material: int) -> str:
     return "#version 330\n#define MATERIAL " + str(material) + "\n" + LIGHTS_GLSL + _SCENE_FS_BODY
 
 
-_SCENE_FS_BODY = """
-uniform sampler2D u_skin;
-uniform sampler2D u_aux;
-uniform sampler2D u_iris;
-uniform mat3 u_rot;        // the full head pose (eyes, teeth and tongue follow the head rigidly)
-uniform vec3 u_eye_c[2];   // eye centres, head space (left, right)
-uniform vec3 u_eye_ax[2];  // eye gaze axes, head space
+# What SCENE_VS passes to the fragment shaders (the skin/eyes/teeth programs and the hair shells).
+_SCENE_FS_INPUTS = """
 in vec3 v_world;
 in vec3 v_head;
 in vec3 v_normal;
@@ -126,7 +121,19 @@ in float v_ao;
 in float v_hair;
 flat in int v_mat;
 out vec4 f_color;
+"""
 
+_SCENE_FS_BODY = (
+    """
+uniform sampler2D u_skin;
+uniform sampler2D u_aux;
+uniform sampler2D u_iris;
+uniform mat3 u_rot;        // the full head pose (eyes, teeth and tongue follow the head rigidly)
+uniform vec3 u_eye_c[2];   // eye centres, head space (left, right)
+uniform vec3 u_eye_ax[2];  // eye gaze axes, head space
+"""
+    + _SCENE_FS_INPUTS
+    + """
 #if MATERIAL == 1
 vec3 shade_eye(vec3 v) {
     int e = v_head.x > 0.0 ? 0 : 1;
@@ -189,6 +196,7 @@ void main() {
     f_color = vec4(tonemap(col), 1.0);
 }
 """
+)
 
 HAIR_FS = (
     "#version 330\n"
@@ -196,14 +204,9 @@ HAIR_FS = (
     + """
 uniform sampler2D u_aux;
 uniform float u_layer;  // 0 (root) .. 1 (tip)
-in vec3 v_world;
-in vec3 v_head;
-in vec3 v_normal;
-in vec2 v_uv;
-in float v_ao;
-in float v_hair;
-flat in int v_mat;
-out vec4 f_color;
+"""
+    + _SCENE_FS_INPUTS
+    + """
 void main() {
     float strand = texture(u_aux, v_uv).b;
     if (strand * v_hair < u_layer * 0.9 + 0.08) discard;
