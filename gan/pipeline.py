@@ -187,8 +187,7 @@ class TalkingHeadPipeline:
         inten = _check_intensity(self.config.intensity if intensity is None else intensity)
         text = _check_text(text, self.config.max_text_chars)
         speech = self._voice().synthesize(text)  # 1. speech
-        n = self._n_frames(len(speech.audio), speech.sample_rate)
-        frames = self.render(self.perform(speech, emotion, inten, n_frames=n))  # 2. rig performance, 3. frames
+        frames = self.render(self.perform(speech, emotion, inten))  # 2. rig performance (its length), 3. frames
         return self._clip(frames, speech.audio, speech.sample_rate, emotion, text)
 
     def react(self, emotion: str = "neutral", seconds: float = 2.0, intensity: float | None = None) -> AvatarClip:
