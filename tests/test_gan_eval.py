@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pytest
 
+from gan.audio.mel import rms_envelope
 from gan.eval.bars import bars
 from gan.eval.metrics import (
     bilabial_frames,
@@ -19,7 +20,6 @@ from gan.eval.metrics import (
     pearson_best_lag,
     procrustes_distance,
     psnr,
-    rms_envelope,
 )
 from gan.eval.run import EvalConfig, evaluate
 

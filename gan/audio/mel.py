@@ -98,3 +98,13 @@ def mel_windows(mel: np.ndarray, n_frames: int, fps: float, window: int = WINDOW
 def audio_windows(audio: np.ndarray, sample_rate: int, n_frames: int, fps: float) -> np.ndarray:
     """Convenience: audio -> (n_frames, WINDOW, 80) mel windows aligned to the video frames."""
     return mel_windows(log_mel(audio, sample_rate), n_frames, fps)
+
+
+def rms_envelope(audio: np.ndarray, sample_rate: int, n_frames: int, fps: float) -> np.ndarray:
+    """(n_frames,) RMS of the audio inside each video frame's interval."""
+    hop = sample_rate / fps
+    out = np.zeros(n_frames, np.float64)
+    for k in range(n_frames):
+        seg = audio[round(k * hop) : round((k + 1) * hop)]
+        out[k] = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if seg.size else 0.0
+    return out

@@ -36,7 +36,7 @@ import numpy as np
 import torch
 from tqdm import tqdm
 
-from gan.audio.mel import MEL_SR, audio_windows, to_mel_rate
+from gan.audio.mel import MEL_SR, audio_windows, rms_envelope, to_mel_rate
 from gan.data.corpus_labels import label_from_path, read_labels_csv
 from gan.data.face_align import FaceMesher, similarity, warp_face
 from gan.data.rig_corpus import write_shard
@@ -146,9 +146,7 @@ class _Clip:
 def _speaking(audio16: np.ndarray, n_frames: int, fps: float) -> np.ndarray:
     """Per frame: RMS above the geometric mean of the clip's quiet (10th percentile: room noise) and loud (95th:
     voiced speech) frame levels, and above a floor for digital silence."""
-    hop = MEL_SR / fps
-    rms = np.array([np.sqrt(np.mean(audio16[int(k * hop): int((k + 1) * hop)] ** 2) or 0.0)
-                    for k in range(n_frames)])
+    rms = rms_envelope(audio16, MEL_SR, n_frames, fps)
     return rms > max(float(np.sqrt(np.percentile(rms, 10) * np.percentile(rms, 95))), 3e-3)
 
 

@@ -27,16 +27,6 @@ def mouth_opening(landmarks: np.ndarray) -> float:
     return float(np.linalg.norm(landmarks[LOWER_LIP, :2] - landmarks[UPPER_LIP, :2])) / max(face_width(landmarks), 1e-6)
 
 
-def rms_envelope(audio: np.ndarray, sample_rate: int, n_frames: int, fps: float) -> np.ndarray:
-    """(n_frames,) RMS of the audio inside each video frame's interval."""
-    hop = sample_rate / fps
-    out = np.zeros(n_frames, np.float64)
-    for k in range(n_frames):
-        seg = audio[round(k * hop) : round((k + 1) * hop)]
-        out[k] = float(np.sqrt(np.mean(seg.astype(np.float64) ** 2))) if seg.size else 0.0
-    return out
-
-
 def pearson_best_lag(x: np.ndarray, y: np.ndarray, max_lag: int = 2) -> tuple[float, int]:
     """Highest Pearson r between x[t] and y[t + lag] over |lag| <= max_lag; returns (r, lag)."""
     best = (-1.0, 0)

@@ -14,8 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from gan.audio.mel import rms_envelope
 from gan.eval.faces import FaceTools, clip_label
-from gan.eval.metrics import bilabial_frames, lipsync_stats, mouth_opening, rms_envelope
+from gan.eval.metrics import bilabial_frames, lipsync_stats, mouth_opening
 
 if TYPE_CHECKING:
     from gan.audio.speech import Speech
