@@ -164,12 +164,33 @@ def test_loudness_opens_the_jaw_wider_and_nods_the_head() -> None:
         performer.lipsync.loudness(audio[None], sr, FPS, N)
 
 
+def test_speech_lets_go_of_the_mouth_in_frames_with_no_sound() -> None:
+    """The visemes lead the sound by 40-80 ms; the silence gate closes the lips where nothing is heard."""
+    performer = Performer()
+    sr = 16000
+    t = np.arange(int(3.2 * sr)) / sr
+    sounding = np.zeros_like(t, dtype=bool)
+    for a, b in ((0.3, 0.57), (0.9, 1.3), (1.6, 2.26)):  # PHONEMES' words; the pauses are silent
+        sounding |= (t >= a) & (t < b)
+    audio = (0.5 * np.sin(2 * np.pi * 150 * t) * sounding).astype(np.float32)
+    gated = performer.perform(N, "neutral", 1.0, seed=0, phonemes=PHONEMES, audio=audio, sample_rate=sr)
+    plain = performer.perform(N, "neutral", 1.0, seed=0, phonemes=PHONEMES)
+    frame_sound = np.array([sounding[round(k * sr / FPS):round((k + 1) * sr / FPS)].any() for k in range(N)])
+    silent = np.flatnonzero(~frame_sound)
+    jaw, jaw0 = gated.track.channel("jawOpen"), plain.track.channel("jawOpen")
+    assert jaw0[silent].max() > 0.02  # without the audio the lead-in opens the jaw in silence
+    assert jaw[silent].max() < 0.002
+    words = _frames_in(1.68, 1.8)
+    assert jaw[words].max() > 0.1  # and speech still opens it
+
+
 @pytest.mark.parametrize(
     ("make", "message"),
     [
         (lambda: LipSyncConfig(jaw_lead=(0.0, 0.1)), "jaw_lead"),
         (lambda: LipSyncConfig(loudness_gain=(1.2, 1.5)), "loudness_gain"),
         (lambda: LipSyncConfig(closure_floor=0.0), "closure_floor"),
+        (lambda: LipSyncConfig(silence_gate=(0.2, 0.1)), "silence_gate"),
         (lambda: IdleConfig(breath_hz=3.0), "breath_hz"),
         (lambda: IdleConfig(blink_interval_s=(0.1, 2.0)), "blink_interval_s"),
         (lambda: PerformanceConfig(fps=0.0), "fps"),

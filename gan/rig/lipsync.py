@@ -68,6 +68,13 @@ class LipSyncConfig:
     # loudness_window_s. Measured on 16 piper sentences: rig opening vs loudness r 0.68 -> 0.82.
     loudness_gain: tuple[float, float] = (0.5, 1.5)
     loudness_window_s: float = 0.06
+    # Speech lets go of the mouth in a frame whose own audio is this quiet (RMS over the frame's
+    # interval relative to the utterance's 90th-percentile loudness; fully below lo, not at all
+    # above hi). The visemes' dominance curves lead the sound by 40-80 ms, so without the gate the
+    # lips were parted on 21-23 % of the frames in which nothing is heard (gan-eval 2026-11-30:
+    # every-silent-frame closure 77 % actor / 79 % GAN); people do open a little ahead of a
+    # word, but a tutor whose lips move in silence reads as out of sync.
+    silence_gate: tuple[float, float] = (0.04, 0.1)
 
     def __post_init__(self) -> None:
         lo, hi = self.loudness_gain
@@ -85,8 +92,29 @@ class LipSyncConfig:
             raise ValueError(f"pause_piece must be in [0.01, 0.5] s, got {self.pause_piece}.")
         if not all(0.01 <= x <= 1.0 for x in self.jaw_lead):
             raise ValueError(f"jaw_lead must be two leads in [0.01, 1] s, got {self.jaw_lead}.")
+        g0, g1 = self.silence_gate
+        if not 0.0 <= g0 < g1 <= 1.0:
+            raise ValueError(f"silence_gate must be (lo, hi) with 0 <= lo < hi <= 1, got {self.silence_gate}.")
         if self.oversample < 1:
             raise ValueError(f"oversample must be >= 1, got {self.oversample}.")
+
+
+def _level(audio: np.ndarray, sample_rate: int, fps: float, n_frames: int, window_s: float) -> np.ndarray:
+    """(n_frames,) RMS over window_s around each frame centre, relative to the utterance's
+    90th-percentile (of its non-silent frames), clipped to [0, 1]."""
+    if audio.ndim != 1 or sample_rate <= 0:
+        raise ValueError("audio must be mono (1-D) with a positive sample rate.")
+    x = np.asarray(audio, np.float64) ** 2
+    csum = np.concatenate([[0.0], np.cumsum(x)])
+    half = 0.5 * window_s * sample_rate
+    centres = (np.arange(n_frames) + 0.5) * sample_rate / fps
+    a = np.clip(np.round(centres - half).astype(np.int64), 0, len(x))
+    b = np.clip(np.round(centres + half).astype(np.int64), 0, len(x))
+    rms = np.sqrt((csum[b] - csum[a]) / np.maximum(b - a, 1))
+    voiced = rms[rms > 0.02 * rms.max()] if rms.max() > 0 else rms
+    if not voiced.size:
+        return np.zeros(n_frames)
+    return np.clip(rms / (np.percentile(voiced, 90) + 1e-9), 0.0, 1.0)
 
 
 def load_table(path: Path = TABLE_PATH) -> np.ndarray:
@@ -201,19 +229,16 @@ class LipSync:
 
     def loudness(self, audio: np.ndarray, sample_rate: int, fps: float, n_frames: int) -> np.ndarray:
         """(n_frames,) jaw gain from the audio's loudness around each frame centre (see loudness_gain)."""
-        if audio.ndim != 1 or sample_rate <= 0:
-            raise ValueError("audio must be mono (1-D) with a positive sample rate.")
-        x = np.asarray(audio, np.float64) ** 2
-        csum = np.concatenate([[0.0], np.cumsum(x)])
-        half = 0.5 * self.config.loudness_window_s * sample_rate
-        centres = (np.arange(n_frames) + 0.5) * sample_rate / fps
-        a = np.clip(np.round(centres - half).astype(np.int64), 0, len(x))
-        b = np.clip(np.round(centres + half).astype(np.int64), 0, len(x))
-        rms = np.sqrt((csum[b] - csum[a]) / np.maximum(b - a, 1))
-        voiced = rms[rms > 0.02 * rms.max()] if rms.max() > 0 else rms
-        level = np.clip(rms / (np.percentile(voiced, 90) + 1e-9), 0.0, 1.0) if voiced.size else np.zeros(n_frames)
+        level = _level(audio, sample_rate, fps, n_frames, self.config.loudness_window_s)
         lo, hi = self.config.loudness_gain
         return (lo + (hi - lo) * level).astype(np.float32)
+
+    def gate(self, audio: np.ndarray, sample_rate: int, fps: float, n_frames: int) -> np.ndarray:
+        """(n_frames,) 0..1: how much speech may move the mouth in each frame (see silence_gate)."""
+        level = _level(audio, sample_rate, fps, n_frames, 1.0 / fps)
+        lo, hi = self.config.silence_gate
+        t = np.clip((level - lo) / (hi - lo), 0.0, 1.0)
+        return (t * t * (3.0 - 2.0 * t)).astype(np.float32)  # smoothstep: no kink at either end
 
     def curves(self, weights: np.ndarray) -> np.ndarray:
         """(T, 15) viseme weights -> (T, K) KEPT channel curves, lips sealed on closures."""

@@ -115,6 +115,7 @@ class Performer:
                 for name in ("jawOpen", "mouthLowerDown"):
                     speech[:, KEPT_INDEX[name]] *= loud
                 pose[:, 1] += self._beats(loud)
+                speech *= self.lipsync.gate(audio, sample_rate, fps, n_frames)[:, None]
         else:
             speech = np.zeros_like(idle_kept)
             activity = np.zeros(n_frames, np.float32)
