@@ -29,6 +29,7 @@ CSS = """
 .avatar-caption {min-height: 3em; max-width: 100%; margin: 0; padding: 4px 8px; text-align: center;
   font-size: 16px; line-height: 1.5; color: #1f2937}
 .avatar-feed {display: none !important}
+.avatar-path {margin: 0; font-size: 12px; color: #4b5563}
 """
 
 
@@ -37,17 +38,23 @@ def player_head() -> str:
     return f"<script>{PLAYER_JS.read_text(encoding='utf-8')}</script>"
 
 
-def stage(elem_id: str, size: int, label: str) -> gr.HTML:
-    """The avatar's canvas (`size` px square, CSS px = image px) and its caption line, then its
-    hidden feed, which is returned: handlers update it with `feed_html(elem_id, ...)`."""
-    gr.HTML(
+def stage_html(elem_id: str, size: int, label: str) -> str:
+    """The avatar's canvas (`size` px square, CSS px = image px), its caption line and the line
+    saying which path draws it."""
+    return (
         f'<div class="avatar-stage" id="{elem_id}"><canvas width="{size}" height="{size}" '
         f'style="width:{size}px" role="img" aria-label="{html.escape(label)}"></canvas>'
         # The words are in the chat already: screen readers read them there, not twice.
-        '<p class="avatar-caption" aria-hidden="true"></p></div>',
-        padding=False,
-        elem_id=f"{elem_id}-box",
+        '<p class="avatar-caption" aria-hidden="true"></p>'
+        # Which path draws the avatar and why (ui/avatar_render.js writes it).
+        '<p class="avatar-path"></p></div>'
     )
+
+
+def stage(elem_id: str, size: int, label: str) -> gr.HTML:
+    """The avatar's stage (stage_html), then its hidden feed, which is returned: handlers update
+    it with `feed_html(elem_id, ...)`."""
+    gr.HTML(stage_html(elem_id, size, label), padding=False, elem_id=f"{elem_id}-box")
     return gr.HTML("", padding=False, elem_id=f"{elem_id}-feed", elem_classes=["avatar-feed"])
 
 

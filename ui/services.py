@@ -27,6 +27,7 @@ from ui.clips import ClipRenderer, ClipStore
 from ui.config import AppConfig
 from ui.ratelimit import ClientLimits
 from ui.resume import ResumeTokens
+from ui.web_assets import WebAssets, prepare
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,17 @@ def reaction_cache_dir(config: AppConfig) -> Path:
     return root / digest.hexdigest()[:16]
 
 
+def browser_assets(config: AppConfig, avatar: Any) -> WebAssets:
+    """onnxruntime-web and the loaded avatar exported to ONNX (cached across restarts beside the
+    reaction clips, keyed by the checkpoint's hash) for the page's renderer."""
+    from gan.pipeline import DEFAULT_CHECKPOINT
+
+    root = Path(tempfile.gettempdir()) / "tutor-avatar-onnx"
+    web = prepare(avatar.model, Path(config.avatar.checkpoint_dir or DEFAULT_CHECKPOINT), root)
+    _prune(root, keep=web.model_key)
+    return web
+
+
 def _prune(root: Path, keep: str, max_age_s: float = 86400.0) -> None:
     """Delete reaction caches of other avatars unused for a day (a new checkpoint replaces them)."""
     if not root.is_dir():
@@ -108,6 +120,7 @@ class Services:
     face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
     clips: ClipRenderer
     tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
+    web: WebAssets  # what the page needs to render the avatar itself (ui/avatar_render.js)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
 
@@ -133,7 +146,8 @@ class Services:
         startup_teacher(tutor, config)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
-        return cls(config, tutor, avatar, text, face, clips, tokens, timings)
+        web = _timed(lambda: browser_assets(config, avatar), timings, "export_onnx")
+        return cls(config, tutor, avatar, text, face, clips, tokens, web, timings)
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""
