@@ -153,6 +153,7 @@
                      buf.then((b) => b && sliceAudio(b, s, e, r.fps, e === c.n))]).then(([frames, part]) => {
           if (!alive()) { frames.forEach((f) => f.close()); return; }
           Object.assign(item, { src: { frames }, buf: part, ready: true });
+          if (r.stat.first_batch_ms === null) r.stat.first_batch_ms = performance.now(); // bench_load reads it
           this.pump(r);
         }, (err) => {
           if (!alive()) return;
@@ -177,7 +178,7 @@
         done: false, withAudio, sources: [], whole: speed < 1, speed, sentenceN: 0, sentenceAt: 0, anchor: 0, audioAnchor: 0, frames: 0, samples: 0,
         stat: { id: data.reply, fed_ms: performance.now(), first_frame_ms: null, end_ms: null, chunks: 0,
                 frames: 0, stalls: 0, stall_s: 0, sentence_pauses: 0, audio: withAudio,
-                mode: renderer ? "browser" : "server", drift_ms: [] },
+                mode: renderer ? "browser" : "server", drift_ms: [], first_batch_ms: null },
       };
       this.stats.replies.push(this.reply.stat);
     }

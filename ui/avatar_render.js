@@ -113,6 +113,7 @@ onmessage = async (e) => {
 
     // One batch straight to the worker: rows (b * cols floats) -> {frames | raw, ms}.
     run(rows, b, raw = false) {
+      if (rows.length !== b * this.cols) return Promise.reject(new Error(`${rows.length} numbers for ${b} rows of ${this.cols}`));
       const copy = new Float32Array(rows); // transferred: the caller keeps its rows
       return this.call({ type: "run", rows: copy, b, raw }, [copy.buffer]);
     }
@@ -202,8 +203,10 @@ onmessage = async (e) => {
   const showPath = () => {
     document.querySelectorAll(".avatar-stage").forEach((stage) => {
       const el = stage.querySelector(".avatar-path");
-      const text = state.describe(render.mode);
-      if (el && !el.dataset.feed && el.textContent !== text) el.textContent = text;
+      if (!el) return;
+      // The path of what the stage last played (the player records it), else the page's choice.
+      const text = state.describe(el.dataset.feed || render.mode);
+      if (el.textContent !== text) el.textContent = text;
     });
   };
 
