@@ -130,7 +130,8 @@ def measure_browser(url: str, n: int) -> list[dict[str, float]]:
                                    timeout=300_000)
             rec = page.evaluate(f"() => ({played})()[{i + 1}]")
             row = {"text": (t_text - t0) / 1000, "clip": (rec["first_frame_ms"] - t0) / 1000,
-                   "done": (rec["end_ms"] - t0) / 1000, "stalls": rec["stalls"], "stall_s": rec["stall_s"]}
+                   "done": (rec["end_ms"] - t0) / 1000, "stalls": rec["stalls"], "stall_s": rec["stall_s"],
+                   "mode": rec.get("mode", "server")}
             rows.append(row)
             _print(i, text, row)
             page.wait_for_timeout(2000)
