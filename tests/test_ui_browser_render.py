@@ -175,3 +175,44 @@ def test_a_reply_is_rendered_in_the_page_with_sound_and_captions(pipe, served, b
     rgb = cv2.cvtColor(cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR), cv2.COLOR_BGR2RGB)
     with FaceAffect.load() as face:
         assert face.landmarks(rgb) is not None, "MediaPipe finds no face in the page's drawing"
+
+
+# -- the real app ---------------------------------------------------------------------------------
+PLAYED = "() => (window.__avatar && window.__avatar.stages.avatar) ? window.__avatar.stages.avatar.replies : []"
+
+
+def _start_session(page, name: str) -> dict:
+    """Practise without a class as `name`; returns what the player recorded about the spoken opening."""
+    page.mouse.click(5, 5)  # a user gesture, so the page may play sound
+    page.get_by_role("tab", name="Practise without a class").click()
+    page.fill("#name-box input", name)
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => {{ const r = ({PLAYED})(); return r.length > 0 && r[0].end_ms !== null; }}",
+                           timeout=180_000)
+    return dict(page.evaluate(PLAYED)[0])
+
+
+def test_the_forced_server_path_still_plays_server_frames(browser) -> None:
+    from ui_harness import live_app
+
+    app = live_app()
+    page = browser.new_page()
+    page.add_init_script("window.__avatarWebOptions = {force: 'server'};")
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url.split("?")[0]))
+    try:
+        page.goto(app.url)
+        page.wait_for_function(READY, timeout=120_000)
+        assert page.evaluate("() => self.crossOriginIsolated"), "the app's COOP/COEP headers must isolate the page"
+        assert page.evaluate("() => window.__avatar.render.mode") == "server"
+        opening = _start_session(page, "fallback fox")
+        path = page.locator("#avatar .avatar-path").text_content()
+        box = page.evaluate("() => { const el = document.querySelector('#avatar-mode textarea, #avatar-mode input');"
+                            " return el ? el.value : null; }")
+    finally:
+        page.close()
+    assert opening["mode"] == "server" and opening["frames"] > 0 and opening["audio"], opening
+    assert path == "Drawn on the server: the server path was chosen for this page", path
+    assert box in (None, "server"), box  # None until the server's mode box exists (branch motion)
+    assert [u for u in requests if u.endswith(".jpg")], "the server path plays JPEG frame sheets"
+    assert not [u for u in requests if u.endswith(".rig")], "no motion file on the server path"

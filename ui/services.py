@@ -80,7 +80,7 @@ def browser_assets(config: AppConfig, avatar: Any) -> WebAssets:
 
     root = Path(tempfile.gettempdir()) / "tutor-avatar-onnx"
     web = prepare(avatar.model, Path(config.avatar.checkpoint_dir or DEFAULT_CHECKPOINT), root)
-    _prune(root, keep=web.model_key)
+    _prune(root / "models", keep=web.model_key)
     return web
 
 

@@ -2,7 +2,9 @@
 
 - onnxruntime-web (`make setup` installs the pinned npm package into ui/web/node_modules): three
   files served at `avatar-web/ort/<version>/`, with the content types browsers demand for wasm and
-  module scripts. No CDN: offline and on-prem installs keep working.
+  module scripts. No CDN: offline and on-prem installs keep working. The 14 MB wasm goes out
+  gzipped (3.7 MB, FINDINGS.md), from a copy compressed once into the cache: Gradio compresses
+  only text types, and a class loading it at once would otherwise pull 14 MB per student.
 - the generator: `gan.export_onnx.export()` of the loaded checkpoint, written once into a cache
   folder keyed by the hash of its files (~4 s at start-up, then reused) and served at
   `avatar-web/model/<key>/generator.{onnx,json}`.
@@ -14,6 +16,7 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import logging
@@ -60,10 +63,11 @@ class WebAssets:
     model_dir: Path | None  # the exported generator.onnx + generator.json; None when the export failed
     model_key: str  # hash of the checkpoint the model was exported from (in the served URL)
     missing: str = ""  # why the page must use the server path, in words for the student
+    gzipped: Path | None = None  # gzip copies of the big ort files (NAME.gz), sent to browsers that accept gzip
 
     def routes(self) -> list[Route]:
         """The file routes (only the named files; anything else is a 404)."""
-        routes = [_file_route(f"/avatar-web/ort/{self.ort_version}/{{name}}", self.ort_dir, ORT_FILES)]
+        routes = [_file_route(f"/avatar-web/ort/{self.ort_version}/{{name}}", self.ort_dir, ORT_FILES, self.gzipped)]
         if self.model_dir is not None:
             routes.append(_file_route(f"/avatar-web/model/{self.model_key}/{{name}}", self.model_dir, MODEL_FILES))
         return routes
@@ -79,16 +83,30 @@ class WebAssets:
 
 def prepare(model: Any, checkpoint: Path, cache_root: Path, ort_package: Path = ORT_PACKAGE) -> WebAssets:
     """Find onnxruntime-web and export `model` (a gan RigInferenceModel loaded from `checkpoint`)
-    to ONNX unless the cache already holds it. Never raises for a missing piece: the app still
+    to ONNX unless the cache already holds it (cache_root/models/<key>; gzip copies of ort's wasm
+    in cache_root/ort-<version>). Never raises for a missing piece: the app still
     serves every student, on the server path, and the page names the reason."""
     key = checkpoint_key(checkpoint)
     ort_dir, version, missing = _find_ort(ort_package)
     try:
-        model_dir: Path | None = export_cached(model, cache_root / key)
+        model_dir: Path | None = export_cached(model, cache_root / "models" / key)
     except (RuntimeError, OSError, ImportError, ValueError) as err:
         log.warning("the browser renderer is off: exporting the avatar to ONNX failed: %s", err, exc_info=True)
         model_dir, missing = None, missing or "the avatar could not be prepared for browsers"
-    return WebAssets(ort_dir, version, model_dir, key, missing)
+    gzipped = None if missing else _gzip_copies(ort_dir, cache_root / f"ort-{version}")
+    return WebAssets(ort_dir, version, model_dir, key, missing, gzipped)
+
+
+def _gzip_copies(dist: Path, folder: Path, names: tuple[str, ...] = ("ort-wasm-simd-threaded.wasm",)) -> Path:
+    """`folder` holding NAME.gz of each of `names` in `dist`, compressed once (~1 s each)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in names:  # (the same file from any model: kept beside the models, not among them)
+        target = folder / f"{name}.gz"
+        if not target.is_file():
+            tmp = folder / f"{name}.gz.tmp-{os.getpid()}"
+            tmp.write_bytes(gzip.compress((dist / name).read_bytes(), compresslevel=9, mtime=0))
+            os.replace(tmp, target)
+    return folder
 
 
 def checkpoint_key(checkpoint: Path) -> str:
@@ -134,12 +152,16 @@ def _find_ort(package: Path) -> tuple[Path, str, str]:
     return dist, version, ""
 
 
-def _file_route(path: str, folder: Path, files: Mapping[str, str]) -> Route:
+def _file_route(path: str, folder: Path, files: Mapping[str, str], gzipped: Path | None = None) -> Route:
     async def serve(request: Request) -> Response:
         name = request.path_params["name"]
         if name not in files or not (folder / name).is_file():
             return PlainTextResponse("Not found", status_code=404)
-        return FileResponse(folder / name, media_type=files[name], headers=IMMUTABLE)
+        packed = gzipped / f"{name}.gz" if gzipped else None
+        if packed and packed.is_file() and "gzip" in request.headers.get("accept-encoding", ""):
+            headers = {**IMMUTABLE, "Content-Encoding": "gzip", "Vary": "Accept-Encoding"}
+            return FileResponse(packed, media_type=files[name], headers=headers)
+        return FileResponse(folder / name, media_type=files[name], headers={**IMMUTABLE, "Vary": "Accept-Encoding"})
 
     return Route(path, serve, methods=["GET", "HEAD"])
 
