@@ -26,15 +26,10 @@ from starlette.responses import HTMLResponse
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from gan.rig.wire import DTYPE, performance_rows
 from ui import avatar, web_assets
 
 STAGE = "avatar"
-
-
-def rows(perf: Any) -> np.ndarray:
-    """(T, K+3+E+1) little-endian float32: rig | pose | emotion | intensity (BROWSER.md's row)."""
-    parts = [perf.track.kept, perf.track.pose, perf.emotion, perf.intensity[:, None]]
-    return np.ascontiguousarray(np.concatenate(parts, axis=1), dtype="<f4")
 
 
 @dataclass(frozen=True)
@@ -57,7 +52,7 @@ def write_reply(pipe: Any, text: str, folder: Path, emotion: str = "neutral") ->
     for speech, perf in pipe.perform_sentences(text, emotion):
         name = uuid.uuid4().hex
         n = len(perf.track)
-        (folder / f"{name}.rig").write_bytes(rows(perf).tobytes())
+        (folder / f"{name}.rig").write_bytes(performance_rows(perf).astype(DTYPE).tobytes())
         n_audio = round(n * speech.sample_rate / pipe.fps)
         audio = np.pad(speech.audio.astype(np.float32), (0, max(0, n_audio - len(speech.audio))))[:n_audio]
         sf.write(folder / f"{name}.wav", audio, speech.sample_rate, subtype="PCM_16")

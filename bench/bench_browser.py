@@ -32,7 +32,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import avatar_page
 
 REPLY = "Nice work! Two thirds is the same as four sixths, because you multiply the top and the bottom by two."
-READY = "() => window.__avatar.render && window.__avatar.render.reason !== 'the page is still starting'"
+READY = ("() => !!window.__avatar && !!window.__avatar.render "
+         "&& window.__avatar.render.reason !== 'the page is still starting'")
 MEASURE = "async ([b, runs]) => window.__avatar.render.renderer.measure(b, runs)"
 
 

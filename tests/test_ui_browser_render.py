@@ -38,7 +38,8 @@ import avatar_page  # noqa: E402  (bench/: shared with bench/bench_browser.py)
 
 REPLY = "Nice work! Two thirds is the same as four sixths."
 PARITY_ATOL = 1e-4  # see the module docstring
-READY = "() => window.__avatar.render && window.__avatar.render.reason !== 'the page is still starting'"
+READY = ("() => !!window.__avatar && !!window.__avatar.render "
+         "&& window.__avatar.render.reason !== 'the page is still starting'")
 # Page-side helpers: run rows through the page's renderer; base64 of raw floats or RGBA bytes.
 B64 = "(a) => { let s = ''; for (let i = 0; i < a.length; i += 32768) s += String.fromCharCode(...a.subarray(i, i + 32768)); return btoa(s); }"  # noqa: E501
 RAW = f"""async ([rows, b]) => {{ const b64 = {B64};
@@ -107,6 +108,7 @@ def test_a_frame_computed_in_the_page_equals_pythons(pipe, served, browser) -> N
     import torch
 
     from gan.images import tensor_to_frames
+    from gan.rig.wire import rows_to_inputs
 
     page_srv, web, chunks = served
     rows = np.fromfile(page_srv.files / Path(chunks[0].motion).name, dtype="<f4").reshape(chunks[0].n, -1)
@@ -118,9 +120,7 @@ def test_a_frame_computed_in_the_page_equals_pythons(pipe, served, browser) -> N
                  for x in page.evaluate(DRAWN, [rows.ravel().tolist(), 2])]
     finally:
         page.close()
-    k, e = len(pipe.model.kept), len(pipe.model.emotions)
-    inputs = {"rig": rows[:, :k], "pose": rows[:, k:k + 3], "emotion": rows[:, k + 3:k + 3 + e],
-              "intensity": rows[:, -1:]}
+    inputs = dict(zip(("rig", "pose", "emotion", "intensity"), rows_to_inputs(rows), strict=True))
     session = ort.InferenceSession(str(web.model_dir / "generator.onnx"), providers=["CPUExecutionProvider"])
     python_ort = session.run(None, inputs)[0]
     with torch.no_grad():
@@ -213,6 +213,47 @@ def test_the_forced_server_path_still_plays_server_frames(browser) -> None:
         page.close()
     assert opening["mode"] == "server" and opening["frames"] > 0 and opening["audio"], opening
     assert path == "Drawn on the server: the server path was chosen for this page", path
-    assert box in (None, "server"), box  # None until the server's mode box exists (branch motion)
+    assert box == "server", box
     assert [u for u in requests if u.endswith(".jpg")], "the server path plays JPEG frame sheets"
     assert not [u for u in requests if u.endswith(".rig")], "no motion file on the server path"
+
+
+def test_a_reply_in_the_app_is_drawn_by_the_page(browser) -> None:
+    from ui_harness import live_app
+
+    app = live_app()
+    page = browser.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url.split("?")[0]))
+    try:
+        page.goto(app.url)
+        page.wait_for_function(READY, timeout=120_000)
+        assert page.evaluate("() => window.__avatar.render.mode") == "browser"
+        page.wait_for_function("() => document.querySelector('#avatar-mode textarea, #avatar-mode input')"
+                               ".value === 'browser'", timeout=30_000)
+        opening = _start_session(page, "render fox")
+        before = len(requests)  # a reply to the student's answer: every request it makes
+        page.fill("#answer-box textarea", "is it 1/2?")
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"() => {{ const r = ({PLAYED})(); return r.length > 1 && r[1].end_ms !== null; }}",
+                               timeout=180_000)
+        answer = dict(page.evaluate(PLAYED)[1])
+        path = page.locator("#avatar .avatar-path").text_content()
+        page.wait_for_timeout(1500)  # the idle loop of the reply's emotion, rendered here too
+        idle = page.evaluate("() => document.querySelector('#avatar canvas').toDataURL('image/png')")
+        page.wait_for_timeout(1000)
+        idle_moves = page.evaluate("() => document.querySelector('#avatar canvas').toDataURL('image/png')") != idle
+    finally:
+        page.close()
+    for reply in (opening, answer):
+        assert reply["mode"] == "browser" and reply["frames"] > 0 and reply["audio"], reply
+        # Waits for the server fall between sentences, where people pause; one wait inside a sentence
+        # is allowed (the first late batch switches the player to whole sentences, as on the server
+        # path: tests/test_ui_browser.py), since this test shares 2 cores with the app and the trainer.
+        assert reply["stalls"] - reply["sentence_pauses"] <= 1 and reply["first_batch_ms"] is not None, reply
+    assert path.startswith("Drawn in your browser ("), path
+    during = requests[before:]
+    assert [u for u in during if u.endswith(".rig")], "the reply's motion file"
+    assert [u for u in during if u.endswith(".wav")], "the reply's speech"
+    assert not [u for u in during if u.endswith((".jpg", ".jpeg", ".mp4"))], "no frame sheet or video on this path"
+    assert idle_moves, "the idle loop between replies moves"

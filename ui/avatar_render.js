@@ -8,8 +8,8 @@
 // load, or < 25 frames/s (issue 15's bar) -> the server renders, else the page does. The choice goes
 // to the server through the hidden `#avatar-mode` textbox (window.__avatar.setMode), and in words
 // under the avatar.
-// Motion rows (BROWSER.md): little-endian float32, one row per frame = rig (K) | pose (3) | emotion (E)
-// | intensity (1), with K and E read from generator.json. window.__avatar.render exposes the
+// Motion rows (BROWSER.md, gan/rig/wire.py): little-endian float32, one row per frame = rig | pose |
+// emotion | intensity; the column layout is read from generator.json's `rows`, never assumed here. window.__avatar.render exposes the
 // renderer and its measurements for tests and bench/bench_browser.py; window.__avatarWebOptions
 // (set before load) can pin threads, batch sizes or the mode.
 (() => {
@@ -42,15 +42,12 @@ const toBitmaps = async (data, b, s) => {
   }
   return out;
 };
-const feeds = (rows, b) => {
-  const widths = { rig: meta.kept.length, pose: 3, emotion: meta.emotions.length, intensity: 1 };
-  const cols = meta.inputs.reduce((sum, name) => sum + widths[name], 0), out = {};
-  let at = 0;
+const feeds = (rows, b) => {  // each input = its column group of the rows (generator.json rows.columns)
+  const cols = meta.rows.row_width, out = {};
   for (const name of meta.inputs) {
-    const w = widths[name], x = new Float32Array(b * w);
-    for (let i = 0; i < b; i++) x.set(rows.subarray(i * cols + at, i * cols + at + w), i * w);
-    out[name] = new ort.Tensor("float32", x, [b, w]);
-    at += w;
+    const g = meta.rows.columns.find((c) => c.name === name), x = new Float32Array(b * g.width);
+    for (let i = 0; i < b; i++) x.set(rows.subarray(i * cols + g.start, i * cols + g.start + g.width), i * g.width);
+    out[name] = new ort.Tensor("float32", x, [b, g.width]);
   }
   return out;
 };
@@ -82,7 +79,7 @@ onmessage = async (e) => {
     constructor(meta, threads) {
       this.meta = meta;
       this.threads = threads;
-      this.cols = meta.kept.length + 3 + meta.emotions.length + 1;
+      this.cols = meta.rows.row_width;
       this.batch = options.batches[0];
       this.fps = 0; // frames/s measured (warm-up, then running)
       this.frames = 0; // frames rendered since load (warm-up excluded)
@@ -171,9 +168,13 @@ onmessage = async (e) => {
 
   // b frames of a neutral face at rest: what warm-up renders.
   const neutralRows = (meta, b) => {
-    const k = meta.kept.length, e = meta.emotions.length, cols = k + 3 + e + 1;
+    const cols = meta.rows.row_width, group = (name) => meta.rows.columns.find((c) => c.name === name);
+    const emotion = group("emotion"), intensity = group("intensity");
     const rows = new Float32Array(b * cols);
-    for (let i = 0; i < b; i++) { rows[i * cols + k + 3] = 1; rows[i * cols + cols - 1] = 0.5; }
+    for (let i = 0; i < b; i++) {
+      rows[i * cols + emotion.start + Math.max(0, emotion.names.indexOf("neutral"))] = 1;
+      rows[i * cols + intensity.start] = 0.5;
+    }
     return rows;
   };
 

@@ -60,6 +60,29 @@ class RenderedClip:
         return self.frames / self.fps
 
 
+@dataclass(frozen=True)
+class MotionClip:
+    """One sentence of a reply (or an idle loop) for a browser that renders itself: its motion rows
+    (gan/rig/wire.py) and its speech as WAV; the page draws the frames with the generator."""
+
+    motion: Path  # raw little-endian float32 rows, one per frame (gan.rig.wire.write_rows)
+    audio: Path | None  # 16-bit mono WAV of exactly frames / fps seconds; None for the silent idle loop
+    frames: int  # rows in the motion file
+    fps: float
+    caption: str  # the sentence this part speaks ("" for the idle loop)
+    emotion: str
+    sentence_frames: int = 0  # frames of the whole sentence this part starts (= frames: one part per sentence)
+    render_s: float = 0.0  # wall time spent on speech, motion and writing
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+
+# A part of a reply on its way to the page: server-rendered frames or motion for the page to render.
+Part = RenderedClip | MotionClip
+
+
 def frame_sheet(frames: np.ndarray, columns: int = SHEET_COLUMNS) -> np.ndarray:
     """(T, S, S, 3) frames -> one (rows*S, columns*S, 3) image, row-major; empty cells stay black."""
     t, h, w, c = frames.shape
@@ -148,10 +171,11 @@ def first_sentence(text: str) -> str:
 class ClipJob:
     """A queued reply: its chunks arrive on `parts` (then None when done, or the exception)."""
 
-    parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
+    parts: queue.Queue[Part | BaseException | None] = field(default_factory=queue.Queue)
     rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
     cancelled: threading.Event = field(default_factory=threading.Event)  # nobody waits any more
     shortened: bool = False  # only the first sentence is spoken: the render queue was long (load)
+    sentences: int = 0  # sentences of the reply to speak (0 = not counted: the server path)
 
     def cancel(self) -> None:
         """Stop rendering this reply at the next chunk (the student moved on)."""

@@ -110,10 +110,12 @@ def _gzip_copies(dist: Path, folder: Path, names: tuple[str, ...] = ("ort-wasm-s
 
 
 def checkpoint_key(checkpoint: Path) -> str:
-    """16 hex digits of sha256 over the checkpoint's weights and config (and the export's opset)."""
+    """16 hex digits of sha256 over the checkpoint's weights and config (and the export's opset and
+    the motion rows' layout, which generator.json carries)."""
     from gan.export_onnx import OPSET
+    from gan.rig.wire import layout
 
-    digest = hashlib.sha256(f"opset{OPSET}".encode())
+    digest = hashlib.sha256(f"opset{OPSET} {json.dumps(layout())}".encode())
     for name in ("config.json", "model.safetensors"):
         digest.update((checkpoint / name).read_bytes())
     return digest.hexdigest()[:16]
