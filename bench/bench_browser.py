@@ -122,8 +122,11 @@ def bench_app(args: argparse.Namespace) -> None:
     rows = bench_ui_latency.measure_browser(f"http://127.0.0.1:{services.config.server.port}/", args.n)
     waits = [r["clip"] - r["text"] for r in rows]
     print(_machine())
+    drift = [r["drift"] for r in rows if r["drift"] == r["drift"]]
     print(f"app: first frame after the reply text: median {statistics.median(waits):.2f} s "
-          f"(max {max(waits):.2f}; bar <= 1 s); paths: {sorted({str(r.get('mode')) for r in rows})}")
+          f"(max {max(waits):.2f}; bar <= 1 s); paths: {sorted({str(r.get('mode')) for r in rows})}; "
+          f"stalls {sum(r['stalls'] for r in rows)}; |drift| per reply median "
+          + (f"{statistics.median(drift):.1f} ms" if drift else "not measured"))
 
 
 def main() -> None:
