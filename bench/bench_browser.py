@@ -125,7 +125,8 @@ def bench_app(args: argparse.Namespace) -> None:
     drift = [r["drift"] for r in rows if r["drift"] == r["drift"]]
     print(f"app: first frame after the reply text: median {statistics.median(waits):.2f} s "
           f"(max {max(waits):.2f}; bar <= 1 s); paths: {sorted({str(r.get('mode')) for r in rows})}; "
-          f"stalls {sum(r['stalls'] for r in rows)}; |drift| per reply median "
+          f"waits {sum(r['stalls'] for r in rows)} ({sum(r['sentence_pauses'] for r in rows)} between sentences); "
+          "|drift| per reply median "
           + (f"{statistics.median(drift):.1f} ms" if drift else "not measured"))
 
 

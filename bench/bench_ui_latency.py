@@ -131,6 +131,7 @@ def measure_browser(url: str, n: int) -> list[dict[str, float]]:
             rec = page.evaluate(f"() => ({played})()[{i + 1}]")
             row = {"text": (t_text - t0) / 1000, "clip": (rec["first_frame_ms"] - t0) / 1000,
                    "done": (rec["end_ms"] - t0) / 1000, "stalls": rec["stalls"], "stall_s": rec["stall_s"],
+                   "sentence_pauses": rec["sentence_pauses"],
                    "mode": rec.get("mode", "server"),
                    "drift": statistics.median([abs(d) for d in rec.get("drift_ms") or [float("nan")]])}
             rows.append(row)
