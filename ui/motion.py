@@ -77,7 +77,9 @@ class MotionWriter:
                  idle_cache: Path | None = None) -> None:
         self.avatar = avatar
         self.store = store
-        self.folder = folder  # the served avatar folder (ClipRenderer.chunk_dir)
+        # Files go where ClipRenderer's go (its served_folders: chunk_dir and the idle cache), so the
+        # app's file server needs no other folder.
+        self.folder = folder
         self.config = config
         self.idle_cache = idle_cache or folder
         self._idle: dict[str, MotionClip] = {}
@@ -171,9 +173,6 @@ class MotionWriter:
         reply.index += 1
         return MotionClip(motion, audio, len(rows), self.avatar.fps, speech.text, reply.emotion, len(rows),
                           time.perf_counter() - t0)
-
-    def served_folders(self) -> list[Path]:
-        return [self.folder, self.idle_cache]
 
     def shutdown(self) -> None:
         for _ in self._threads:
