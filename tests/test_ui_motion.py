@@ -160,3 +160,28 @@ def test_many_replies_at_once_are_spoken_whole_first_sentences_first(services: A
     first_done = max(t for t, i, _ in arrivals if i == 0)
     assert last_first < first_done, arrivals  # the 6th reply started before the 1st one finished
     assert services.motion.waiting() == 0
+
+
+def test_over_the_api_the_mode_is_an_input_of_every_reply_event_and_defaults_to_the_server(services: Any) -> None:
+    import httpx
+    from gradio_client import Client
+    from ui_harness import live_app
+
+    app = live_app()
+    config = httpx.get(f"{app.url}config", timeout=30).json()
+    (mode_id,) = [c["id"] for c in config["components"] if c.get("props", {}).get("elem_id") == "avatar-mode"]
+    named = {d.get("api_name"): d for d in config["dependencies"]}
+    for name in ("send", "hint", "confused", "next", "replay", "speak_opening", "speak_after_join",
+                 "speak_after_come_back"):
+        assert mode_id in named[name]["inputs"], name
+    client = Client(app.url, verbose=False, download_files=False)
+    client.predict("api-motion", "fractions", api_name="/start")
+    plain = [f for o in client.submit("is it 2/3?", api_name="/send") if (f := read_feed(o[5])) and f["reply"]]
+    assert plain[-1]["done"] and "mode" not in plain[-1] and plain[-1]["chunks"][0]["sheet"].endswith(".jpg")
+    outputs = list(client.submit("is it 3/4?", "browser", api_name="/send"))
+    feeds = [f for o in outputs if (f := read_feed(o[5])) and f["reply"]]
+    assert feeds[-1]["done"] and feeds[-1]["mode"] == "browser"
+    chunk = feeds[-1]["chunks"][0]
+    got = httpx.get(app.url + chunk["motion"], timeout=30)
+    assert got.status_code == 200 and len(got.content) == chunk["n"] * 38 * 4  # what the page fetches
+    assert httpx.get(app.url + chunk["audio"], timeout=30).content[:4] == b"RIFF"
