@@ -151,7 +151,8 @@ def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator
         yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).values()
         return
     state.reply_seq += 1  # a reply still rendering gives way to the replay
-    for update in play_clips(services, clips):
+    seq = state.reply_seq
+    for update in play_clips(services, clips, mode=state.avatar_mode, is_current=lambda: state.reply_seq == seq):
         yield Screen(status=update.status, avatar=update.avatar).values()
 
 
