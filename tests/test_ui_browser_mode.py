@@ -39,15 +39,18 @@ def test_the_page_switches_replies_to_the_browser_path_through_the_hidden_input(
         page.wait_for_selector("#join-btn", timeout=60_000)
         box = page.locator(MODE_BOX)
         assert box.count() == 1 and not box.is_visible() and box.input_value() == "server"
+        page.wait_for_function(f"() => ({LAST_FEED})() !== null", timeout=60_000)  # the first visit's idle loop
+        page.wait_for_timeout(1000)  # ... and its sheet fetched, before the page switches
         page.evaluate(SET_MODE, "browser")
         sheets: list[str] = []
-        page.on("request", lambda r: sheets.append(r.url) if r.url.endswith(".jpg") and "/avatar/" in r.url else None)
+        page.on("request", lambda r: sheets.append(r.url) if r.url.endswith(".jpg") and "file=" in r.url else None)
         page.get_by_role("tab", name="Practise without a class").click()
         page.fill("#name-box input", "mode fox")
         page.click("#start-btn")
         feed = _wait_done_feed(page)
         assert feed["mode"] == "browser" and feed["chunks"] and all("motion" in c for c in feed["chunks"])
-        assert feed["sentences"] == len(feed["chunks"]) and not sheets  # no frame sheet was made or fetched
+        assert feed["idle"]["motion"].endswith(".rig")
+        assert feed["sentences"] == len(feed["chunks"]) and not sheets, sheets  # no frame sheet, idle loop included
         page.evaluate(SET_MODE, "server")  # the fallback: the next reply is drawn on the server, as before
         page.fill("#answer-box textarea", "is it 1/2?")
         page.click("#send-btn")

@@ -55,7 +55,9 @@ def classroom(services: Any) -> dict[str, Any]:
     view = services.tutor.teacher(name, PASSWORD)
     info = view.create_class("7C")
     state = new_user_state()
-    join_class(services, state, info.code, "owl", "fractions", request=_client())
+    joined = read_feed(Screen.of(join_class(services, state, info.code, "owl", "fractions", "browser",
+                                            request=_client())).avatar)
+    assert joined is not None and joined["mode"] == "browser" and joined["idle"]["motion"].endswith(".rig")
     feeds = _feeds(speak_opening(services, state, "browser"))
     return {"token": view.token, "state": state, "opening": feeds}
 
