@@ -77,7 +77,9 @@ class MotionWriter:
                  idle_cache: Path | None = None) -> None:
         self.avatar = avatar
         self.store = store
-        self.folder = folder  # the served avatar folder (ClipRenderer.chunk_dir)
+        # Files go where ClipRenderer's go (its served_folders: chunk_dir and the idle cache), so the
+        # app's file server needs no other folder.
+        self.folder = folder
         self.config = config
         self.idle_cache = idle_cache or folder
         self._idle: dict[str, MotionClip] = {}
@@ -102,6 +104,7 @@ class MotionWriter:
             path = self.idle_cache / f"idle-{emotion}-{self.config.idle_seconds:.2f}s.rig"
             if not (path.is_file() and path.stat().st_size > 0):
                 write_rows(path, performance_rows(self.avatar.perform(None, emotion, n_frames=n)))
+            self.store.keep(path)  # idle loops live as long as the app (when the cache is inside the store)
             self._idle[emotion] = MotionClip(path, None, n, self.avatar.fps, "", emotion)
 
     def reaction(self, emotion: str) -> MotionClip | None:
@@ -111,8 +114,7 @@ class MotionWriter:
     # 2. Replies.
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply; its MotionClips (one per sentence) arrive on `job.parts`, then None (or the error)."""
-        self.store.sweep()
-        self.folder.mkdir(exist_ok=True)  # the store's sweep removes empty folders
+        self.store.tidy()
         job = ClipJob(sentences=len(split_sentences(text)))
         parts = self.avatar.perform_sentences(text, emotion, intensity)
         reply = _Reply(job, parts, emotion, uuid.uuid4().hex, time.perf_counter(), order=next(self._order))
@@ -171,9 +173,6 @@ class MotionWriter:
         reply.index += 1
         return MotionClip(motion, audio, len(rows), self.avatar.fps, speech.text, reply.emotion, len(rows),
                           time.perf_counter() - t0)
-
-    def served_folders(self) -> list[Path]:
-        return [self.folder, self.idle_cache]
 
     def shutdown(self) -> None:
         for _ in self._threads:
