@@ -19,8 +19,10 @@ if not CHROMIUM.exists():
 sync_api = pytest.importorskip("playwright.sync_api")
 
 MODE_BOX = "#avatar-mode textarea, #avatar-mode input"
-SET_MODE = """(mode) => { const box = document.querySelector('#avatar-mode textarea, #avatar-mode input');
-  box.value = mode; box.dispatchEvent(new Event('input', {bubbles: true})); }"""
+# The page's own switch (ui/avatar_render.js setMode: the box's value + an `input` event), once its
+# warm-up has decided (it would otherwise write its own decision over the test's).
+SET_MODE = """async (mode) => { await window.__avatar.render.ready;
+  window.__avatar.setMode(mode, 'set by the test'); }"""
 LAST_FEED = """() => { const el = document.querySelector('#avatar-feed .avatar-data');
   return el ? el.dataset.avatar : null; }"""
 
