@@ -91,6 +91,13 @@ onmessage = async (e) => {
         this.calls.delete(e.data.id);
         if (e.data.ok) call.resolve(e.data); else call.reject(new Error(e.data.error));
       };
+      // A worker that dies (out of memory, a script it could not load) answers nothing: every
+      // waiting call fails, so warm-up ends on the server path instead of "still starting".
+      this.worker.onerror = (e) => {
+        e.preventDefault();
+        this.calls.forEach((call) => call.reject(new Error(`the renderer's worker failed: ${e.message}`)));
+        this.calls.clear();
+      };
       this.queue = []; // batches waiting: replies (priority 0) before idle loops (1), in order
       this.busy = false;
     }
