@@ -257,3 +257,22 @@ def test_a_reply_in_the_app_is_drawn_by_the_page(browser) -> None:
     assert [u for u in during if u.endswith(".wav")], "the reply's speech"
     assert not [u for u in during if u.endswith((".jpg", ".jpeg", ".mp4"))], "no frame sheet or video on this path"
     assert idle_moves, "the idle loop between replies moves"
+
+
+def test_a_page_that_renders_too_slowly_takes_the_server_path_and_says_why(served, browser) -> None:
+    page_srv, _, _ = served
+    page = browser.new_page()
+    # Nothing slows the renderer's worker down here (DevTools' CPU throttling leaves workers alone),
+    # so the bar is raised instead: the page's own measurement must fall below it.
+    page.add_init_script("window.__avatarWebOptions = {minFps: 100000};")
+    try:
+        page.goto(page_srv.url)
+        page.wait_for_function(READY, timeout=180_000)
+        render = page.evaluate("() => ({mode: window.__avatar.render.mode, reason: window.__avatar.render.reason, "
+                               "fps: window.__avatar.render.renderer.fps})")
+        path = page.locator("#avatar .avatar-path").text_content()
+    finally:
+        page.close()
+    assert render["mode"] == "server", render
+    assert render["reason"] == f"this computer draws only {round(render['fps'])} frames/s (needs 100000)", render
+    assert path == f"Drawn on the server: {render['reason']}"
