@@ -57,7 +57,7 @@ def _launch(config_args: list[str]) -> Any:
     t0 = time.perf_counter()
     services = Services.load(config)
     services.warm_up()
-    launch(build_app(services, config), config, prevent_thread_lock=True, quiet=True)
+    launch(build_app(services, config), config, services.web, prevent_thread_lock=True, quiet=True)
     print(f"app ready in {time.perf_counter() - t0:.1f} s ({services.timings})")
     return services
 
@@ -130,7 +130,10 @@ def measure_browser(url: str, n: int) -> list[dict[str, float]]:
                                    timeout=300_000)
             rec = page.evaluate(f"() => ({played})()[{i + 1}]")
             row = {"text": (t_text - t0) / 1000, "clip": (rec["first_frame_ms"] - t0) / 1000,
-                   "done": (rec["end_ms"] - t0) / 1000, "stalls": rec["stalls"], "stall_s": rec["stall_s"]}
+                   "done": (rec["end_ms"] - t0) / 1000, "stalls": rec["stalls"], "stall_s": rec["stall_s"],
+                   "sentence_pauses": rec["sentence_pauses"],
+                   "mode": rec.get("mode", "server"),
+                   "drift": statistics.median([abs(d) for d in rec.get("drift_ms") or [float("nan")]])}
             rows.append(row)
             _print(i, text, row)
             page.wait_for_timeout(2000)

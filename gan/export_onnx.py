@@ -3,8 +3,9 @@
 Writes DIR/generator.onnx (inputs rig (B, K), pose (B, 3) degrees, emotion (B, E), intensity
 (B, 1); output frames (B, 3, S, S) in [-1, 1]; dynamic batch; opset 17, the TorchScript exporter,
 which FINDINGS.md found to match torch to ~1e-5 in onnxruntime-web) and DIR/generator.json (input
-names and order, KEPT and emotion names, size, fps, GFLOP/frame) for the page. The export checks
-itself: onnxruntime must reproduce torch within `--tolerance` on random rig frames, else it fails.
+names and order, KEPT and emotion names, size, fps, GFLOP/frame, the motion rows' column layout)
+for the page. The export checks itself: onnxruntime must reproduce torch within `--tolerance` on
+random rig frames, else it fails.
 Inference never imports this module.
 """
 
@@ -22,6 +23,7 @@ from torch import nn
 
 from gan.checkpoint import RigInferenceModel, generator_version, load_rig_generator
 from gan.networks.rig_generator import RigGenerator
+from gan.rig.wire import layout
 
 OPSET = 17
 INPUT_NAMES = ("rig", "pose", "emotion", "intensity")
@@ -76,6 +78,7 @@ def export(model: RigInferenceModel, out_dir: str | Path, tolerance: float = 1e-
         "output_range": [-1.0, 1.0], "size": g.size, "kept": list(model.kept), "emotions": list(model.emotions),
         "pose": "yaw, pitch, roll in degrees", "fps": model.config.get("fps", 25),
         "gflop_per_frame": round(gflop_per_frame(g, inputs), 4), "parity_max_abs_diff": max_diff,
+        "rows": layout(),  # the motion files' columns (gan/rig/wire.py): the page slices its inputs by it
     }
     (out / "generator.json").write_text(json.dumps(sidecar, indent=2) + "\n")
     return sidecar

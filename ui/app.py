@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from tutor.errors import StoreError
-from ui import avatar, login, screen, student, teacher
+from ui import avatar, login, screen, student, teacher, web_assets
 from ui.config import AppConfig, load_config
 from ui.services import Services, missing_components
 
@@ -98,15 +98,19 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, config: AppConfig, **kwargs: Any) -> Any:
-    """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`."""
+def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None = None, **kwargs: Any) -> Any:
+    """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`. With `web`
+    (Services.web) the app serves the page's avatar renderer; without it the page uses the
+    server path and says so."""
     demo.queue(default_concurrency_limit=2, max_size=256)
     options: dict[str, Any] = {
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
         "css": CSS + avatar.CSS + teacher.CSS,
-        "head": HEAD + avatar.player_head(),
+        "head": HEAD + avatar.player_head() + web_assets.head(web),
+        # COOP/COEP on every response (2 wasm threads in the page) and the renderer's files.
+        "app_kwargs": web_assets.app_kwargs(web),
         "show_error": True,
         "footer_links": ["api"],
         # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
@@ -147,7 +151,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         demo = build_app(services, config)
         services.timings["build_ui"] = time.perf_counter() - t_build
         t_launch = time.perf_counter()
-        launch(demo, config, prevent_thread_lock=True)
+        launch(demo, config, services.web, prevent_thread_lock=True)
         services.timings["launch"] = time.perf_counter() - t_launch
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
         log.info(

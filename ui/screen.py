@@ -16,9 +16,9 @@ from typing import Any
 import gradio as gr
 
 from affect.types import AffectEstimate
-from ui.clips import RenderedClip
+from ui.clips import Part
 from ui.playback import idle_feed
-from ui.services import Services
+from ui.services import AVATAR_MODES, SERVER, Services
 from ui.views import mastery_html, problem_markdown
 
 
@@ -38,7 +38,8 @@ class UserState:
     mood: AffectEstimate | None = None
     reply_seq: int = 0  # counts replies; only the newest one may still put clips on screen
     to_speak: Any = None  # a tutor.TutorReply waiting to be spoken (the opening, right after Start)
-    last_clips: list[RenderedClip] = field(default_factory=list)  # the last spoken reply's chunks, for replay
+    last_clips: list[Part] = field(default_factory=list)  # the last spoken reply's chunks, for replay
+    avatar_mode: str = SERVER  # the page's #avatar-mode: BROWSER = it renders the frames from motion rows
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
@@ -55,7 +56,18 @@ class UserState:
             reply_seq=self.reply_seq,
             to_speak=self.to_speak,
             last_clips=list(self.last_clips),
+            avatar_mode=self.avatar_mode,
         )
+
+
+def set_avatar_mode(state: UserState, mode: Any) -> None:
+    """Keep the page's #avatar-mode (BROWSER: it renders the frames itself) for this tab's replies.
+    Clients that do not send it ("" or None) get the server path, as before the browser path existed."""
+    if mode is None or mode == "":
+        mode = SERVER
+    if mode not in AVATAR_MODES:
+        raise UserError(f"The avatar mode must be one of {', '.join(AVATAR_MODES)}, not {str(mode)[:40]!r}.")
+    state.avatar_mode = mode
 
 
 def new_user_state() -> UserState:
@@ -118,7 +130,7 @@ def conversation(services: Services, state: UserState, **changes: Any) -> Screen
         chat=list(state.messages),
         problem=problem_view(services, session.problem),
         mastery=progress_html(services, session),
-        avatar=idle_feed(services, session.opening.avatar_emotion),
+        avatar=idle_feed(services, session.opening.avatar_emotion, mode=state.avatar_mode),
         replay=gr.Button(interactive=False),
         start_note="",
         answer_note="",
