@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from browser_protocol import Tab, Webcam, fn_indices, jpeg_data_url
 
 ROOT = Path(__file__).resolve().parents[1]
+TOPICS = ("fractions", "linear_equations", "percentages")
 MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is boring", "2/3", "next", "ok", "7"]
 
 
@@ -75,7 +76,7 @@ def student(url: str, fns: dict[str, int], idx: int, seconds: float, every: floa
     rng = random.Random(idx)
     tab = Tab(url, fns)
     try:
-        ev = tab.call("start", [None, f"load-{idx}", ["fractions", "linear_equations", "percentages"][idx % 3]])
+        ev = tab.call("start", [None, f"load-{idx}", TOPICS[idx % len(TOPICS)]])
         if not ev.success:
             log.errors.append(f"start: {json.dumps(ev.completed)[:200]}")
             return
