@@ -249,6 +249,9 @@ def test_camera_is_one_switch_and_frames_update_the_mood(services) -> None:
     html = observe_frame(services, state, face, _client())  # read by this session's own reader
     assert re.search(r'data-state="(engaged|delighted|neutral|confused|frustrated|bored|anxious)"', html)
     assert "from your camera" in html and state.session._face is not None
+    with services.frames.admit():  # another student's frame is being analysed right now (parallel=1)
+        assert observe_frame(services, state, face, _client()) == SKIP  # dropped, not queued
+    assert "from your camera" in observe_frame(services, state, face, _client())
     state, webcam, mood, button = set_camera(state, False)
     assert webcam.visible is False and mood == "" and "on" in button.value
     assert observe_frame(services, state, face) == SKIP

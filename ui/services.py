@@ -25,6 +25,7 @@ import numpy as np
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.clips import ClipRenderer, ClipStore
 from ui.config import AppConfig
+from ui.framegate import FrameGate
 from ui.ratelimit import ClientLimits
 from ui.resume import ResumeTokens
 
@@ -110,6 +111,7 @@ class Services:
     tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
+    frames: FrameGate = field(default_factory=FrameGate)  # webcam analyses at once, the rest dropped
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:
@@ -133,7 +135,8 @@ class Services:
         startup_teacher(tutor, config)
         clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
-        return cls(config, tutor, avatar, text, face, clips, tokens, timings)
+        return cls(config, tutor, avatar, text, face, clips, tokens, timings,
+                   frames=FrameGate(config.server.frame_analyses))
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""

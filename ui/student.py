@@ -22,11 +22,11 @@ from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_ht
 
 # Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
 # thread, so many may run at once (a waiting handler costs a sleeping thread; with 8, the 9th
-# student's TEXT reply queued behind others' clip waits: bench/bench_load.py); frames take
-# ~5-10 ms each (FINDINGS.md) and go one at a time through the face analyser. 32 + 1 + the
-# teacher view's (ui/app.py) stay under Gradio's 40 worker threads.
+# student's TEXT reply queued behind others' clip waits: bench/bench_load.py). The webcam's
+# stream event holds its queue slot for as long as the camera streams, so it may run once per
+# student (ServerConfig.max_students); how many frames are analysed at once is the FrameGate's
+# (ui/framegate.py). ui/app.py sizes Gradio's queue for both.
 CHAT_CONCURRENCY = 32
-FRAME_CONCURRENCY = 1
 # The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
 # changes over seconds (D'Mello & Graesser 2012), and keeps the CPU free for the avatar.
 STREAM_EVERY_S = 0.5
@@ -213,7 +213,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
         outputs=[mood],
         api_name="frame",
         stream_every=STREAM_EVERY_S,
-        concurrency_limit=FRAME_CONCURRENCY,
+        concurrency_limit=services.config.server.max_students,
         show_progress="hidden",
     )
     # On page load: back to this browser's session (a reload, a reopened tab) and its draft.
