@@ -283,11 +283,12 @@ def machine() -> str:
             f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at start")  # fmt: skip
 
 
-def launch_app(port: int, data_dir: str, extra: list[str]) -> subprocess.Popen[bytes]:
-    """`python -m ui.app` on 127.0.0.1:port; returns once it serves (or raises)."""
+def launch_app(port: int, data_dir: str, extra: list[str], root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """`python -m ui.app` of the tree at `root` on 127.0.0.1:port; returns once it serves (or raises)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     cmd = [sys.executable, "-m", "ui.app", "--server.port", str(port), "--tutor.data_dir", data_dir, *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env["PYTHONPATH"] = str(root)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -324,18 +325,20 @@ def main() -> None:
     ap.add_argument("--url", default="", help="a running app (default: launch one with a fresh data folder)")
     ap.add_argument("--port", type=int, default=7870)
     ap.add_argument("--app-arg", action="append", default=[], help="extra flag for the launched app (repeatable)")
+    ap.add_argument("--app-root", type=Path, default=ROOT, help="launch the app of this source tree (to compare)")
     ap.add_argument("--path", choices=("browser", "server"), default="browser",
                     help="the avatar path the pages ask for")  # fmt: skip
     ap.add_argument("--render-ms", type=float, default=1000 * FIRST_BATCH_S,
                     help="the page's first-batch render time, added to the first frame (browser path)")  # fmt: skip
     args = ap.parse_args()
     print(machine(), flush=True)
+    print(f"app: {args.url or args.app_root}", flush=True)
     proc = None
     url = args.url
     if not url:
         data_dir = tempfile.mkdtemp(prefix="bench-load-")
         t0 = time.monotonic()
-        proc = launch_app(args.port, data_dir, args.app_arg)
+        proc = launch_app(args.port, data_dir, args.app_arg, args.app_root)
         url = f"http://127.0.0.1:{args.port}/"
         print(f"app ready in {time.monotonic() - t0:.1f} s (pid {proc.pid}, data {data_dir})", flush=True)
     try:
