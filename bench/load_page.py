@@ -136,8 +136,8 @@ class PageReply:
         """Seconds from sending to the first frame on screen: the first chunk's picture data and
         sound both fetched, plus the page's render time of its first batch (browser path only)."""
         feed = self.last_feed()
-        if feed is None:
-            return None
+        if feed is None or not feed["chunks"][0].get("audio"):
+            return None  # nothing spoken (a silent stand-in clip): counted as degraded, not timed
         first = feed["chunks"][0]
         paths = [first.get("motion") or first.get("sheet"), first.get("audio")]
         got = [self.files.get(p) for p in paths if p]
@@ -174,7 +174,7 @@ class PageReply:
         if picture is None or picture.status != 200 or not picture.finite:
             return ["picture not fetched"]
         if audio is None or audio.status != 200:
-            return ["silent"]
+            return ["silent"]  # e.g. the server path's pre-rendered idle clip in place of a reply
         out = []
         if audio.rms < SILENT_RMS and chunk.get("caption"):
             out.append("silent")
