@@ -27,6 +27,7 @@ from gan.config import AvatarConfig
 from gan.images import tensor_to_frames
 from gan.rig.arkit import KEPT
 from gan.rig.performance import Performance, Performer
+from gan.rig.wire import rows_to_inputs
 
 if TYPE_CHECKING:
     from gan.audio.speech import Speech, Synthesizer
@@ -157,17 +158,34 @@ class TalkingHeadPipeline:
             yield speech, before
             start += len(before.track)
 
-    @torch.inference_mode()
+    def render_rows(self, rows: np.ndarray) -> np.ndarray:
+        """Every frame of motion rows (gan/rig/wire.py, what the browser path sends) -> (T, S, S, 3) uint8."""
+        return self._render_inputs(rows_to_inputs(rows))
+
+    def stream_rows(self, rows: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str = "neutral",
+                    text: str = "") -> Iterator[AvatarClip]:
+        """One sentence's motion rows + its speech as clips of stream_chunk_frames (as `stream` yields
+        them): the server-side render of a part first sent to a browser (the teacher's replay)."""
+        inputs = rows_to_inputs(rows)
+        render = partial(self._render_inputs, inputs)
+        yield from self._chunks(render, len(rows), self.config.stream_chunk_frames, audio, sample_rate, emotion, text)
+
     def _render_rig(self, perf: Performance, start: int = 0, end: int | None = None) -> np.ndarray:
-        """Frames [start, end) of a Performance -> (T, S, S, 3) uint8, RigGenerator batches of render_batch."""
+        """Frames [start, end) of a Performance -> (T, S, S, 3) uint8."""
+        inputs = (perf.track.kept, perf.track.pose, perf.emotion, perf.intensity[:, None])
+        return self._render_inputs(inputs, start, end)
+
+    @torch.inference_mode()
+    def _render_inputs(self, inputs: tuple[np.ndarray, ...], start: int = 0, end: int | None = None) -> np.ndarray:
+        """Frames [start, end) of the generator's inputs (rig, pose, emotion, intensity (T, 1)) ->
+        (T, S, S, 3) uint8, RigGenerator batches of render_batch."""
         g = self.model.generator
-        end = len(perf.track) if end is None else end
+        end = len(inputs[0]) if end is None else end
         out = np.empty((end - start, self.size, self.size, 3), np.uint8)
         n = self.config.render_batch
         for s in range(start, end, n):
             sl = slice(s, min(end, s + n))
-            frames = g(torch.from_numpy(perf.track.kept[sl]), torch.from_numpy(perf.track.pose[sl]),
-                       torch.from_numpy(perf.emotion[sl]), torch.from_numpy(perf.intensity[sl, None]))
+            frames = g(*(torch.from_numpy(np.ascontiguousarray(a[sl])) for a in inputs))
             out[sl.start - start : sl.stop - start] = tensor_to_frames(frames)
         return out
 

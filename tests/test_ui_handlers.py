@@ -137,7 +137,7 @@ def test_reply_text_comes_first_then_the_performance_chunk_by_chunk_and_the_mood
     start_session(services, state, "ui-h-2", "fractions")
     answer = state.session.problem.answer
     skill = state.session.problem.skill
-    gen = send_message(services, state, answer, _client())
+    gen = send_message(services, state, answer, request=_client())
     first = Screen.of(next(gen))
     assert first.state is state and first.box == "" and first.answer_note == ""
     assert first.chat[-2] == {"role": "user", "content": answer}
@@ -175,7 +175,7 @@ def test_messages_that_cannot_be_sent_get_a_note_and_keep_the_typed_text(service
         _only(screen, "answer_note")
     assert len(services.tutor.transcript(state.session.id)) == 1  # nothing was logged
     tab = _client()
-    screens = [Screen.of(next(send_message(services, state, "is it 3?", tab))) for _ in range(6)]
+    screens = [Screen.of(next(send_message(services, state, "is it 3?", request=tab))) for _ in range(6)]
     assert "very quickly" in _note(screens[-1], "answer")  # typing too fast: a note, not an error
     _only(screens[-1], "answer_note")
 
@@ -183,12 +183,12 @@ def test_messages_that_cannot_be_sent_get_a_note_and_keep_the_typed_text(service
 def test_quick_buttons_send_their_message(services) -> None:
     state = new_user_state()
     start_session(services, state, "ui-h-3", "fractions")
-    first = Screen.of(next(quick_message(services, state, "hint", _client())))  # the clip is not awaited here
+    first = Screen.of(next(quick_message(services, state, "hint", request=_client())))  # the clip is not awaited here
     assert first.chat[-2] == {"role": "user", "content": QUICK_MESSAGES["hint"][0]}
     last = services.tutor.transcript(state.session.id)[-1]
     assert last["intent"] == "hint_request" and last["move"] in ("hint", "worked_example", "reassure")
     before = state.session.problem
-    next(quick_message(services, state, "next", _client()))  # "Next" is the skip act: a new problem, session goes on
+    next(quick_message(services, state, "next", request=_client()))  # "Next" = the skip act: a new problem
     last = services.tutor.transcript(state.session.id)[-1]
     assert last["intent"] == "skip" and state.session.problem is not None and state.session.problem != before
     with pytest.raises(UserError):
@@ -198,7 +198,7 @@ def test_quick_buttons_send_their_message(services) -> None:
 def test_a_reload_comes_back_to_the_same_session_with_everything_on_screen(services) -> None:
     tab = new_user_state()
     token = Screen.of(start_session(services, tab, "ui h reload", "percentages")).token
-    first = Screen.of(next(send_message(services, tab, "I am not sure", _client())))
+    first = Screen.of(next(send_message(services, tab, "I am not sure", request=_client())))
     reloaded = new_user_state()  # a reload or a reopened tab: a fresh gr.State, the same BrowserState
     screen = Screen.of(restore_session(services, reloaded, token))
     assert reloaded.session.id == tab.session.id
@@ -227,7 +227,7 @@ def test_join_shows_the_come_back_code_once_and_the_code_brings_progress_back(se
     code = screen.code.constructor_args["value"]
     assert screen.code.visible and len(code.split("-")) == 6 and screen.code_help.visible
     assert "river otter" in screen.status and "~" not in screen.status
-    next(send_message(services, state, state.session.problem.answer, _client()))
+    next(send_message(services, state, state.session.problem.answer, request=_client()))
     learned = dict(state.session.mastery)
     later = new_user_state()
     back = Screen.of(come_back(services, later, code.upper().replace("-", " "), "fractions"))
@@ -261,7 +261,7 @@ def test_each_tab_keeps_its_own_conversation(services) -> None:
     a, b = new_user_state(), new_user_state()
     start_session(services, a, "ui-h-5a", "fractions")
     start_session(services, b, "ui-h-5b", "percentages")
-    next(send_message(services, a, "I'm not sure", _client()))
+    next(send_message(services, a, "I'm not sure", request=_client()))
     assert len(a.messages) == 3 and len(b.messages) == 1
     assert a.session.id != b.session.id and b.session.student == "ui-h-5b"
 
@@ -270,9 +270,9 @@ def test_a_new_message_stops_the_previous_reply_clip(services) -> None:
     state = new_user_state()
     start_session(services, state, "ui-h-7", "fractions")
     tab = _client()
-    older = send_message(services, state, "is it 1/2?", tab)
+    older = send_message(services, state, "is it 1/2?", request=tab)
     next(older)  # its text is on screen; its clip has not started
-    newer = send_message(services, state, "Can I have a hint?", tab)
+    newer = send_message(services, state, "Can I have a hint?", request=tab)
     assert Screen.of(next(newer)).chat[-2]["content"] == "Can I have a hint?"
     assert list(older) == []  # the older reply puts nothing more on screen
     newer.close()  # closing (a client that went away) cancels the newer render too

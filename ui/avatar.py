@@ -14,10 +14,11 @@ import json
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import gradio as gr
 
-from ui.clips import SHEET_COLUMNS, RenderedClip
+from ui.clips import SHEET_COLUMNS, MotionClip, Part, RenderedClip
 
 PLAYER_JS = Path(__file__).with_name("avatar_player.js")
 # Gradio serves files from allowed folders (ui/app.py launch) at this path, relative to the page.
@@ -29,7 +30,11 @@ CSS = """
 .avatar-caption {min-height: 3em; max-width: 100%; margin: 0; padding: 4px 8px; text-align: center;
   font-size: 16px; line-height: 1.5; color: #1f2937}
 .avatar-feed {display: none !important}
+#avatar-mode {display: none !important}
 """
+# The page (ui/avatar_player.js) writes which path draws the avatar into this input after its
+# warm-up; every reply handler reads it (BROWSER.md "Mode switch").
+MODE_ID = "avatar-mode"
 
 
 def player_head() -> str:
@@ -51,25 +56,51 @@ def stage(elem_id: str, size: int, label: str) -> gr.HTML:
     return gr.HTML("", padding=False, elem_id=f"{elem_id}-feed", elem_classes=["avatar-feed"])
 
 
+def avatar_mode_input(default: str) -> gr.Textbox:
+    """The hidden `#avatar-mode` input ("browser" / "server"): in the DOM (the page writes it and
+    dispatches an `input` event) but hidden by CSS; Gradio leaves `visible=False` out of the DOM."""
+    return gr.Textbox(value=default, label="Avatar drawn by", show_label=False, container=False, max_lines=1,
+                      elem_id=MODE_ID)
+
+
 def _url(path: Path) -> str:
     return FILE_URL + str(path)
 
 
 def feed_html(
     stage_id: str,
-    idle: RenderedClip | None,
+    idle: Part | None,
     reply: str | None = None,
-    chunks: Sequence[RenderedClip] = (),
+    chunks: Sequence[Part] = (),
     *,
     done: bool = False,
     speed: float = 1.0,
+    sentences: int = 0,
+    shortened: bool = False,
 ) -> str:
     """What the player should show: the idle loop, and the reply `reply` made of `chunks` so far
     (`done` once no more will come). reply None stops any reply still playing. speed = seconds of
     performance the server renders per second: below 1 the player starts each sentence only once
-    enough of it is there to play it through (ClipRenderer.speed)."""
+    enough of it is there to play it through (ClipRenderer.speed).
+
+    Motion parts (MotionClip) make a browser-path feed ("mode": "browser"): the page renders their
+    rows itself; it also says how many sentences the reply has and whether it was `shortened`, so
+    a client can count a reply that was not spoken whole. Rendered parts make today's feed."""
     ref = chunks[0] if chunks else idle
-    data = {
+    if isinstance(ref, MotionClip):
+        data = _browser_feed(stage_id, idle, reply, chunks, done, speed, sentences, shortened)
+    else:
+        data = _server_feed(stage_id, idle, reply, chunks, done, speed)
+    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
+
+
+def _server_feed(stage_id: str, idle: Part | None, reply: str | None, chunks: Sequence[Part], done: bool,
+                 speed: float) -> dict[str, Any]:
+    """JPEG frame sheets + WAVs rendered by ClipRenderer (the server path)."""
+    sheets = [c for c in chunks if isinstance(c, RenderedClip)]
+    loop = idle if isinstance(idle, RenderedClip) else None
+    ref = sheets[0] if sheets else loop
+    return {
         "stage": stage_id,
         "reply": reply,
         "done": done,
@@ -80,11 +111,34 @@ def feed_html(
         "chunks": [
             {"sheet": _url(c.sheet), "audio": _url(c.audio) if c.audio else None, "n": c.frames, "caption": c.caption,
              "sentence_n": c.sentence_frames}
-            for c in chunks
+            for c in sheets
         ],
-        "idle": {"sheet": _url(idle.sheet), "n": idle.frames} if idle else None,
+        "idle": {"sheet": _url(loop.sheet), "n": loop.frames} if loop else None,
     }
-    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
+
+
+def _browser_feed(stage_id: str, idle: Part | None, reply: str | None, chunks: Sequence[Part], done: bool,
+                  speed: float, sentences: int, shortened: bool) -> dict[str, Any]:
+    """Motion files + WAVs for the page to render (the browser path, gan/rig/wire.py rows)."""
+    parts = [c for c in chunks if isinstance(c, MotionClip)]
+    loop = idle if isinstance(idle, MotionClip) else None
+    ref = parts[0] if parts else loop
+    return {
+        "stage": stage_id,
+        "mode": "browser",
+        "reply": reply,
+        "done": done,
+        "speed": round(speed, 3),
+        "fps": ref.fps if ref else 25.0,
+        "sentences": sentences,
+        "shortened": shortened,
+        "chunks": [
+            {"motion": _url(c.motion), "audio": _url(c.audio) if c.audio else None, "n": c.frames,
+             "caption": c.caption, "sentence_n": c.sentence_frames}
+            for c in parts
+        ],
+        "idle": {"motion": _url(loop.motion), "n": loop.frames} if loop else None,
+    }
 
 
 def read_feed(value: object) -> dict | None:

@@ -15,6 +15,7 @@ Only avatar renders are written here; webcam frames of the student never reach t
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import queue
@@ -24,7 +25,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,7 +33,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from gan.rig.wire import read_rows
+
 if TYPE_CHECKING:
+    from gan.clip import AvatarClip
     from gan.pipeline import TalkingHeadPipeline
 
 # Frames per row of a JPEG sheet: 5 x 5 frames of 256 px = 1280 x 1280, well inside every
@@ -58,6 +62,29 @@ class RenderedClip:
     @property
     def seconds(self) -> float:
         return self.frames / self.fps
+
+
+@dataclass(frozen=True)
+class MotionClip:
+    """One sentence of a reply (or an idle loop) for a browser that renders itself: its motion rows
+    (gan/rig/wire.py) and its speech as WAV; the page draws the frames with the generator."""
+
+    motion: Path  # raw little-endian float32 rows, one per frame (gan.rig.wire.write_rows)
+    audio: Path | None  # 16-bit mono WAV of exactly frames / fps seconds; None for the silent idle loop
+    frames: int  # rows in the motion file
+    fps: float
+    caption: str  # the sentence this part speaks ("" for the idle loop)
+    emotion: str
+    sentence_frames: int = 0  # frames of the whole sentence this part starts (= frames: one part per sentence)
+    render_s: float = 0.0  # wall time spent on speech, motion and writing
+
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.fps
+
+
+# A part of a reply on its way to the page: server-rendered frames or motion for the page to render.
+Part = RenderedClip | MotionClip
 
 
 def frame_sheet(frames: np.ndarray, columns: int = SHEET_COLUMNS) -> np.ndarray:
@@ -148,10 +175,11 @@ def first_sentence(text: str) -> str:
 class ClipJob:
     """A queued reply: its chunks arrive on `parts` (then None when done, or the exception)."""
 
-    parts: queue.Queue[RenderedClip | BaseException | None] = field(default_factory=queue.Queue)
+    parts: queue.Queue[Part | BaseException | None] = field(default_factory=queue.Queue)
     rendered_s: float = 0.0  # seconds of speech rendered so far (written by the render thread)
     cancelled: threading.Event = field(default_factory=threading.Event)  # nobody waits any more
     shortened: bool = False  # only the first sentence is spoken: the render queue was long (load)
+    sentences: int = 0  # sentences of the reply to speak (0 = not counted: the server path)
 
     def cancel(self) -> None:
         """Stop rendering this reply at the next chunk (the student moved on)."""
@@ -250,10 +278,30 @@ class ClipRenderer:
         `TalkingHeadPipeline.stream` marks each sentence's first chunk with its text: that chunk
         carries the sentence as its caption.
         """
+        return self._write(self.avatar.stream(text, emotion=emotion, intensity=intensity), emotion, job)
+
+    def render_motion(self, files: Sequence[tuple[Path, Path]], captions: Sequence[str], emotion: str,
+                      job: ClipJob | None = None) -> list[RenderedClip]:
+        """Render a reply first sent to a browser (its per-sentence motion files and WAVs,
+        ui/motion.py) here, chunk by chunk as `render` does: the frames the page drew, from the
+        same rows. captions[i] is sentence i's text ("" where unknown)."""
+        return self._write(self._motion_chunks(files, captions, emotion), emotion, job)
+
+    def _motion_chunks(self, files: Sequence[tuple[Path, Path]], captions: Sequence[str],
+                       emotion: str) -> Iterator[AvatarClip]:
+        import soundfile as sf
+
+        for i, (motion, wav) in enumerate(files):
+            audio, rate = sf.read(wav, dtype="float32")
+            caption = captions[i] if i < len(captions) else ""
+            yield from self.avatar.stream_rows(read_rows(motion), audio, int(rate), emotion, caption)
+
+    def _write(self, chunks: Iterator[AvatarClip], emotion: str, job: ClipJob | None) -> list[RenderedClip]:
+        """Write each clip of `chunks` (sheet + WAV) and put it on `job.parts` as soon as it is drawn."""
         parts: list[RenderedClip] = []
         self.chunk_dir.mkdir(exist_ok=True)  # the store's sweep removes empty folders
         t0 = time.perf_counter()
-        for chunk in self.avatar.stream(text, emotion=emotion, intensity=intensity):
+        for chunk in chunks:
             if job is not None and job.cancelled.is_set():
                 return parts  # the rest would never be shown: free the render thread
             stem = self.chunk_dir / uuid.uuid4().hex  # unguessable: served to whoever has the name
@@ -301,17 +349,22 @@ class ClipRenderer:
             return job
         if job.shortened:
             text = first_sentence(text)
-        self._pool.submit(self._run, text, emotion, intensity, job)
+        self._pool.submit(self._run, functools.partial(self.render, text, emotion, intensity, job), job)
         return job
 
-    def _run(self, text: str, emotion: str, intensity: float, job: ClipJob) -> None:
-        if job.cancelled.is_set():  # cancelled while queued
-            job.parts.put(None)
-            with self._count_lock:
-                self._waiting -= 1
-            return
+    def submit_motion(self, files: Sequence[tuple[Path, Path]], captions: Sequence[str], emotion: str) -> ClipJob:
+        """Queue `render_motion` (whole: a replay is asked for by a person, not the load) like a reply."""
+        self.store.sweep()
+        with self._count_lock:
+            self._waiting += 1
+        job = ClipJob()
+        self._pool.submit(self._run, functools.partial(self.render_motion, files, captions, emotion, job), job)
+        return job
+
+    def _run(self, work: Callable[[], object], job: ClipJob) -> None:
         try:
-            self.render(text, emotion, intensity, job)
+            if not job.cancelled.is_set():  # else cancelled while queued
+                work()
             job.parts.put(None)
         except Exception as err:  # handed to the waiting request, which tells the student
             job.parts.put(err)

@@ -19,6 +19,7 @@ from typing import Any
 from affect.config import AffectConfig
 from gan.config import AvatarConfig
 from tutor.config import TutorConfig
+from ui.motion import MotionConfig
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,7 @@ class AppConfig:
     affect: AffectConfig = field(default_factory=AffectConfig)
     tutor: TutorConfig = field(default_factory=TutorConfig)
     avatar: AvatarConfig = field(default_factory=AvatarConfig)
+    motion: MotionConfig = field(default_factory=MotionConfig)  # the browser path's speech + motion workers
 
 
 # Documented environment variables -> dotted config field. Gradio's own GRADIO_SERVER_NAME / _PORT

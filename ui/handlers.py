@@ -21,7 +21,7 @@ from tutor.errors import StoreError
 from ui.playback import idle_feed, play_clips, play_reply
 from ui.ratelimit import RateLimitedError
 from ui.screen import Screen, UserError, UserState, problem_view, progress_html
-from ui.services import Services
+from ui.services import AVATAR_MODES, SERVER, Services
 from ui.views import mood_html, note_html, plain_markdown, status_html, typeset
 
 log = logging.getLogger(__name__)
@@ -46,8 +46,19 @@ NOTHING_TO_REPLAY = "There is nothing to play again yet."
 # 1. Chat: text at once, then the avatar clip --------------------------------------------------
 
 
-def speak_opening(services: Services, state: UserState) -> Iterator[tuple[Any, ...]]:
+def set_avatar_mode(state: UserState, mode: Any) -> None:
+    """Keep the page's #avatar-mode (BROWSER: it renders the frames itself) for this tab's replies.
+    Clients that do not send it ("" or None) get the server path, as before the browser path existed."""
+    if mode is None or mode == "":
+        mode = SERVER
+    if mode not in AVATAR_MODES:
+        raise UserError(f"The avatar mode must be one of {', '.join(AVATAR_MODES)}, not {str(mode)[:40]!r}.")
+    state.avatar_mode = mode
+
+
+def speak_opening(services: Services, state: UserState, mode: str = SERVER) -> Iterator[tuple[Any, ...]]:
     """Speak the reply waiting in `state.to_speak` (the opening greeting) like any other reply."""
+    set_avatar_mode(state, mode)
     reply, state.to_speak = state.to_speak, None
     if reply is None or state.session is None:
         yield Screen().values()
@@ -61,11 +72,13 @@ def _speak(services: Services, state: UserState, reply: Any, seq: int) -> Iterat
 
 
 def send_message(
-    services: Services, state: UserState, text: str, request: gr.Request | None = None, act: str | None = None
+    services: Services, state: UserState, text: str, mode: str = SERVER, request: gr.Request | None = None,
+    act: str | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields Screens: the tutor's text, problem, progress and mood at once
     (with the idle loop of the reply's emotion while it renders), then progress notes, then the
-    reply's performance chunk by chunk."""
+    reply's performance chunk by chunk (on the `mode` path: ui/playback.py)."""
+    set_avatar_mode(state, mode)
     note = _message_problem(services, state, text, request)
     if note:
         yield Screen(answer_note=note_html(note, where="answer")).values()
@@ -96,7 +109,8 @@ def send_message(
         problem=problem_view(services, reply.problem),
         mastery=progress,
         status=status_html("The tutor is getting ready to speak…", busy=True),
-        avatar=idle_feed(services, reply.avatar_emotion),  # stops the previous reply; the face reacts
+        # Stops the previous reply; the face reacts.
+        avatar=idle_feed(services, reply.avatar_emotion, mode=state.avatar_mode),
         mood=mood_html(reply.affect, camera_on=state.camera_on),
         answer_note="",
     ).values()
@@ -120,17 +134,18 @@ def _message_problem(services: Services, state: UserState, text: Any, request: g
 
 
 def quick_message(
-    services: Services, state: UserState, kind: str, request: gr.Request | None = None
+    services: Services, state: UserState, kind: str, mode: str = SERVER, request: gr.Request | None = None
 ) -> Iterator[tuple[Any, ...]]:
     """The 'Hint', 'I'm confused' and 'Next' buttons send a fixed message with its dialogue act."""
     if kind not in QUICK_MESSAGES:
         raise UserError(f"Unknown quick action {kind!r}.")  # a programming error, not a student's
     text, act = QUICK_MESSAGES[kind]
-    yield from send_message(services, state, text, request, act=act)
+    yield from send_message(services, state, text, mode, request, act=act)
 
 
-def replay(services: Services, state: UserState) -> Iterator[tuple[Any, ...]]:
+def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator[tuple[Any, ...]]:
     """Play the tutor's last spoken reply again."""
+    set_avatar_mode(state, mode)
     clips = list(state.last_clips)
     if not clips:
         yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).values()

@@ -9,6 +9,7 @@ at its next check, without touching the screen again.
 
 from __future__ import annotations
 
+import functools
 import logging
 import queue
 import time
@@ -20,8 +21,9 @@ from typing import Any
 import gradio as gr
 
 from ui.avatar import feed_html
-from ui.clips import ClipJob, RenderedClip
-from ui.services import Services
+from ui.clips import ClipJob, MotionClip, Part, RenderedClip
+from ui.motion import motion_ref
+from ui.services import BROWSER, SERVER, ReplySource, Services
 from ui.views import status_html
 
 log = logging.getLogger(__name__)
@@ -42,24 +44,27 @@ class PlayUpdate:
     replay: Any = field(default_factory=gr.skip)
 
 
-def idle_feed(services: Services, emotion: str, stage: str = STAGE) -> Any:
-    """The idle loop of the avatar for `emotion` (stopping any reply still playing), or no change
-    if no loop is ready yet."""
-    idle = services.clips.reaction(emotion)
+def idle_feed(services: Services, emotion: str, stage: str = STAGE, mode: str = SERVER) -> Any:
+    """The idle loop of the avatar for `emotion` on the `mode` path (stopping any reply still
+    playing), or no change if no loop is ready yet."""
+    idle = services.source(mode).reaction(emotion)
     return gr.skip() if idle is None else feed_html(stage, idle)
 
 
 def stream_reply(
-    services: Services, job: ClipJob, emotion: str, is_current: Any, stage: str = STAGE
-) -> Iterator[tuple[list[RenderedClip], str]]:
-    """(chunks so far, feed) each time a chunk of `job` is ready, then once more with done=True.
+    services: Services, job: ClipJob, emotion: str, is_current: Any, stage: str = STAGE, mode: str = SERVER
+) -> Iterator[tuple[list[Part], str]]:
+    """(chunks so far, feed) each time a chunk of `job` (from `mode`'s source) is ready, then once
+    more with done=True.
 
     `is_current()` False = a newer reply took over: stop (and cancel the render). Raises the
     render's exception. Between chunks, `([], "")` every PROGRESS_EVERY_S while nothing came yet.
     """
+    source = services.source(mode)
     reply = uuid.uuid4().hex[:12]
-    idle = services.clips.reaction(emotion)
-    chunks: list[RenderedClip] = []
+    idle = source.reaction(emotion)
+    feed = functools.partial(feed_html, stage, idle, reply, sentences=job.sentences, shortened=job.shortened)
+    chunks: list[Part] = []
     try:
         while True:
             try:
@@ -74,12 +79,12 @@ def stream_reply(
                 return
             if part is None:
                 if chunks:
-                    yield chunks, feed_html(stage, idle, reply, chunks, done=True, speed=services.clips.speed)
+                    yield chunks, feed(chunks, done=True, speed=source.speed)
                 return
             if isinstance(part, BaseException):
                 raise part
             chunks.append(part)
-            yield chunks, feed_html(stage, idle, reply, chunks, speed=services.clips.speed)
+            yield chunks, feed(chunks, speed=source.speed)
     finally:  # also on GeneratorExit (the client went away): stop rendering what nobody sees
         job.cancel()
 
@@ -87,14 +92,18 @@ def stream_reply(
 def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator[PlayUpdate]:
     """Render `reply`'s performance and hand each chunk to the player as soon as it is ready;
     progress notes until the first one. Records the chunks for a replay and, at the end, on the
-    turn in the session log."""
+    turn in the session log. state.avatar_mode chooses the path: "browser" = speech + motion for
+    the page to render (ui/motion.py), else frames rendered here (ui/clips.py)."""
     t0 = time.perf_counter()
-    job = services.clips.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
-    chunks: list[RenderedClip] = []
+    mode = state.avatar_mode
+    source = services.source(mode)
+    job = source.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
+    chunks: list[Part] = []
     try:
-        for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq):
+        for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq,
+                                         mode=mode):
             if not feed:
-                note = _progress_note(services, job, t0)
+                note = _progress_note(source, t0)
                 yield PlayUpdate(status=status_html(note, busy=True))
                 continue
             state.last_clips = list(chunks)
@@ -110,15 +119,26 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
         yield PlayUpdate(status=status_html(note, busy=False))
     finally:
         if reply.turn_id and chunks:
-            state.session.attach_clip(reply.turn_id, f"{chunks[0].sheet.stem}+{len(chunks)}")
+            state.session.attach_clip(reply.turn_id, clip_ref(chunks))
 
 
-def play_clips(services: Services, clips: Sequence[RenderedClip], stage: str = STAGE) -> Iterator[PlayUpdate]:
-    """Play already rendered chunks again, as one performance, then the idle loop."""
-    if not all(c.sheet.is_file() and (c.audio is None or c.audio.is_file()) for c in clips):
+def clip_ref(chunks: Sequence[Part]) -> str:
+    """What the session log keeps of a reply's clip: "<first sheet>+<n>" (server path, as before) or
+    "rig:<stem>+<n>" (browser path), from which the teacher's replay finds the motion files."""
+    motion = [c for c in chunks if isinstance(c, MotionClip)]
+    if motion:
+        return motion_ref(motion)
+    first = chunks[0]
+    assert isinstance(first, RenderedClip)
+    return f"{first.sheet.stem}+{len(chunks)}"
+
+
+def play_clips(services: Services, clips: Sequence[Part], stage: str = STAGE) -> Iterator[PlayUpdate]:
+    """Play already made chunks (rendered, or motion for the page) again, as one performance, then the idle loop."""
+    if not all(_on_disk(c) for c in clips):
         yield PlayUpdate(status=status_html(TOO_OLD, busy=False))  # the clip store sweeps after 15 minutes
         return
-    idle = services.clips.reaction(clips[-1].emotion)
+    idle = services.source(BROWSER if isinstance(clips[-1], MotionClip) else SERVER).reaction(clips[-1].emotion)
     yield PlayUpdate(status=status_html("", busy=False),
                      avatar=feed_html(stage, idle, uuid.uuid4().hex[:12], clips, done=True))
 
@@ -127,9 +147,14 @@ def _replay_on() -> Any:
     return gr.Button(interactive=True)
 
 
-def _progress_note(services: Services, job: ClipJob, t0: float) -> str:
+def _on_disk(part: Part) -> bool:
+    first = part.motion if isinstance(part, MotionClip) else part.sheet
+    return first.is_file() and (part.audio is None or part.audio.is_file())
+
+
+def _progress_note(source: ReplySource, t0: float) -> str:
     waited = time.perf_counter() - t0
-    ahead = services.clips.waiting() - 1
+    ahead = source.waiting() - 1
     if ahead > 0:
         return f"The tutor is answering {ahead} other student(s) first… ({waited:.0f} s)"
     return f"Getting the tutor's video ready… ({waited:.0f} s)"

@@ -16,9 +16,9 @@ from typing import Any
 import gradio as gr
 
 from affect.types import AffectEstimate
-from ui.clips import RenderedClip
+from ui.clips import Part
 from ui.playback import idle_feed
-from ui.services import Services
+from ui.services import SERVER, Services
 from ui.views import mastery_html, problem_markdown
 
 
@@ -38,7 +38,8 @@ class UserState:
     mood: AffectEstimate | None = None
     reply_seq: int = 0  # counts replies; only the newest one may still put clips on screen
     to_speak: Any = None  # a tutor.TutorReply waiting to be spoken (the opening, right after Start)
-    last_clips: list[RenderedClip] = field(default_factory=list)  # the last spoken reply's chunks, for replay
+    last_clips: list[Part] = field(default_factory=list)  # the last spoken reply's chunks, for replay
+    avatar_mode: str = SERVER  # the page's #avatar-mode: BROWSER = it renders the frames from motion rows
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)  # one send at a time
 
     def __deepcopy__(self, memo: dict[int, Any]) -> UserState:
@@ -55,6 +56,7 @@ class UserState:
             reply_seq=self.reply_seq,
             to_speak=self.to_speak,
             last_clips=list(self.last_clips),
+            avatar_mode=self.avatar_mode,
         )
 
 

@@ -18,18 +18,37 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
-from ui.clips import ClipRenderer, ClipStore
+from ui.clips import ClipJob, ClipRenderer, ClipStore, Part
 from ui.config import AppConfig
 from ui.framegate import FrameGate
+from ui.motion import MotionWriter
 from ui.ratelimit import ClientLimits
 from ui.resume import ResumeTokens
 
 log = logging.getLogger(__name__)
+
+# The avatar paths (the page's hidden #avatar-mode input): "browser" = the page renders the frames
+# from motion rows (ui/motion.py); "server" = frames rendered here (ui/clips.py), today's default.
+BROWSER = "browser"
+SERVER = "server"
+AVATAR_MODES = (BROWSER, SERVER)
+
+
+class ReplySource(Protocol):
+    """Where a reply's parts come from: ClipRenderer (server path) or MotionWriter (browser path)."""
+
+    speed: float  # seconds of performance made per second of wall time
+
+    def submit(self, text: str, emotion: str, intensity: float) -> ClipJob: ...
+
+    def reaction(self, emotion: str) -> Part | None: ...
+
+    def waiting(self) -> int: ...
 
 # (module, attribute, issue) of every core object the app needs.
 REQUIRED: tuple[tuple[str, str, str], ...] = (
@@ -108,6 +127,7 @@ class Services:
     text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
     face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
     clips: ClipRenderer
+    motion: MotionWriter  # the browser path: speech + motion rows, frames drawn by the page
     tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
@@ -133,9 +153,12 @@ class Services:
             )
             avatar = avatar_f.result()
         startup_teacher(tutor, config)
-        clips = ClipRenderer(avatar, ClipStore(), reaction_cache=reaction_cache_dir(config))
+        cache = reaction_cache_dir(config)
+        clips = ClipRenderer(avatar, ClipStore(), reaction_cache=cache)
+        motion = MotionWriter(avatar, clips.store, clips.chunk_dir, config.motion, idle_cache=cache)
+        motion.prepare_idle(AVATAR_EMOTIONS)  # milliseconds: rows, no generator
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
-        return cls(config, tutor, avatar, text, face, clips, tokens, timings,
+        return cls(config, tutor, avatar, text, face, clips, motion, tokens, timings,
                    frames=FrameGate(config.server.frame_analyses))
 
     def warm_up(self) -> dict[str, float]:
@@ -165,6 +188,10 @@ class Services:
 
     # -- small helpers the handlers use ----------------------------------------------------------
 
+    def source(self, mode: str) -> ReplySource:
+        """The reply source of an avatar path: motion for a page that renders (BROWSER), else renders."""
+        return self.motion if mode == BROWSER else self.clips
+
     def topic_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the topic dropdown."""
         return [(self.tutor.topic_title(t), t) for t in self.tutor.topics()]
@@ -180,4 +207,5 @@ class Services:
         return result
 
     def close(self) -> None:
+        self.motion.shutdown()
         self.clips.shutdown()

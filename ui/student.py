@@ -14,10 +14,10 @@ from typing import Any
 import gradio as gr
 
 from ui import handlers, login, screen
-from ui.avatar import stage
+from ui.avatar import avatar_mode_input, stage
 from ui.playback import STAGE
 from ui.ratelimit import bind_handler
-from ui.services import Services
+from ui.services import SERVER, Services
 from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
 
 # Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
@@ -50,7 +50,9 @@ START_WEBCAM_JS = """async () => {
 # What the student is typing survives a reload: kept in this browser's localStorage while typed,
 # forgotten once sent; `RESTORE_DRAFT_JS` puts it back on page load.
 SAVE_DRAFT_JS = "(text) => { localStorage.setItem('tutor-draft', text); }"
-CLEAR_DRAFT_JS = "(state, text) => { localStorage.removeItem('tutor-draft'); return [state, text]; }"
+CLEAR_DRAFT_JS = (
+    "(state, text, mode) => { localStorage.removeItem('tutor-draft'); return [state, text, mode]; }"
+)
 RESTORE_DRAFT_JS = "() => localStorage.getItem('tutor-draft') || ''"
 
 # Sound off / on (WCAG 2.2 1.4.2: speech that starts by itself can be stopped); the picture goes on.
@@ -129,6 +131,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
                 nxt = gr.Button("Next problem", size="sm", elem_id="next-btn")
         with gr.Column(scale=2):
             avatar = stage(STAGE, services.avatar.size, "Your tutor, an animated face that speaks the answers")
+            mode = avatar_mode_input(SERVER)
             with gr.Row():
                 replay_btn = gr.Button("Say it again", size="sm", interactive=False, elem_id="replay-btn")
                 mute_btn = gr.Button("Sound off", size="sm", elem_id="mute-btn")
@@ -158,7 +161,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
         "show_progress": "hidden",
     }  # fmt: skip
     speak = {
-        "fn": functools.partial(handlers.speak_opening, services), "inputs": [state],
+        "fn": functools.partial(handlers.speak_opening, services), "inputs": [state, mode],
         "api_visibility": "private",  # the browser's follow-up of Start / Join / Continue
     }  # fmt: skip
     gr.on(
@@ -185,7 +188,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     gr.on(
         [box.submit, send.click],
         bind_handler(handlers.send_message, services),
-        inputs=[state, box],
+        inputs=[state, box, mode],
         js=CLEAR_DRAFT_JS,
         api_name="send",
         trigger_mode="multiple",  # the student may answer while the tutor still speaks
@@ -194,7 +197,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     for button, kind in ((hint, "hint"), (confused, "confused"), (nxt, "next")):
         button.click(
             bind_handler(handlers.quick_message, services, kind=kind),
-            inputs=[state],
+            inputs=[state, mode],
             api_name=kind,
             trigger_mode="multiple",
             **talk,
@@ -202,7 +205,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     mute_btn.click(None, js=MUTE_JS)  # in the browser only: the player's sound
     box.input(None, inputs=[box], js=SAVE_DRAFT_JS)  # in the browser only: no request per keystroke
     replay_btn.click(
-        functools.partial(handlers.replay, services), inputs=[state], api_name="replay", **talk
+        functools.partial(handlers.replay, services), inputs=[state, mode], api_name="replay", **talk
     )
     camera_btn.click(
         handlers.toggle_camera, inputs=[state], outputs=[state, webcam, mood, camera_btn], api_name="camera"

@@ -2,7 +2,10 @@
 
 Clip files are temporary (the clip store deletes them 15 minutes after they were made), so the
 log keeps no playable clip; it does keep what the avatar was asked to say and how (the spoken
-text, the avatar emotion and its intensity), which is all a render needs. The render goes
+text, the avatar emotion and its intensity), which is all a render needs. A reply the student's
+browser drew itself (the browser path) is rendered here from its motion rows while they are
+still there (its clip_ref, ui/motion.py): the very performance the student saw, voice included;
+after that it is performed again from the text (same words, a new take of the voice). The render goes
 through the same single render thread as the students' replies, so under load it waits (or is
 shortened) like theirs and never slows a student down more than one more reply would.
 """
@@ -13,6 +16,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+from gan.audio.speech import split_sentences
+from ui.motion import parse_motion_ref
 from ui.playback import stream_reply
 from ui.services import Services
 from ui.teacher.access import TeacherInputError, teacher_errors, view_for
@@ -49,8 +54,13 @@ def replay(services: Services, token: str, session_id: str | None, turn: int | s
     """Render the logged reply again and hand its chunks to the player as they are ready (one
     continuous performance, as the student saw it)."""
     logged = _logged_reply(services, token, session_id, turn)
-    emotion = str(logged["avatar_emotion"])
-    job = services.clips.submit(str(logged["spoken"]), emotion, float(logged["intensity"]))
+    emotion, spoken = str(logged["avatar_emotion"]), str(logged["spoken"])
+    files = parse_motion_ref(str(logged.get("clip_ref") or ""), services.motion.folder)
+    if files:
+        captions = split_sentences(spoken)
+        job = services.clips.submit_motion(files, captions if len(captions) == len(files) else [], emotion)
+    else:
+        job = services.clips.submit(spoken, emotion, float(logged["intensity"]))
     t0 = time.perf_counter()
     try:
         for _chunks, feed in stream_reply(services, job, emotion, lambda: True, stage=REPLAY_STAGE):
