@@ -53,11 +53,12 @@ TOPICS = ("fractions", "linear_equations", "percentages")
 MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is boring", "2/3", "next", "ok", "7"]
 
 
-def with_mode(slots: list[str], data: list[Any], mode: str) -> list[Any]:
+def with_mode(slots: list[str], data: list[Any], mode: str, spoken: bool) -> list[Any]:
     """An event's input values with the page's path (`mode`) where its #avatar-mode input sits
-    (BROWSER.md); `slots` are the event's inputs' elem_ids (browser_protocol.input_elem_ids)."""
+    (BROWSER.md); `slots` are the event's inputs' elem_ids (browser_protocol.input_elem_ids).
+    `spoken`: the event answers with a spoken reply, so the browser path needs the input there."""
     if MODE_INPUT not in slots:
-        if mode == "browser":
+        if mode == "browser" and spoken:
             raise RuntimeError("This app has no #avatar-mode input, so it cannot serve the browser path yet; "
                                "run with --path server.")  # fmt: skip
         return data
@@ -80,8 +81,8 @@ class Level:
     render_s: float  # the page's first-batch render time, added to the first frame on the browser path
     fetcher: Fetcher
 
-    def data(self, api: str, values: list[Any]) -> list[Any]:
-        return with_mode(self.slots[api], values, self.path)
+    def data(self, api: str, values: list[Any], spoken: bool = False) -> list[Any]:
+        return with_mode(self.slots[api], values, self.path, spoken)
 
 
 @dataclass
@@ -114,7 +115,7 @@ def face_frames() -> list[str]:
 def submit_reply(tab: Tab, level: Level, api: str, values: list[Any]) -> tuple[Event, PageReply]:
     """Send an event whose answer is spoken; its page fetches the reply's files as they are named."""
     page = PageReply(level.fetcher)
-    ev = tab.submit(api, level.data(api, values), listener=page.on_message)
+    ev = tab.submit(api, level.data(api, values, spoken=True), listener=page.on_message)
     page.sent_at = ev.sent_at
     return ev, page
 
