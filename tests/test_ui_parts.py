@@ -51,8 +51,11 @@ def test_clip_store_sweeps_old_files_but_keeps_kept_ones_and_closes(tmp_path) ->
     for p in (old, kept, named):
         os.utime(p, (past, past))
     assert named.name == "session-abc.csv" and named.parent != store.root
-    assert store.sweep() == 2
+    assert store.sweep_if_due() == 2
     assert not old.exists() and not named.exists() and kept.exists() and fresh.exists()
+    os.utime(fresh, (past, past))
+    assert store.sweep_if_due() == 0 and fresh.exists()  # swept less than a minute ago: not yet
+    assert store.sweep_if_due(now=time.time() + store.sweep_every_s) == 1 and not fresh.exists()
     store.close()
     assert not store.root.exists()
 

@@ -120,13 +120,22 @@ def write_wav(path: Path, audio: np.ndarray, sample_rate: int) -> Path:
 class ClipStore:
     """A private temporary folder for clip files; files older than `max_age_s` are swept."""
 
-    def __init__(self, root: str | Path | None = None, *, max_age_s: float = 900.0) -> None:
+    def __init__(
+        self, root: str | Path | None = None, *, max_age_s: float = 900.0, sweep_every_s: float = 60.0
+    ) -> None:
         if max_age_s <= 0:
             raise ValueError("ClipStore.max_age_s must be positive.")
+        if sweep_every_s < 0:
+            raise ValueError("ClipStore.sweep_every_s must be 0 or positive.")
         base = Path(root) if root else Path(tempfile.gettempdir())
         base.mkdir(parents=True, exist_ok=True)
         self.root = Path(tempfile.mkdtemp(prefix="tutor-clips-", dir=base))
         self.max_age_s = max_age_s
+        # A sweep walks and stats every file: with a class the store holds thousands (a motion file +
+        # a WAV per sentence), and sweeping on every reply was ~17 % of the app's busy samples at N=50
+        # (py-spy, bench_load --path browser). Files live 15 min, so sweeping once a minute is enough.
+        self.sweep_every_s = sweep_every_s
+        self._last_sweep = float("-inf")
         self._keep: set[Path] = set()
 
     def new_path(self, suffix: str, *, keep: bool = False, name: str = "") -> Path:
@@ -142,6 +151,14 @@ class ClipStore:
         if keep:
             self._keep.add(path)
         return path
+
+    def sweep_if_due(self, now: float | None = None) -> int:
+        """sweep() if the last one is at least sweep_every_s ago (what the renderers call per reply)."""
+        now = time.time() if now is None else now
+        if now - self._last_sweep < self.sweep_every_s:
+            return 0
+        self._last_sweep = now
+        return self.sweep(now)
 
     def sweep(self, now: float | None = None) -> int:
         """Delete files older than max_age_s (except kept ones); returns how many went."""
@@ -335,7 +352,7 @@ class ClipRenderer:
 
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply; its parts arrive on `job.parts`; `waiting()` counts queued replies."""
-        self.store.sweep()
+        self.store.sweep_if_due()
         reaction = self.reaction(emotion)
         with self._count_lock:
             waiting = self._waiting
@@ -354,7 +371,7 @@ class ClipRenderer:
 
     def submit_motion(self, files: Sequence[tuple[Path, Path]], captions: Sequence[str], emotion: str) -> ClipJob:
         """Queue `render_motion` (whole: a replay is asked for by a person, not the load) like a reply."""
-        self.store.sweep()
+        self.store.sweep_if_due()
         with self._count_lock:
             self._waiting += 1
         job = ClipJob()

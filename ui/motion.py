@@ -113,7 +113,7 @@ class MotionWriter:
     # 2. Replies.
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply; its MotionClips (one per sentence) arrive on `job.parts`, then None (or the error)."""
-        self.store.sweep()
+        self.store.sweep_if_due()
         self.folder.mkdir(exist_ok=True)  # the store's sweep removes empty folders
         job = ClipJob(sentences=len(split_sentences(text)))
         parts = self.avatar.perform_sentences(text, emotion, intensity)
