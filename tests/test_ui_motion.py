@@ -55,7 +55,9 @@ def classroom(services: Any) -> dict[str, Any]:
     view = services.tutor.teacher(name, PASSWORD)
     info = view.create_class("7C")
     state = new_user_state()
-    join_class(services, state, info.code, "owl", "fractions", request=_client())
+    joined = read_feed(Screen.of(join_class(services, state, info.code, "owl", "fractions", "browser",
+                                            request=_client())).avatar)
+    assert joined is not None and joined["mode"] == "browser" and joined["idle"]["motion"].endswith(".rig")
     feeds = _feeds(speak_opening(services, state, "browser"))
     return {"token": view.token, "state": state, "opening": feeds}
 
@@ -85,6 +87,11 @@ def test_browser_mode_sends_motion_rows_and_speech_per_sentence_never_frames(ser
     assert ref == f"rig:{_path(last['chunks'][0]['motion']).stem.rsplit('-', 1)[0]}+{len(last['chunks'])}"
     (again,) = [f for f in _feeds(replay(services, state, "browser")) if f["reply"]]
     assert again["chunks"] == last["chunks"] and again["mode"] == "browser"
+    # The page fell back to the server path since: the same rows are rendered here for it.
+    drawn = [f for f in _feeds(replay(services, state, "server")) if f["reply"]]
+    assert drawn[-1]["done"] and "mode" not in drawn[-1] and drawn[-1]["chunks"][0]["sheet"].endswith(".jpg")
+    assert sum(c["n"] for c in drawn[-1]["chunks"]) == sum(c["n"] for c in last["chunks"])
+    assert [c["caption"] for c in drawn[-1]["chunks"] if c["caption"]] == [c["caption"] for c in last["chunks"]]
 
 
 def test_without_the_mode_replies_are_rendered_on_the_server_as_before(services: Any) -> None:

@@ -51,11 +51,36 @@ def test_clip_store_sweeps_old_files_but_keeps_kept_ones_and_closes(tmp_path) ->
     for p in (old, kept, named):
         os.utime(p, (past, past))
     assert named.name == "session-abc.csv" and named.parent != store.root
-    assert store.sweep_if_due() == 2
+    assert store.sweep() == 2
     assert not old.exists() and not named.exists() and kept.exists() and fresh.exists()
-    os.utime(fresh, (past, past))
-    assert store.sweep_if_due() == 0 and fresh.exists()  # swept less than a minute ago: not yet
-    assert store.sweep_if_due(now=time.time() + store.sweep_every_s) == 1 and not fresh.exists()
+    folder = store.root / "avatar"
+    folder.mkdir()
+    os.utime(folder, (past, past))
+    store.keep(folder)
+    store.sweep()
+    assert folder.is_dir()  # an empty kept folder stays
+    store.close()
+
+
+def test_clip_store_tidies_in_the_background_at_most_once_per_interval(tmp_path) -> None:
+    store = ClipStore(tmp_path, max_age_s=60, sweep_every_s=30)
+    past = time.time() - 3600
+    first, second = store.new_path(".wav"), store.new_path(".wav")
+    first.write_text("x")
+    os.utime(first, (past, past))
+    store.tidy()
+    for _ in range(100):  # the sweep runs on its own thread
+        if not first.exists():
+            break
+        time.sleep(0.05)
+    assert not first.exists()
+    second.write_text("x")
+    os.utime(second, (past, past))
+    store.tidy()  # within 30 s of the last sweep: nothing happens
+    time.sleep(0.3)
+    assert second.exists()
+    with pytest.raises(ValueError, match="sweep_every_s"):
+        ClipStore(tmp_path, max_age_s=60, sweep_every_s=60)
     store.close()
     assert not store.root.exists()
 

@@ -20,8 +20,8 @@ import numpy as np
 from tutor.errors import StoreError
 from ui.playback import idle_feed, play_clips, play_reply
 from ui.ratelimit import RateLimitedError
-from ui.screen import Screen, UserError, UserState, problem_view, progress_html
-from ui.services import AVATAR_MODES, SERVER, Services
+from ui.screen import Screen, UserError, UserState, problem_view, progress_html, set_avatar_mode
+from ui.services import SERVER, Services
 from ui.views import mood_html, note_html, plain_markdown, status_html, typeset
 
 log = logging.getLogger(__name__)
@@ -44,16 +44,6 @@ NOTHING_TO_REPLAY = "There is nothing to play again yet."
 
 
 # 1. Chat: text at once, then the avatar clip --------------------------------------------------
-
-
-def set_avatar_mode(state: UserState, mode: Any) -> None:
-    """Keep the page's #avatar-mode (BROWSER: it renders the frames itself) for this tab's replies.
-    Clients that do not send it ("" or None) get the server path, as before the browser path existed."""
-    if mode is None or mode == "":
-        mode = SERVER
-    if mode not in AVATAR_MODES:
-        raise UserError(f"The avatar mode must be one of {', '.join(AVATAR_MODES)}, not {str(mode)[:40]!r}.")
-    state.avatar_mode = mode
 
 
 def speak_opening(services: Services, state: UserState, mode: str = SERVER) -> Iterator[tuple[Any, ...]]:
@@ -151,7 +141,8 @@ def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator
         yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).values()
         return
     state.reply_seq += 1  # a reply still rendering gives way to the replay
-    for update in play_clips(services, clips):
+    seq = state.reply_seq
+    for update in play_clips(services, clips, mode=state.avatar_mode, is_current=lambda: state.reply_seq == seq):
         yield Screen(status=update.status, avatar=update.avatar).values()
 
 

@@ -16,8 +16,8 @@ from tutor.errors import TooManyAttemptsError, UnknownSessionError
 from tutor.learner.welcome import pseudonym_of as display_name
 from tutor.store import PSEUDONYM_MAX_CHARS, check_student_id
 from ui.playback import idle_feed
-from ui.screen import Screen, UserState, conversation
-from ui.services import Services
+from ui.screen import Screen, UserState, conversation, set_avatar_mode
+from ui.services import SERVER, Services
 from ui.views import note_html, plain_markdown, status_html, typeset
 
 # Friendly notes, in a child's words.
@@ -31,9 +31,12 @@ CODE_EMPTY = "Type the class code your teacher gave you, like K7M-X3P-Q9R."
 RESUME_EMPTY = "Type your come-back code: the six words you wrote down, like acorn-tiger-lemon-boat-cloud-seven."
 
 
-def start_session(services: Services, state: UserState, student: str, topic: str) -> tuple[Any, ...]:
+def start_session(
+    services: Services, state: UserState, student: str, topic: str, mode: str = SERVER
+) -> tuple[Any, ...]:
     """Practise without a class (anonymous, nothing carried over); the opening is spoken by
-    `speak_opening`, chained after this."""
+    `speak_opening`, chained after this. mode = the page's #avatar-mode (its idle loop's path)."""
+    set_avatar_mode(state, mode)
     note = _name_problem(student) or _topic_problem(services, topic)
     if note:
         return Screen(start_note=note_html(note, where="start")).values()
@@ -45,10 +48,12 @@ def start_session(services: Services, state: UserState, student: str, topic: str
 
 
 def join_class(
-    services: Services, state: UserState, code: str, student: str, topic: str, request: gr.Request | None = None
+    services: Services, state: UserState, code: str, student: str, topic: str, mode: str = SERVER,
+    request: gr.Request | None = None,
 ) -> tuple[Any, ...]:
     """First visit of a class student: class code + made-up name -> a session, and the
     come-back code shown once (with a copy button) for next time."""
+    set_avatar_mode(state, mode)
     if not isinstance(code, str) or not code.strip():
         return Screen(start_note=note_html(CODE_EMPTY, where="start")).values()
     note = _name_problem(student) or _topic_problem(services, topic)
@@ -66,9 +71,11 @@ def join_class(
 
 
 def come_back(
-    services: Services, state: UserState, resume_code: str, topic: str, request: gr.Request | None = None
+    services: Services, state: UserState, resume_code: str, topic: str, mode: str = SERVER,
+    request: gr.Request | None = None,
 ) -> tuple[Any, ...]:
     """A returning class student: their come-back code -> a session that continues their progress."""
+    set_avatar_mode(state, mode)
     if not isinstance(resume_code, str) or not resume_code.strip():
         return Screen(start_note=note_html(RESUME_EMPTY, where="start")).values()
     note = _topic_problem(services, topic)

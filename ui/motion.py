@@ -104,6 +104,7 @@ class MotionWriter:
             path = self.idle_cache / f"idle-{emotion}-{self.config.idle_seconds:.2f}s.rig"
             if not (path.is_file() and path.stat().st_size > 0):
                 write_rows(path, performance_rows(self.avatar.perform(None, emotion, n_frames=n)))
+            self.store.keep(path)  # idle loops live as long as the app (when the cache is inside the store)
             self._idle[emotion] = MotionClip(path, None, n, self.avatar.fps, "", emotion)
 
     def reaction(self, emotion: str) -> MotionClip | None:
@@ -113,8 +114,7 @@ class MotionWriter:
     # 2. Replies.
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:
         """Queue a reply; its MotionClips (one per sentence) arrive on `job.parts`, then None (or the error)."""
-        self.store.sweep_if_due()
-        self.folder.mkdir(exist_ok=True)  # the store's sweep removes empty folders
+        self.store.tidy()
         job = ClipJob(sentences=len(split_sentences(text)))
         parts = self.avatar.perform_sentences(text, emotion, intensity)
         reply = _Reply(job, parts, emotion, uuid.uuid4().hex, time.perf_counter(), order=next(self._order))

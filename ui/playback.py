@@ -151,10 +151,20 @@ def clip_ref(chunks: Sequence[Part]) -> str:
     return f"{first.sheet.stem}+{len(chunks)}"
 
 
-def play_clips(services: Services, clips: Sequence[Part], stage: str = STAGE) -> Iterator[PlayUpdate]:
-    """Play already made chunks (rendered, or motion for the page) again, as one performance, then the idle loop."""
+def play_clips(services: Services, clips: Sequence[Part], stage: str = STAGE, mode: str = SERVER,
+               is_current: Any = lambda: True) -> Iterator[PlayUpdate]:
+    """Play already made chunks (rendered, or motion for the page) again, as one performance, then
+    the idle loop. Motion parts for a page that now draws on the server path (`mode`, its warm-up
+    fell short since) are rendered here from their rows, as the teacher's replay does."""
     if not all(_on_disk(c) for c in clips):
         yield PlayUpdate(status=status_html(TOO_OLD, busy=False))  # the clip store sweeps after 15 minutes
+        return
+    motion = [c for c in clips if isinstance(c, MotionClip)]
+    if mode == SERVER and motion:
+        files = [(c.motion, c.audio) for c in motion if c.audio is not None]
+        job = services.clips.submit_motion(files, [c.caption for c in motion], motion[0].emotion)
+        for _chunks, feed in stream_reply(services, job, motion[0].emotion, is_current, stage):
+            yield PlayUpdate(status=status_html("", busy=False) if feed else gr.skip(), avatar=feed or gr.skip())
         return
     idle = services.source(BROWSER if isinstance(clips[-1], MotionClip) else SERVER).reaction(clips[-1].emotion)
     yield PlayUpdate(status=status_html("", busy=False),

@@ -18,7 +18,7 @@ import gradio as gr
 from affect.types import AffectEstimate
 from ui.clips import Part
 from ui.playback import idle_feed
-from ui.services import SERVER, Services
+from ui.services import AVATAR_MODES, SERVER, Services
 from ui.views import mastery_html, problem_markdown
 
 
@@ -58,6 +58,16 @@ class UserState:
             last_clips=list(self.last_clips),
             avatar_mode=self.avatar_mode,
         )
+
+
+def set_avatar_mode(state: UserState, mode: Any) -> None:
+    """Keep the page's #avatar-mode (BROWSER: it renders the frames itself) for this tab's replies.
+    Clients that do not send it ("" or None) get the server path, as before the browser path existed."""
+    if mode is None or mode == "":
+        mode = SERVER
+    if mode not in AVATAR_MODES:
+        raise UserError(f"The avatar mode must be one of {', '.join(AVATAR_MODES)}, not {str(mode)[:40]!r}.")
+    state.avatar_mode = mode
 
 
 def new_user_state() -> UserState:
@@ -120,7 +130,7 @@ def conversation(services: Services, state: UserState, **changes: Any) -> Screen
         chat=list(state.messages),
         problem=problem_view(services, session.problem),
         mastery=progress_html(services, session),
-        avatar=idle_feed(services, session.opening.avatar_emotion),
+        avatar=idle_feed(services, session.opening.avatar_emotion, mode=state.avatar_mode),
         replay=gr.Button(interactive=False),
         start_note="",
         answer_note="",

@@ -168,21 +168,21 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     gr.on(
         [start.click, name.submit],
         functools.partial(login.start_session, services),
-        inputs=[state, name, topic],
+        inputs=[state, name, topic, mode],
         api_name="start",
         **talk,
     ).then(api_name="speak_opening", **speak, **talk)
     gr.on(
         [join.click, join_name.submit],
         bind_handler(login.join_class, services),
-        inputs=[state, class_code, join_name, topic],
+        inputs=[state, class_code, join_name, topic, mode],
         api_name="join",
         **talk,
     ).then(api_name="speak_after_join", **speak, **talk)
     gr.on(
         [back.click, resume_code.submit],
         bind_handler(login.come_back, services),
-        inputs=[state, resume_code, topic],
+        inputs=[state, resume_code, topic, mode],
         api_name="come_back",
         **talk,
     ).then(api_name="speak_after_come_back", **speak, **talk)
