@@ -46,9 +46,10 @@ from load_page import Fetcher, PageReply
 
 ROOT = Path(__file__).resolve().parents[1]
 MODE_INPUT = "avatar-mode"  # the page's hidden input that says which path it asks for (BROWSER.md)
-# The page's time to render its first batch of frames before the first frame shows (browser path).
-# Default until bench/bench_browser.py's measurement lands: a batch of 4 frames at the bar's 25 frames/s.
-FIRST_BATCH_S = 0.16
+# The page's time from a reply's files to its first frame on the canvas (browser path), measured in
+# headless Chromium by bench/bench_browser.py (branch web, README, 2026-11-30 20:18): median 232 ms
+# "first frame after the feed arrives" (it includes the page's own fetch, so this over-counts a little).
+FIRST_BATCH_S = 0.232
 TOPICS = ("fractions", "linear_equations", "percentages")
 MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is boring", "2/3", "next", "ok", "7"]
 
