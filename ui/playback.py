@@ -117,15 +117,20 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
     source = services.source(mode)
     job = source.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
     chunks: list[Part] = []
+    note, started = "", False  # the last progress note sent; whether the page has the reply's first part
     try:
         for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq,
                                          mode=mode):
             if not feed:
-                note = _progress_note(source, t0)
-                yield PlayUpdate(status=status_html(note, busy=True))
+                # Only when its words change (once a second): every update costs Gradio's event loop
+                # ~8 ms, and under load many replies wait at once (ui/playback.py _waiting).
+                words = _progress_note(source, t0)
+                if words != note:
+                    note = words
+                    yield PlayUpdate(status=status_html(note, busy=True))
                 continue
             state.last_clips = list(chunks)
-            first = len(chunks) == 1
+            first, started = not started, True  # the first update may bring several chunks at once
             yield PlayUpdate(
                 status=status_html("", busy=False) if first else gr.skip(),
                 avatar=feed,
