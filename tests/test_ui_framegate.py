@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import threading
+import time
+
 import pytest
 
 from ui.config import ServerConfig
@@ -9,12 +12,33 @@ from ui.framegate import FrameGate
 
 
 def test_frames_beyond_the_parallel_limit_are_dropped_and_counted() -> None:
-    gate = FrameGate(parallel=2)
+    gate = FrameGate(parallel=2, wait_s=0.0)
     with gate.admit() as a, gate.admit() as b, gate.admit() as c:
         assert (a, b, c) == (True, True, False)
     with gate.admit() as d:  # both slots free again
         assert d
     assert (gate.analysed, gate.dropped) == (3, 1)
+
+
+def test_a_frame_waits_briefly_for_a_busy_analysis_then_is_dropped() -> None:
+    gate = FrameGate(parallel=1, wait_s=0.2)
+    release = threading.Event()
+
+    def busy() -> None:
+        with gate.admit():
+            release.wait(2)
+
+    other = threading.Thread(target=busy)
+    other.start()
+    time.sleep(0.05)
+    t0 = time.monotonic()
+    with gate.admit() as late:  # the other analysis never finishes in time: dropped after ~0.2 s
+        assert not late and 0.15 < time.monotonic() - t0 < 1.0
+    threading.Timer(0.05, release.set).start()
+    with gate.admit() as waited:  # the slot frees within the wait: analysed
+        assert waited
+    other.join()
+    assert (gate.analysed, gate.dropped) == (2, 1)
 
 
 def test_a_failed_analysis_frees_its_slot() -> None:
@@ -28,6 +52,8 @@ def test_a_failed_analysis_frees_its_slot() -> None:
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match="at least one"):
         FrameGate(parallel=0)
+    with pytest.raises(ValueError, match="wait_s"):
+        FrameGate(wait_s=2.0)
     with pytest.raises(ValueError, match="frame_analyses"):
         ServerConfig(frame_analyses=0)
     with pytest.raises(ValueError, match="max_students"):

@@ -39,12 +39,16 @@ class ServerConfig:
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
     # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
     frame_analyses: int = 1
+    # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
+    frame_wait_s: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
             raise ValueError(f"ServerConfig.port must be in 1..65535, got {self.port}.")
         if self.max_students < 1:
             raise ValueError(f"ServerConfig.max_students must be at least 1, got {self.max_students}.")
+        if not 0.0 <= self.frame_wait_s <= 1.0:
+            raise ValueError(f"ServerConfig.frame_wait_s must be in [0, 1] s, got {self.frame_wait_s}.")
         if self.frame_analyses < 1:
             raise ValueError(f"ServerConfig.frame_analyses must be at least 1, got {self.frame_analyses}.")
 

@@ -159,7 +159,7 @@ class Services:
         motion.prepare_idle(AVATAR_EMOTIONS)  # milliseconds: rows, no generator
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
         return cls(config, tutor, avatar, text, face, clips, motion, tokens, timings,
-                   frames=FrameGate(config.server.frame_analyses))
+                   frames=FrameGate(config.server.frame_analyses, config.server.frame_wait_s))
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""
