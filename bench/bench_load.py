@@ -91,6 +91,7 @@ class StudentLog:
     errors: list[str] = field(default_factory=list)
     text_s: list[float] = field(default_factory=list)  # send -> tutor's text on screen
     first_s: list[float] = field(default_factory=list)  # send -> first frame of the reply on screen
+    named_s: list[float] = field(default_factory=list)  # send -> first spoken part named in a feed (server's part)
     done_s: list[float] = field(default_factory=list)  # send -> whole reply (all chunks) delivered
     degraded: Counter[str] = field(default_factory=Counter)  # why replies were not whole (load_page.py)
     messages: int = 0
@@ -141,6 +142,9 @@ def check_reply(ev: Event, page: PageReply, level: Level, log: StudentLog, bound
     page.wait_files(60)
     log.replies += 1
     log.done_s.append(ev.messages[-1][0] - ev.sent_at)
+    named = page.first_named()
+    if named is not None:
+        log.named_s.append(named)
     first = page.first_frame(level.render_s)
     if first is not None:
         log.first_s.append(first)
@@ -255,7 +259,8 @@ def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = N
             t.join(seconds + 300)
     wall = time.monotonic() - t0
     fetcher.close()
-    merged = {k: [v for lg in logs for v in getattr(lg, k)] for k in ("text_s", "first_s", "done_s", "errors")}
+    keys = ("text_s", "named_s", "first_s", "done_s", "errors")
+    merged = {k: [v for lg in logs for v in getattr(lg, k)] for k in keys}
     degraded: Counter[str] = sum((lg.degraded for lg in logs), Counter())
     cores = (stats.cpu_s() - cpu0) / wall if pid else float("nan")
     return {
@@ -264,6 +269,7 @@ def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = N
         "error_samples": merged["errors"][:3], "degraded": degraded.pop("replies degraded", 0),
         "degraded_why": dict(degraded),
         "text_p50": pct(merged["text_s"], 50), "text_p95": pct(merged["text_s"], 95),
+        "named_p50": pct(merged["named_s"], 50), "named_p95": pct(merged["named_s"], 95),
         "first_p50": pct(merged["first_s"], 50), "first_p95": pct(merged["first_s"], 95),
         "done_p50": pct(merged["done_s"], 50), "done_p95": pct(merged["done_s"], 95),
         "frames_sent": sum(lg.frames_sent for lg in logs), "frames_analysed": sum(lg.frames_analysed for lg in logs),
@@ -304,7 +310,8 @@ def launch_app(port: int, data_dir: str, extra: list[str], root: Path = ROOT) ->
     raise RuntimeError("the app did not serve within 300 s")
 
 
-HEADER = ("   N path     secs  msgs replies errors degraded late cut  text p50/p95 s  first frame p50/p95 s  "
+HEADER = ("   N path     secs  msgs replies errors degraded late cut  text p50/p95 s  part sent p50/p95 s  "
+          "first frame p50/p95 s  "
           "whole p50/p95 s  frames sent/analysed      CPU cores (/student)  peak MB (MB/student)  "
           "bench cores")  # fmt: skip
 
@@ -313,7 +320,8 @@ def row(r: dict[str, Any]) -> str:
     analysed = r["frames_analysed"] / r["frames_sent"] if r["frames_sent"] else float("nan")
     return (f"{r['n']:>4} {r['path']:<8} {r['seconds']:>4.0f} {r['messages']:>5} {r['replies']:>7} {r['errors']:>6} "
             f"{r['degraded']:>8} {r['late']:>4} {r['interrupted']:>3}  {r['text_p50']:>6.2f} / {r['text_p95']:<6.2f} "
-            f"{r['first_p50']:>9.2f} / {r['first_p95']:<9.2f} {r['done_p50']:>7.1f} / {r['done_p95']:<7.1f} "
+            f"{r['named_p50']:>7.2f} / {r['named_p95']:<8.2f} {r['first_p50']:>9.2f} / {r['first_p95']:<9.2f} "
+            f"{r['done_p50']:>7.1f} / {r['done_p95']:<7.1f} "
             f"{r['frames_sent']:>6} / {r['frames_analysed']:<6} ({analysed:4.0%})  {r['cpu_cores']:>6.2f} "
             f"({r['cores_per_student']:.3f})  {r['peak_rss_mb']:>8.0f} ({r['mb_per_student']:>5.1f})  "
             f"{r['client_cores']:>10.2f}")  # fmt: skip

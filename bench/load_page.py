@@ -68,9 +68,10 @@ def feeds_in(value: Any) -> Iterator[dict[str, Any]]:
 
 
 class Fetcher:
-    """The pages' HTTP: a shared pool, so fetching never blocks a tab's message reader."""
+    """The pages' HTTP: a shared pool (each page fetches on its own; 64 threads keep 50 pages from
+    queueing behind each other in the bench), so fetching never blocks a tab's message reader."""
 
-    def __init__(self, url: str, workers: int = 16) -> None:
+    def __init__(self, url: str, workers: int = 64) -> None:
         self.url = url
         self._http = httpx.Client(timeout=60)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="page-fetch")
@@ -131,6 +132,14 @@ class PageReply:
         """The reply's final feed (it lists every chunk), None if no reply chunk ever came."""
         replies = [f for _, f in self.feeds if f.get("reply") and f.get("chunks")]
         return replies[-1] if replies else None
+
+    def first_named(self) -> float | None:
+        """Seconds from sending to the first feed naming a spoken chunk (the server's part of the wait)."""
+        for at, feed in self.feeds:
+            chunks = feed.get("chunks") if feed.get("reply") else None
+            if chunks and chunks[0].get("audio"):
+                return at - self.sent_at
+        return None
 
     def first_frame(self, render_s: float) -> float | None:
         """Seconds from sending to the first frame on screen: the first chunk's picture data and
