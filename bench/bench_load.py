@@ -1,15 +1,23 @@
 """Load benchmark: N simulated students against the real app on 127.0.0.1.
 
-    python bench/bench_load.py --n 1 5 10 20 --seconds 60          # launches the app itself
-    python bench/bench_load.py --url http://127.0.0.1:7860/ --n 2   # against a running app
+    python bench/bench_load.py --n 20 50 --seconds 60                 # browser path; launches the app
+    python bench/bench_load.py --n 20 50 --seconds 60 --path server   # today's server-rendered clips
+    python bench/bench_load.py --url http://127.0.0.1:7860/ --n 2     # against a running app
 
-Each student is a browser tab speaking Gradio's queue protocol (bench/browser_protocol.py):
-start a session, turn the camera on, stream webcam frames of a real face photo at 2 fps, and
-send a chat message every `--message-every` seconds (with jitter) for `--seconds`. Reported
-per N: errors (must be 0), p50/p95 seconds from sending to the reply text, to the first
-playable reply clip and to the whole reply, frames analysed vs dropped, and the app process's
-CPU (cores busy, children such as ffmpeg included) and peak memory, plus the machine. "late"
-counts replies whose text arrived but whose clip was still rendering when the time bound ran out.
+Each student is a browser tab speaking Gradio's queue protocol (bench/browser_protocol.py): it
+starts a session and hears the opening greeting, turns the camera on, streams webcam frames of a
+real face photo at 2 fps, and sends a chat message every `--message-every` seconds (with jitter)
+for `--seconds`. Its page asks for the avatar `--path` through the hidden #avatar-mode input
+(BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
+motion rows + WAV on the browser path, JPEG sheets + WAV on the server path).
+Reported per N: errors (must be 0); degraded replies (skipped, shortened, silent or drawn on the
+server when the browser path was asked for; "cut" counts apart the replies still arriving when the
+student sent the next message, which the app stops on purpose); p50/p95 seconds from sending to the reply text, to
+its first frame on screen (first chunk's files fetched, plus on the browser path the page's
+first-batch render time, `--render-ms`, measured in Chromium by bench/bench_browser.py) and to the
+whole reply delivered; webcam frames analysed of those sent; the app process's CPU (cores busy,
+children included) and peak memory, per student too (memory: the level's growth over its start);
+the bench's own CPU (its clients share the machine with the app); the machine and its load.
 """
 
 from __future__ import annotations
@@ -24,6 +32,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,29 +41,65 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_protocol import Tab, Webcam, fn_indices, jpeg_data_url
+from browser_protocol import Event, Tab, Webcam, fn_indices, input_elem_ids, jpeg_data_url
+from load_page import Fetcher, PageReply
 
 ROOT = Path(__file__).resolve().parents[1]
+MODE_INPUT = "avatar-mode"  # the page's hidden input that says which path it asks for (BROWSER.md)
+# The page's time from a reply's files to its first frame on the canvas (browser path), measured in
+# headless Chromium by bench/bench_browser.py (branch web, README, 2026-11-30 20:18): median 232 ms
+# "first frame after the feed arrives" (it includes the page's own fetch, so this over-counts a little).
+FIRST_BATCH_S = 0.232
+TOPICS = ("fractions", "linear_equations", "percentages")
 MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is boring", "2/3", "next", "ok", "7"]
 
 
-def is_reply_clip(text: str) -> bool:
-    """An avatar feed update that carries a reply chunk (ui/avatar.py: only reply chunks have speech
-    as .wav; the idle loop is a silent sheet)."""
-    return "data-avatar" in text and ".wav" in text
+def with_mode(slots: list[str], data: list[Any], mode: str, spoken: bool) -> list[Any]:
+    """An event's input values with the page's path (`mode`) where its #avatar-mode input sits
+    (BROWSER.md); `slots` are the event's inputs' elem_ids (browser_protocol.input_elem_ids).
+    `spoken`: the event answers with a spoken reply, so the browser path needs the input there."""
+    if MODE_INPUT not in slots:
+        if mode == "browser" and spoken:
+            raise RuntimeError("This app has no #avatar-mode input, so it cannot serve the browser path yet; "
+                               "run with --path server.")  # fmt: skip
+        return data
+    out = list(data)
+    out.insert(slots.index(MODE_INPUT), mode)
+    return out
+
+
+@dataclass(frozen=True)
+class Level:
+    """What every simulated student of one load level does and how replies are judged."""
+
+    url: str
+    fns: dict[str, int]
+    slots: dict[str, list[str]]  # api_name -> its inputs' elem_ids
+    seconds: float
+    every: float  # mean seconds between a student's messages
+    frames: list[str]  # webcam frames (JPEG data URLs), cycled
+    path: str  # "browser" or "server": what the page asks for
+    render_s: float  # the page's first-batch render time, added to the first frame on the browser path
+    fetcher: Fetcher
+
+    def data(self, api: str, values: list[Any], spoken: bool = False) -> list[Any]:
+        return with_mode(self.slots[api], values, self.path, spoken)
 
 
 @dataclass
 class StudentLog:
     errors: list[str] = field(default_factory=list)
     text_s: list[float] = field(default_factory=list)  # send -> tutor's text on screen
-    clip_s: list[float] = field(default_factory=list)  # send -> first reply clip playable
-    done_s: list[float] = field(default_factory=list)  # send -> whole reply (all clip parts) delivered
+    first_s: list[float] = field(default_factory=list)  # send -> first frame of the reply on screen
+    named_s: list[float] = field(default_factory=list)  # send -> first spoken part named in a feed (server's part)
+    done_s: list[float] = field(default_factory=list)  # send -> whole reply (all chunks) delivered
+    degraded: Counter[str] = field(default_factory=Counter)  # why replies were not whole (load_page.py)
     messages: int = 0
+    replies: int = 0  # spoken replies checked: openings + answers to messages
     frames_sent: int = 0
     frames_analysed: int = 0
-    queue_notes: int = 0  # progress updates that showed a queue position / render progress
-    late: int = 0  # replies whose text arrived but whose clip was still rendering at the time bound
+    late: int = 0  # replies whose text arrived but whose chunks still came when the time bound ran out
+    interrupted: int = 0  # replies still arriving when the student sent the next message (the app stops them)
 
 
 def face_frames() -> list[str]:
@@ -69,54 +114,85 @@ def face_frames() -> list[str]:
             for _ in range(4)]  # fmt: skip
 
 
-def student(url: str, fns: dict[str, int], idx: int, seconds: float, every: float, frames: list[str],
-            log: StudentLog, stop: threading.Event) -> None:  # fmt: skip
-    """One simulated student for `seconds`: webcam at 2 fps, a message every `every` s."""
+def submit_reply(tab: Tab, level: Level, api: str, values: list[Any]) -> tuple[Event, PageReply]:
+    """Send an event whose answer is spoken; its page fetches the reply's files as they are named."""
+    page = PageReply(level.fetcher)
+    ev = tab.submit(api, level.data(api, values, spoken=True), listener=page.on_message)
+    page.sent_at = ev.sent_at
+    return ev, page
+
+
+def check_reply(ev: Event, page: PageReply, level: Level, log: StudentLog, bound: float, text: bool,
+                next_sent: float) -> None:  # fmt: skip
+    """Wait (bounded) for one reply, then log its times and whether it came whole (`next_sent`: when
+    the student sent the next message, which interrupts a reply still arriving)."""
+    ev.done.wait(bound)
+    if ev.done.is_set() and not ev.success:
+        log.errors.append(f"reply: {json.dumps(ev.completed)[:300]}")
+        return
+    if text:
+        t = ev.first_time(lambda s: '"process_generating"' in s and '"role": "assistant"' in s)
+        if t is None:  # no text reply at all within the bound: an error
+            log.errors.append("send: no text reply within the time bound")
+            return
+        log.text_s.append(t)
+    if not ev.done.is_set():  # text shown, reply still coming when the bound ran out
+        log.late += 1
+        return
+    page.wait_files(60)
+    log.replies += 1
+    log.done_s.append(ev.messages[-1][0] - ev.sent_at)
+    named = page.first_named()
+    if named is not None:
+        log.named_s.append(named)
+    first = page.first_frame(level.render_s)
+    if first is not None:
+        log.first_s.append(first)
+    interrupted = ev.messages[-1][0] > next_sent
+    log.interrupted += interrupted
+    problems = page.problems(level.path, interrupted)
+    log.degraded.update(problems)
+    log.degraded["replies degraded"] += bool(problems)
+    log.errors += [f"fetch failed: {p}" for p in page.files if p.endswith("#error")]
+
+
+def student(level: Level, idx: int, log: StudentLog, stop: threading.Event) -> None:
+    """One simulated student for `level.seconds`: opening greeting, webcam at 2 fps, a message every ~`every` s."""
     rng = random.Random(idx)
-    tab = Tab(url, fns)
+    tab = Tab(level.url, level.fns)
     try:
-        ev = tab.call("start", [None, f"load-{idx}", ["fractions", "linear_equations", "percentages"][idx % 3]])
+        ev = tab.call("start", level.data("start", [None, f"load-{idx}", TOPICS[idx % len(TOPICS)]]))
         if not ev.success:
             log.errors.append(f"start: {json.dumps(ev.completed)[:200]}")
             return
+        opening = submit_reply(tab, level, "speak_opening", [None])  # the page's follow-up of Start
         tab.call("camera", [None])
         cam = Webcam(tab)
-        sends: list[Any] = []
-        t_end = time.monotonic() + seconds
-        next_msg = time.monotonic() + rng.uniform(0.5, every)
+        sends: list[tuple[Event, PageReply]] = []
+        t_end = time.monotonic() + level.seconds
+        next_msg = time.monotonic() + rng.uniform(0.5, level.every)
         next_frame = time.monotonic()
         while time.monotonic() < t_end and not stop.is_set():
             now = time.monotonic()
             if now >= next_frame:
-                cam.send(frames[log.frames_sent % len(frames)])
+                cam.send(level.frames[log.frames_sent % len(level.frames)])
                 log.frames_sent += 1
                 next_frame += 0.5
             if now >= next_msg:
-                sends.append(tab.submit("send", [None, MESSAGES[(idx + log.messages) % len(MESSAGES)]]))
+                sends.append(submit_reply(tab, level, "send", [None, MESSAGES[(idx + log.messages) % len(MESSAGES)]]))
                 log.messages += 1
-                next_msg = now + every * rng.uniform(0.7, 1.3)
+                next_msg = now + level.every * rng.uniform(0.7, 1.3)
             time.sleep(max(0.0, min(next_frame, next_msg) - time.monotonic()))
         cam.stop()
-        for ev in sends:  # wait for every reply to finish (bounded)
-            ev.done.wait(max(5.0, 180 - (time.monotonic() - t_end)))
-            text = ev.first_time(lambda s: '"process_generating"' in s and '"role": "assistant"' in s)
-            if ev.done.is_set() and not ev.success:
-                log.errors.append(f"send: {json.dumps(ev.completed)[:300]}")
-                continue
-            if text is None:  # no text reply at all within the bound: an error
-                log.errors.append("send: no text reply within the time bound")
-                continue
-            log.text_s.append(text)
-            clip = ev.first_time(lambda s: '"process_' in s and is_reply_clip(s))
-            if clip is not None:
-                log.clip_s.append(clip)
-            if not ev.done.is_set():  # text shown, clip still rendering when the bound ran out
-                log.late += 1
-                continue
-            log.done_s.append(ev.messages[-1][0] - ev.sent_at)
-            log.queue_notes += sum("ahead of yours" in json.dumps(m) for _, m in ev.messages)
+        nexts = [ev.sent_at for ev, _ in sends] + [float("inf")]
+        check_reply(*opening, level, log, 180, text=False, next_sent=nexts[0])
+        for (ev, page), next_sent in zip(sends, nexts[1:], strict=True):  # every reply, bounded
+            bound = max(5.0, 180 - (time.monotonic() - t_end))
+            check_reply(ev, page, level, log, bound, text=True, next_sent=next_sent)
         replies = cam.replies()
-        log.frames_analysed += sum("mood-indicator" in json.dumps(m) for _, m in replies)
+        # One reading per analysed frame; the stream's closing message repeats the last one: not counted.
+        readings = [m for _, m in replies if m.get("msg") == "process_streaming"]
+        log.frames_analysed += sum("mood-indicator" in json.dumps(m) for m in readings)
         log.errors += [f"frame: {json.dumps(m)[:200]}" for _, m in replies if m.get("success") is False]
     except Exception as err:  # a client-side failure is an error of this run, reported, not raised
         log.errors.append(f"{type(err).__name__}: {err}")
@@ -164,33 +240,43 @@ def pct(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
 
-def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = None) -> dict[str, Any]:
+def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = None, *, path: str = "browser",
+             render_s: float = FIRST_BATCH_S) -> dict[str, Any]:  # fmt: skip
     """N students for `seconds`; returns the summary numbers."""
-    fns = fn_indices(url)
-    frames = face_frames()
+    fetcher = Fetcher(url)
+    level = Level(url, fn_indices(url), input_elem_ids(url), seconds, every, face_frames(), path, render_s, fetcher)
     logs = [StudentLog() for _ in range(n)]
     stop = threading.Event()
     stats = ProcStats(pid)
-    cpu0, t0 = stats.cpu_s(), time.monotonic()
+    cpu0, client0, t0 = stats.cpu_s(), time.process_time(), time.monotonic()
     with stats:
-        threads = [threading.Thread(target=student, args=(url, fns, i, seconds, every, frames, logs[i], stop))
-                   for i in range(n)]  # fmt: skip
+        rss0 = stats.peak_rss_mb
+        threads = [threading.Thread(target=student, args=(level, i, logs[i], stop)) for i in range(n)]
         for t in threads:
             t.start()
             time.sleep(0.2)  # students arrive over a few seconds, not in one instant
         for t in threads:
             t.join(seconds + 300)
     wall = time.monotonic() - t0
-    merged = {k: [v for lg in logs for v in getattr(lg, k)] for k in ("text_s", "clip_s", "done_s", "errors")}
+    fetcher.close()
+    keys = ("text_s", "named_s", "first_s", "done_s", "errors")
+    merged = {k: [v for lg in logs for v in getattr(lg, k)] for k in keys}
+    degraded: Counter[str] = sum((lg.degraded for lg in logs), Counter())
+    cores = (stats.cpu_s() - cpu0) / wall if pid else float("nan")
     return {
-        "n": n, "seconds": round(wall, 1), "messages": sum(lg.messages for lg in logs),
-        "replies": len(merged["done_s"]), "errors": len(merged["errors"]), "error_samples": merged["errors"][:3],
+        "n": n, "path": path, "seconds": round(wall, 1), "messages": sum(lg.messages for lg in logs),
+        "replies": sum(lg.replies for lg in logs), "errors": len(merged["errors"]),
+        "error_samples": merged["errors"][:3], "degraded": degraded.pop("replies degraded", 0),
+        "degraded_why": dict(degraded),
         "text_p50": pct(merged["text_s"], 50), "text_p95": pct(merged["text_s"], 95),
-        "clip_p50": pct(merged["clip_s"], 50), "clip_p95": pct(merged["clip_s"], 95),
+        "named_p50": pct(merged["named_s"], 50), "named_p95": pct(merged["named_s"], 95),
+        "first_p50": pct(merged["first_s"], 50), "first_p95": pct(merged["first_s"], 95),
         "done_p50": pct(merged["done_s"], 50), "done_p95": pct(merged["done_s"], 95),
         "frames_sent": sum(lg.frames_sent for lg in logs), "frames_analysed": sum(lg.frames_analysed for lg in logs),
-        "queue_notes": sum(lg.queue_notes for lg in logs), "late": sum(lg.late for lg in logs),
-        "cpu_cores": (stats.cpu_s() - cpu0) / wall if pid else float("nan"), "peak_rss_mb": stats.peak_rss_mb,
+        "late": sum(lg.late for lg in logs), "interrupted": sum(lg.interrupted for lg in logs),
+        "cpu_cores": cores, "cores_per_student": cores / n,
+        "peak_rss_mb": stats.peak_rss_mb, "mb_per_student": (stats.peak_rss_mb - rss0) / n,
+        "client_cores": (time.process_time() - client0) / wall,
     }  # fmt: skip
 
 
@@ -205,11 +291,12 @@ def machine() -> str:
             f"load average {load[0]:.1f} {load[1]:.1f} {load[2]:.1f} at start")  # fmt: skip
 
 
-def launch_app(port: int, data_dir: str, extra: list[str]) -> subprocess.Popen[bytes]:
-    """`python -m ui.app` on 127.0.0.1:port; returns once it serves (or raises)."""
+def launch_app(port: int, data_dir: str, extra: list[str], root: Path = ROOT) -> subprocess.Popen[bytes]:
+    """`python -m ui.app` of the tree at `root` on 127.0.0.1:port; returns once it serves (or raises)."""
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "GRADIO_ANALYTICS_ENABLED": "False"}
     cmd = [sys.executable, "-m", "ui.app", "--server.port", str(port), "--tutor.data_dir", data_dir, *extra]
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env["PYTHONPATH"] = str(root)
+    proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -223,15 +310,21 @@ def launch_app(port: int, data_dir: str, extra: list[str]) -> subprocess.Popen[b
     raise RuntimeError("the app did not serve within 300 s")
 
 
-HEADER = ("   N  secs  msgs  errors  late  text p50/p95 s  clip p50/p95 s  whole p50/p95 s  frames sent/analysed  "
-          "queue notes  CPU cores  peak MB")  # fmt: skip
+HEADER = ("   N path     secs  msgs replies errors degraded late cut  text p50/p95 s  part sent p50/p95 s  "
+          "first frame p50/p95 s  "
+          "whole p50/p95 s  frames sent/analysed      CPU cores (/student)  peak MB (MB/student)  "
+          "bench cores")  # fmt: skip
 
 
 def row(r: dict[str, Any]) -> str:
-    return (f"{r['n']:>4} {r['seconds']:>5.0f} {r['messages']:>5} {r['errors']:>7} {r['late']:>5}  "
-            f"{r['text_p50']:>6.2f} / {r['text_p95']:<6.2f} {r['clip_p50']:>6.1f} / {r['clip_p95']:<6.1f} "
-            f"{r['done_p50']:>7.1f} / {r['done_p95']:<7.1f} {r['frames_sent']:>10} / {r['frames_analysed']:<8} "
-            f"{r['queue_notes']:>11} {r['cpu_cores']:>10.2f} {r['peak_rss_mb']:>8.0f}")  # fmt: skip
+    analysed = r["frames_analysed"] / r["frames_sent"] if r["frames_sent"] else float("nan")
+    return (f"{r['n']:>4} {r['path']:<8} {r['seconds']:>4.0f} {r['messages']:>5} {r['replies']:>7} {r['errors']:>6} "
+            f"{r['degraded']:>8} {r['late']:>4} {r['interrupted']:>3}  {r['text_p50']:>6.2f} / {r['text_p95']:<6.2f} "
+            f"{r['named_p50']:>7.2f} / {r['named_p95']:<8.2f} {r['first_p50']:>9.2f} / {r['first_p95']:<9.2f} "
+            f"{r['done_p50']:>7.1f} / {r['done_p95']:<7.1f} "
+            f"{r['frames_sent']:>6} / {r['frames_analysed']:<6} ({analysed:4.0%})  {r['cpu_cores']:>6.2f} "
+            f"({r['cores_per_student']:.3f})  {r['peak_rss_mb']:>8.0f} ({r['mb_per_student']:>5.1f})  "
+            f"{r['client_cores']:>10.2f}")  # fmt: skip
 
 
 def main() -> None:
@@ -242,24 +335,33 @@ def main() -> None:
     ap.add_argument("--url", default="", help="a running app (default: launch one with a fresh data folder)")
     ap.add_argument("--port", type=int, default=7870)
     ap.add_argument("--app-arg", action="append", default=[], help="extra flag for the launched app (repeatable)")
+    ap.add_argument("--app-root", type=Path, default=ROOT, help="launch the app of this source tree (to compare)")
+    ap.add_argument("--path", choices=("browser", "server"), default="browser",
+                    help="the avatar path the pages ask for")  # fmt: skip
+    ap.add_argument("--render-ms", type=float, default=1000 * FIRST_BATCH_S,
+                    help="the page's first-batch render time, added to the first frame (browser path)")  # fmt: skip
     args = ap.parse_args()
     print(machine(), flush=True)
+    print(f"app: {args.url or args.app_root}", flush=True)
     proc = None
     url = args.url
     if not url:
         data_dir = tempfile.mkdtemp(prefix="bench-load-")
         t0 = time.monotonic()
-        proc = launch_app(args.port, data_dir, args.app_arg)
+        proc = launch_app(args.port, data_dir, args.app_arg, args.app_root)
         url = f"http://127.0.0.1:{args.port}/"
         print(f"app ready in {time.monotonic() - t0:.1f} s (pid {proc.pid}, data {data_dir})", flush=True)
     try:
-        print(
-            f"each student: webcam 2 fps, a message every ~{args.message_every:.0f} s, {args.seconds:.0f} s per level"
-        )
+        render = f", first frame includes {args.render_ms:.0f} ms of page render (--render-ms)"
+        print(f"each student: webcam 2 fps, a message every ~{args.message_every:.0f} s, {args.seconds:.0f} s per "
+              f"level; path {args.path}" + (render if args.path == "browser" else ""))  # fmt: skip
         print(HEADER, flush=True)
         for n in args.n:
-            result = run_load(url, n, args.seconds, args.message_every, proc.pid if proc else None)
+            result = run_load(url, n, args.seconds, args.message_every, proc.pid if proc else None, path=args.path,
+                              render_s=args.render_ms / 1000)  # fmt: skip
             print(row(result), flush=True)
+            if result["degraded_why"]:
+                print("      degraded:", result["degraded_why"], flush=True)
             if result["error_samples"]:
                 print("      errors:", result["error_samples"], flush=True)
             time.sleep(5)  # let queued renders drain between levels

@@ -15,6 +15,7 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,6 +38,14 @@ def fn_indices(url: str) -> dict[str, int]:
     return {str(d.get("api_name")): int(d.get("id", i)) for i, d in enumerate(config["dependencies"])}
 
 
+def input_elem_ids(url: str) -> dict[str, list[str]]:
+    """api_name -> the elem_id of each of its inputs, in order ("" for inputs without one): where a
+    page's hidden input (e.g. #avatar-mode) sits among an event's inputs."""
+    config = httpx.get(f"{url}config", timeout=30).json()
+    elem = {c["id"]: str(c.get("props", {}).get("elem_id") or "") for c in config["components"]}
+    return {str(d.get("api_name")): [elem.get(i, "") for i in d.get("inputs", [])] for d in config["dependencies"]}
+
+
 @dataclass
 class Event:
     """One queued event and the (arrival time, message) pairs it received."""
@@ -45,6 +54,9 @@ class Event:
     sent_at: float
     messages: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     done: threading.Event = field(default_factory=threading.Event)
+    # Called with (arrival time, message) on the reader thread as each message arrives, as a page's
+    # own code reacts at once (e.g. fetches the files an update names); must not block.
+    listener: Callable[[float, dict[str, Any]], None] | None = None
 
     @property
     def completed(self) -> dict[str, Any]:
@@ -80,7 +92,9 @@ class Tab:
         self._reader = threading.Thread(target=self._read_loop, daemon=True)
         self._reader.start()
 
-    def submit(self, api: str, data: list[Any]) -> Event:
+    def submit(
+        self, api: str, data: list[Any], listener: Callable[[float, dict[str, Any]], None] | None = None
+    ) -> Event:
         """Join the queue with `data` (None in place of gr.State inputs); returns at once."""
         payload = {"data": data, "fn_index": self.fns[api], "session_hash": self.session_hash,
                    "event_data": None, "trigger_id": None}  # fmt: skip
@@ -94,7 +108,7 @@ class Tab:
             ev = Event("", sent, [(time.monotonic(), {"msg": "join_failed", "status": r.status_code, "text": r.text})])
             ev.done.set()
             return ev
-        ev = Event(r.json()["event_id"], sent)
+        ev = Event(r.json()["event_id"], sent, listener=listener)
         with self._lock:
             self._events[ev.event_id] = ev
             for item in self._early.pop(ev.event_id, []):
@@ -125,6 +139,8 @@ class Tab:
     # -- the SSE reader ------------------------------------------------------------------------
     def _deliver(self, ev: Event, item: tuple[float, dict[str, Any]]) -> None:
         ev.messages.append(item)
+        if ev.listener is not None:
+            ev.listener(*item)
         if item[1].get("msg") == "process_completed":
             self._pending -= 1
             ev.done.set()

@@ -17,6 +17,9 @@ class AvatarConfig:
     render_batch: int = 4
     stream_chunk_frames: int = 25  # frames per streamed chunk (1 s at 25 fps)
     seed: int = 0  # seed of the idle motion (blinks, head sway, gaze); fixed = reproducible clips
+    # Memory for sentences already spoken (gan/audio/speech_cache.py): 64 MB holds ~270 sentences of
+    # ~2.7 s (~12 min of speech), more than a lesson's distinct sentences; 0 turns the cache off.
+    speech_cache_mb: float = 64.0
     intensity: float = 1.0  # default expression intensity when a call gives none (the classifier reads
     # the actor's "concerned" as neutral at 0.8, as sad at 1.0: measured with gan.eval.run.FaceTools)
 
@@ -29,5 +32,7 @@ class AvatarConfig:
             raise ValueError("AvatarConfig.render_batch must be at least 1.")
         if self.stream_chunk_frames < 1:
             raise ValueError("AvatarConfig.stream_chunk_frames must be at least 1.")
+        if self.speech_cache_mb < 0:
+            raise ValueError("AvatarConfig.speech_cache_mb must be 0 (off) or positive.")
         if not 0.0 <= self.intensity <= 1.0:
             raise ValueError("AvatarConfig.intensity must be in [0, 1].")

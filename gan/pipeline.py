@@ -99,7 +99,7 @@ class TalkingHeadPipeline:
             # Same thread budget as rendering: speech and frames are made one after the other, and
             # 2 onnxruntime threads synthesise a 4.7 s sentence in 0.53 s instead of 0.91 s (quiet
             # 2-core machine, measured with the trainer paused).
-            self._synth = Synthesizer.load(num_threads=self.config.num_threads)
+            self._synth = Synthesizer.load(num_threads=self.config.num_threads, cache_mb=self.config.speech_cache_mb)
         return self._synth
 
     # ------------------------------------------------------------------ building blocks

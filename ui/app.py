@@ -104,6 +104,9 @@ def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None 
     server path and says so."""
     demo.queue(default_concurrency_limit=2, max_size=256)
     options: dict[str, Any] = {
+        # Gradio's queue runs at most max_threads events at once (and as many handler threads): a
+        # webcam stream and a reply per student at a time, plus the teacher view (ui/config.py).
+        "max_threads": 2 * config.server.max_students + TEACHER_CONCURRENCY,
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,

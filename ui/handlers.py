@@ -179,7 +179,10 @@ def observe_frame(
     if not state.lock.acquire(blocking=False):
         return gr.skip()  # a message is being answered; the next frame will do
     try:
-        estimate = state.session.observe_frame(rgb)
+        with services.frames.admit() as room:  # under load: drop, never queue (ui/framegate.py)
+            if not room:
+                return gr.skip()
+            estimate = state.session.observe_frame(rgb)
     except ValueError as err:  # an unusable frame: only a scripted client sends one
         raise UserError(f"Camera frame skipped: {err}") from err
     finally:

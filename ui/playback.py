@@ -77,16 +77,34 @@ def stream_reply(
                 continue
             if not is_current():
                 return
-            if part is None:
+            parts = [part, *_waiting(job)]  # all that is ready: one screen update, not one each
+            if isinstance(parts[-1], BaseException):
+                raise parts[-1]
+            chunks += [p for p in parts if p is not None and not isinstance(p, BaseException)]
+            if parts[-1] is None:
                 if chunks:
                     yield chunks, feed(chunks, done=True, speed=source.speed)
                 return
-            if isinstance(part, BaseException):
-                raise part
-            chunks.append(part)
             yield chunks, feed(chunks, speed=source.speed)
     finally:  # also on GeneratorExit (the client went away): stop rendering what nobody sees
         job.cancel()
+
+
+def _waiting(job: ClipJob) -> list[Part | BaseException | None]:
+    """The parts already on `job.parts`, up to and including its end (None) or error.
+
+    Each screen update of a reply costs Gradio ~8 ms of its event loop's CPU (every unchanged
+    output of the student view is a gr.skip(), which Gradio rebuilds as a component; 17 outputs,
+    measured in-process): a reply's last sentence and its end, or sentences made while the
+    handler waited, go out as one update (py-spy: the event loop held the GIL in 66 % of the
+    samples at N=20, bench_load --path browser)."""
+    out: list[Part | BaseException | None] = []
+    while not out or (out[-1] is not None and not isinstance(out[-1], BaseException)):
+        try:
+            out.append(job.parts.get_nowait())
+        except queue.Empty:
+            break
+    return out
 
 
 def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator[PlayUpdate]:
@@ -99,15 +117,20 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
     source = services.source(mode)
     job = source.submit(reply.spoken, reply.avatar_emotion, reply.intensity)
     chunks: list[Part] = []
+    note, started = "", False  # the last progress note sent; whether the page has the reply's first part
     try:
         for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq,
                                          mode=mode):
             if not feed:
-                note = _progress_note(source, t0)
-                yield PlayUpdate(status=status_html(note, busy=True))
+                # Only when its words change (once a second): every update costs Gradio's event loop
+                # ~8 ms, and under load many replies wait at once (ui/playback.py _waiting).
+                words = _progress_note(source, t0)
+                if words != note:
+                    note = words
+                    yield PlayUpdate(status=status_html(note, busy=True))
                 continue
             state.last_clips = list(chunks)
-            first = len(chunks) == 1
+            first, started = not started, True  # the first update may bring several chunks at once
             yield PlayUpdate(
                 status=status_html("", busy=False) if first else gr.skip(),
                 avatar=feed,

@@ -25,6 +25,7 @@ import numpy as np
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.clips import ClipJob, ClipRenderer, ClipStore, Part
 from ui.config import AppConfig
+from ui.framegate import FrameGate
 from ui.motion import MotionWriter
 from ui.ratelimit import ClientLimits
 from ui.resume import ResumeTokens
@@ -143,6 +144,7 @@ class Services:
     web: WebAssets  # what the page needs to render the avatar itself (ui/avatar_render.js)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
+    frames: FrameGate = field(default_factory=FrameGate)  # webcam analyses at once, the rest dropped
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:
@@ -170,7 +172,8 @@ class Services:
         motion.prepare_idle(AVATAR_EMOTIONS)  # milliseconds: rows, no generator
         tokens = ResumeTokens.in_folder(config.tutor.resolved_data_dir())
         web = _timed(lambda: browser_assets(config, avatar), timings, "export_onnx")
-        return cls(config, tutor, avatar, text, face, clips, motion, tokens, web, timings)
+        return cls(config, tutor, avatar, text, face, clips, motion, tokens, web, timings,
+                   frames=FrameGate(config.server.frame_analyses, config.server.frame_wait_s))
 
     def warm_up(self) -> dict[str, float]:
         """Run every model once and pre-render the reaction clips; returns seconds per step."""

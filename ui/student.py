@@ -20,13 +20,14 @@ from ui.ratelimit import bind_handler
 from ui.services import SERVER, Services
 from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_html
 
-# Concurrency per event (2 vCPU): the reply handler mostly waits on the single clip-render
-# thread, so many may run at once (a waiting handler costs a sleeping thread; with 8, the 9th
-# student's TEXT reply queued behind others' clip waits: bench/bench_load.py); frames take
-# ~5-10 ms each (FINDINGS.md) and go one at a time through the face analyser. 32 + 1 + the
-# teacher view's (ui/app.py) stay under Gradio's 40 worker threads.
-CHAT_CONCURRENCY = 32
-FRAME_CONCURRENCY = 1
+# Concurrency per event (2 vCPU), both sized by ServerConfig.max_students (ui/app.py sizes
+# Gradio's queue to match). A reply handler holds its slot while its reply arrives: on the server
+# path it waits for renders, on the browser path each later sentence is made when the page will
+# need it (ui/motion.py), so a slot lasts about as long as the reply plays. With a fixed 32 slots
+# a class of 50 (a message every ~8 s) queued its TEXT replies for ~100 s (bench_load --n 50,
+# browser path); a waiting handler costs only a sleeping thread, so each student gets one. The
+# webcam's stream event holds its slot for as long as the camera streams, so it too may run once
+# per student; how many frames are analysed at once is the FrameGate's (ui/framegate.py).
 # The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
 # changes over seconds (D'Mello & Graesser 2012), and keeps the CPU free for the avatar.
 STREAM_EVERY_S = 0.5
@@ -155,7 +156,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     outputs += [token, name, topic, code, code_help, login_tabs]
     assert len(outputs) == len(screen.OUTPUTS)
     talk: dict[str, Any] = {
-        "outputs": outputs, "concurrency_limit": CHAT_CONCURRENCY,
+        "outputs": outputs, "concurrency_limit": services.config.server.max_students,
         # No Gradio overlay (it dims the outputs and dropped the status line's contrast below
         # WCAG AA): the status line's own spinner and words say what is happening.
         "show_progress": "hidden",
@@ -216,7 +217,7 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
         outputs=[mood],
         api_name="frame",
         stream_every=STREAM_EVERY_S,
-        concurrency_limit=FRAME_CONCURRENCY,
+        concurrency_limit=services.config.server.max_students,
         show_progress="hidden",
     )
     # On page load: back to this browser's session (a reload, a reopened tab) and its draft.

