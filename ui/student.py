@@ -24,8 +24,9 @@ from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_ht
 # Gradio's queue to match). A reply handler holds its slot while its reply arrives: on the server
 # path it waits for renders, on the browser path each later sentence is made when the page will
 # need it (ui/motion.py), so a slot lasts about as long as the reply plays. With a fixed 32 slots
-# a class of 50 (a message every ~8 s) queued its TEXT replies for ~100 s (bench_load --n 50,
-# browser path); a waiting handler costs only a sleeping thread, so each student gets one. The
+# a class of 50 (a message every ~8 s) waited ~100 s for its TEXT replies (bench_load --n 50,
+# browser path, one run at load 5-11); a waiting handler costs only a sleeping thread, so each
+# student gets one. The
 # webcam's stream event holds its slot for as long as the camera streams, so it too may run once
 # per student; how many frames are analysed at once is the FrameGate's (ui/framegate.py).
 # The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
