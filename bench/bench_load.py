@@ -11,11 +11,12 @@ for `--seconds`. Its page asks for the avatar `--path` through the hidden #avata
 (BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
 motion rows + WAV on the browser path, JPEG sheets + WAV on the server path).
 Reported per N: errors (must be 0); degraded replies (skipped, shortened, silent or drawn on the
-server when the browser path was asked for; "cut" counts apart the replies still arriving when the
-student sent the next message, which the app stops on purpose); p50/p95 seconds from sending to the reply text, to
-its first frame on screen (first chunk's files fetched, plus on the browser path the page's
-first-batch render time, `--render-ms`, measured in Chromium by bench/bench_browser.py) and to the
-whole reply delivered; webcam frames analysed of those sent; the app process's CPU (cores busy,
+server when the browser path was asked for; "cut" counts apart the replies still arriving when
+the student sent the next message, which the app stops on purpose); p50/p95 seconds from sending
+to the reply text, to its first frame on screen (first chunk's files fetched, plus on the browser
+path the page's first-frame time, `--render-ms`, measured in Chromium by bench/bench_browser.py;
+"part sent" is the server's share: send -> the first feed naming a spoken part) and to the whole
+reply delivered; webcam frames analysed of those sent; the app process's CPU (cores busy,
 children included) and peak memory, per student too (memory: the level's growth over its start);
 the bench's own CPU (its clients share the machine with the app); the machine and its load.
 """

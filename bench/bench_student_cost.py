@@ -132,15 +132,19 @@ def report(costs: Costs, every: float, fps: float, classes: list[int]) -> None:
     replies = (statistics.fmean(costs.turn) + (statistics.fmean(costs.speech) if costs.speech else 0.0)) / 1000
     frames = (statistics.fmean(costs.frame) + statistics.fmean(costs.decode)) / 1000
     per_student = replies / every + frames * fps
-    print(f"per student (a message every {every:.0f} s, {fps:.0f} frames/s): replies {replies / every:.3f} cores, "
-          f"webcam {frames * fps:.3f} cores, total {per_student:.3f} cores (Gradio's own work not included)")
+    print(
+        f"per student (a message every {every:.0f} s, {fps:.0f} frames/s): replies {replies / every:.3f} cores, "
+        f"webcam {frames * fps:.3f} cores, total {per_student:.3f} cores (Gradio's own work not included)"
+    )
     for n in classes:
         print(f"  N={n:>3}: {n * per_student:5.2f} cores (webcam alone {n * frames * fps:.2f})")
     if costs.sentences:
         counts = Counter(costs.sentences)
         repeats = len(costs.sentences) - len(counts)
-        print(f"reply sentences: {len(costs.sentences)}, distinct {len(counts)}: a speech cache would serve "
-              f"{repeats / len(costs.sentences):.0%} of them from memory")
+        print(
+            f"reply sentences: {len(costs.sentences)}, distinct {len(counts)}: a speech cache would serve "
+            f"{repeats / len(costs.sentences):.0%} of them from memory"
+        )
 
 
 def main() -> None:

@@ -51,14 +51,14 @@ def speak_opening(services: Services, state: UserState, mode: str = SERVER) -> I
     set_avatar_mode(state, mode)
     reply, state.to_speak = state.to_speak, None
     if reply is None or state.session is None:
-        yield Screen().values()
+        yield Screen().talk()
         return
     yield from _speak(services, state, reply, state.reply_seq)
 
 
 def _speak(services: Services, state: UserState, reply: Any, seq: int) -> Iterator[tuple[Any, ...]]:
     for update in play_reply(services, state, reply, seq):
-        yield Screen(status=update.status, avatar=update.avatar, replay=update.replay).values()
+        yield Screen(status=update.status, avatar=update.avatar, replay=update.replay).talk()
 
 
 def send_message(
@@ -71,18 +71,18 @@ def send_message(
     set_avatar_mode(state, mode)
     note = _message_problem(services, state, text, request)
     if note:
-        yield Screen(answer_note=note_html(note, where="answer")).values()
+        yield Screen(answer_note=note_html(note, where="answer")).talk()
         return
     with state.lock:
         try:
             reply = state.session.send(text.strip(), act=act)
         except ValueError as err:  # unusable text: nothing was logged
             log.info("message refused: %s", err)
-            yield Screen(answer_note=note_html(UNREADABLE, where="answer")).values()
+            yield Screen(answer_note=note_html(UNREADABLE, where="answer")).talk()
             return
         except StoreError as err:  # disk full, read-only folder, database gone: the turn was not saved
             log.error("session log write failed: %s", err)
-            yield Screen(answer_note=note_html(NOT_SAVED, where="answer")).values()
+            yield Screen(answer_note=note_html(NOT_SAVED, where="answer")).talk()
             return
         state.messages += [
             {"role": "user", "content": plain_markdown(text.strip())},
@@ -103,7 +103,7 @@ def send_message(
         avatar=idle_feed(services, reply.avatar_emotion, mode=state.avatar_mode),
         mood=mood_html(reply.affect, camera_on=state.camera_on),
         answer_note="",
-    ).values()
+    ).talk()
     yield from _speak(services, state, reply, seq)
 
 
@@ -138,12 +138,12 @@ def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator
     set_avatar_mode(state, mode)
     clips = list(state.last_clips)
     if not clips:
-        yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).values()
+        yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).talk()
         return
     state.reply_seq += 1  # a reply still rendering gives way to the replay
     seq = state.reply_seq
     for update in play_clips(services, clips, mode=state.avatar_mode, is_current=lambda: state.reply_seq == seq):
-        yield Screen(status=update.status, avatar=update.avatar).values()
+        yield Screen(status=update.status, avatar=update.avatar).talk()
 
 
 # 2. Camera: one click on (that click is the consent), one click off ---------------------------

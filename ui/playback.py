@@ -94,11 +94,10 @@ def stream_reply(
 def _waiting(job: ClipJob) -> list[Part | BaseException | None]:
     """The parts already on `job.parts`, up to and including its end (None) or error.
 
-    Each screen update of a reply costs Gradio ~8 ms of its event loop's CPU (every unchanged
-    output of the student view is a gr.skip(), which Gradio rebuilds as a component; 17 outputs,
-    measured in-process): a reply's last sentence and its end, or sentences made while the
-    handler waited, go out as one update (py-spy: the event loop held the GIL in 66 % of the
-    samples at N=20, bench_load --path browser)."""
+    Each screen update of a reply costs Gradio 3-6 ms of its event loop's CPU (every unchanged
+    output is a gr.skip(), which Gradio rebuilds as a component: ui/screen.py Screen.talk): a
+    reply's last sentence and its end, or sentences made while the handler waited, go out as one
+    update (py-spy: the event loop held the GIL in 66 % of the samples at N=20, bench_load)."""
     out: list[Part | BaseException | None] = []
     while not out or (out[-1] is not None and not isinstance(out[-1], BaseException)):
         try:
@@ -124,7 +123,7 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
                                          mode=mode):
             if not feed:
                 # Only when its words change (once a second): every update costs Gradio's event loop
-                # ~8 ms, and under load many replies wait at once (ui/playback.py _waiting).
+                # 3-6 ms, and under load many replies wait at once (_waiting).
                 words = _progress_note(source, t0)
                 if words != note:
                     note = words

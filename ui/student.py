@@ -24,8 +24,9 @@ from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_ht
 # Gradio's queue to match). A reply handler holds its slot while its reply arrives: on the server
 # path it waits for renders, on the browser path each later sentence is made when the page will
 # need it (ui/motion.py), so a slot lasts about as long as the reply plays. With a fixed 32 slots
-# a class of 50 (a message every ~8 s) queued its TEXT replies for ~100 s (bench_load --n 50,
-# browser path); a waiting handler costs only a sleeping thread, so each student gets one. The
+# a class of 50 (a message every ~8 s) waited ~100 s for its TEXT replies (bench_load --n 50,
+# browser path, one run at load 5-11); a waiting handler costs only a sleeping thread, so each
+# student gets one. The
 # webcam's stream event holds its slot for as long as the camera streams, so it too may run once
 # per student; how many frames are analysed at once is the FrameGate's (ui/framegate.py).
 # The webcam sends a frame every STREAM_EVERY_S seconds: 2 fps is plenty for mood, which
@@ -155,12 +156,14 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     outputs = [state, chat, box, problem, mastery, status, avatar, mood, replay_btn, start_note, answer_note]
     outputs += [token, name, topic, code, code_help, login_tabs]
     assert len(outputs) == len(screen.OUTPUTS)
-    talk: dict[str, Any] = {
-        "outputs": outputs, "concurrency_limit": services.config.server.max_students,
+    events: dict[str, Any] = {
+        "concurrency_limit": services.config.server.max_students,
         # No Gradio overlay (it dims the outputs and dropped the status line's contrast below
         # WCAG AA): the status line's own spinner and words say what is happening.
         "show_progress": "hidden",
     }  # fmt: skip
+    login_io = {"outputs": outputs, **events}  # the way in also fills the login fields
+    talk = {"outputs": outputs[: len(screen.TALK_OUTPUTS)], **events}  # what Screen.talk() fills
     speak = {
         "fn": functools.partial(handlers.speak_opening, services), "inputs": [state, mode],
         "api_visibility": "private",  # the browser's follow-up of Start / Join / Continue
@@ -170,21 +173,21 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
         functools.partial(login.start_session, services),
         inputs=[state, name, topic, mode],
         api_name="start",
-        **talk,
+        **login_io,
     ).then(api_name="speak_opening", **speak, **talk)
     gr.on(
         [join.click, join_name.submit],
         bind_handler(login.join_class, services),
         inputs=[state, class_code, join_name, topic, mode],
         api_name="join",
-        **talk,
+        **login_io,
     ).then(api_name="speak_after_join", **speak, **talk)
     gr.on(
         [back.click, resume_code.submit],
         bind_handler(login.come_back, services),
         inputs=[state, resume_code, topic, mode],
         api_name="come_back",
-        **talk,
+        **login_io,
     ).then(api_name="speak_after_come_back", **speak, **talk)
     gr.on(
         [box.submit, send.click],
