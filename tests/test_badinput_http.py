@@ -36,7 +36,7 @@ def app() -> App:
 def _alive(app: App) -> None:
     assert httpx.get(app.url, timeout=30).status_code == 200
     tab = Tab(app.url)
-    assert tab.call("start", [None, f"alive-{tab.session_hash[:6]}", "fractions"]).success
+    assert tab.call("start", [None, f"alive-{tab.session_hash[:6]}", "fractions", "server"]).success
     tab.close()
 
 
@@ -59,7 +59,7 @@ def test_wrong_types_at_every_endpoint(app: App) -> None:
 @SETTINGS
 @given(name=TEXTS, topic=TEXTS | st.sampled_from(["fractions", "percentages"]))
 def test_start_with_any_name_and_topic(app: App, name: str, topic: str) -> None:
-    res = raw_call(app.url, "start", [None, name, topic])
+    res = raw_call(app.url, "start", [None, name, topic, "server"])
     assert res.status == 200 and res.event in ("complete", "error")
     if res.event == "error":
         assert res.error and len(res.error) < 2000
@@ -71,7 +71,7 @@ def test_start_with_any_name_and_topic(app: App, name: str, topic: str) -> None:
 @pytest.fixture(scope="module")
 def tab(app: App) -> Any:
     t = Tab(app.url)
-    assert t.call("start", [None, "fuzz-send", "linear_equations"]).success
+    assert t.call("start", [None, "fuzz-send", "linear_equations", "server"]).success
     yield t
     t.close()
 
@@ -82,7 +82,7 @@ def tab(app: App) -> Any:
 @given(text=TEXTS | st.text(min_size=4990, max_size=5010))
 def test_send_any_message(app: App, tab: Any, text: str) -> None:
     before = len(app.services.tutor.transcript(app.services.tutor.list_sessions(student="fuzz-send")[0]["id"]))
-    ev = tab.submit("send", [None, text])
+    ev = tab.submit("send", [None, text, "server"])
     deadline = time.monotonic() + 300
     while not ev.done.is_set() and not any(m.get("msg") == "process_generating" for _, m in list(ev.messages)):
         assert time.monotonic() < deadline
@@ -123,7 +123,7 @@ def test_broken_and_odd_webcam_images(app: App) -> None:
         "/etc/passwd",
     ]
     tab = Tab(app.url)
-    assert tab.call("start", [None, "fuzz-cam", "fractions"]).success
+    assert tab.call("start", [None, "fuzz-cam", "fractions", "server"]).success
     assert tab.call("camera", [None]).success
     cam = Webcam(tab)
     for url in odd:

@@ -154,23 +154,24 @@ def test_password_brute_force_is_slowed_then_locked_one_account_only(app: App) -
 
 def test_class_and_resume_code_guessing_is_limited_per_client(app: App) -> None:
     room = _teacher_with_class(app)
-    guesses = [call_from("127.0.0.2", app.url, "join", [codes.new_join_code(), "mallory", "fractions"])
+    guesses = [call_from("127.0.0.2", app.url, "join", [codes.new_join_code(), "mallory", "fractions", "server"])
                for _ in range(10)]  # fmt: skip
     assert all("No class has this code" in outputs_text(g.data) for g in guesses)
-    blocked = call_from("127.0.0.2", app.url, "join", [room["code"], "mallory", "fractions"])
+    blocked = call_from("127.0.0.2", app.url, "join", [room["code"], "mallory", "fractions", "server"])
     assert "Too many wrong codes" in outputs_text(blocked.data)  # even the right code now waits, from there
-    pupil = call_from("127.0.0.1", app.url, "join", [room["code"], "wren", "fractions"])  # the classroom
+    pupil = call_from("127.0.0.1", app.url, "join", [room["code"], "wren", "fractions", "server"])  # the classroom
     shown = re.findall(r"\b[a-z]+(?:-[a-z]+){5}\b", outputs_text(pupil.data))
     assert shown, outputs_text(pupil.data)[:500]
     pseudonyms = {
         r.pseudonym for r in app.services.tutor.teacher(room["name"], PW).class_overview(room["class_id"]).students
     }
     assert "wren" in pseudonyms and "mallory" not in pseudonyms
-    wrong = [call_from("127.0.0.3", app.url, "come_back", [codes.new_resume_code(), "fractions"]) for _ in range(10)]
+    wrong = [call_from("127.0.0.3", app.url, "come_back", [codes.new_resume_code(), "fractions", "server"])
+             for _ in range(10)]  # fmt: skip
     assert all("belongs to nobody" in outputs_text(w.data) for w in wrong)
     assert "Too many wrong codes" in outputs_text(call_from("127.0.0.3", app.url, "come_back",
-                                                             [shown[0], "fractions"]).data)  # fmt: skip
-    back = call_from("127.0.0.1", app.url, "come_back", [shown[0], "fractions"])
+                                                             [shown[0], "fractions", "server"]).data)  # fmt: skip
+    back = call_from("127.0.0.1", app.url, "come_back", [shown[0], "fractions", "server"])
     assert "Welcome back, wren" in outputs_text(back.data)  # the same student, recognised
 
 

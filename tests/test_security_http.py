@@ -104,10 +104,10 @@ def test_chat_is_rate_limited_per_client(app: App) -> None:
     refused messages are not logged, and another tab from the same machine is still served."""
     tab = Tab(app.url)
     student = f"flood-{tab.session_hash[:6]}"
-    assert tab.call("start", [None, student, "fractions"]).success
+    assert tab.call("start", [None, student, "fractions", "server"]).success
     sid = _session_of(app, student)
     before = len(app.services.tutor.transcript(sid))
-    events = [tab.submit("send", [None, f"{i}/7"]) for i in range(10)]  # all at once
+    events = [tab.submit("send", [None, f"{i}/7", "server"]) for i in range(10)]  # all at once
     for ev in events:  # the text reply (no need to wait for the clips) or the refusal
         assert _wait_text_or_done(ev, 300)
     # A refusal is a note beside the answer box (a completed event, no error badge in the page).
@@ -119,8 +119,8 @@ def test_chat_is_rate_limited_per_client(app: App) -> None:
     assert len(app.services.tutor.transcript(sid)) == before + len(ok)
     tab.close()
     other = Tab(app.url)  # same address, another tab: served
-    assert other.call("start", [None, f"calm-{other.session_hash[:6]}", "fractions"]).success
-    assert _wait_text_or_done(other.submit("send", [None, "1/2"]), 300)
+    assert other.call("start", [None, f"calm-{other.session_hash[:6]}", "fractions", "server"]).success
+    assert _wait_text_or_done(other.submit("send", [None, "1/2", "server"]), 300)
     other.close()
 
 
@@ -139,7 +139,7 @@ def _stream_webcam(app: App, frames: int, every_s: float) -> int:
     from ui_harness import astronaut_face
 
     tab = Tab(app.url)
-    assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions"]).success
+    assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions", "server"]).success
     assert tab.call("camera", [None]).success
     cam, frame = Webcam(tab), jpeg_data_url(astronaut_face())
     for _ in range(frames):

@@ -126,7 +126,7 @@ def test_no_image_of_the_student_on_disk_or_in_the_database(private_app: tuple[s
     before = snapshot(watched)
     tab = Tab(url)
     frames = _frames()
-    assert tab.call("start", [None, "privacy-1", "fractions"]).success
+    assert tab.call("start", [None, "privacy-1", "fractions", "server"]).success
     assert tab.call("camera", [None]).success
     cam = Webcam(tab)
     for i in range(10):  # 5 s of webcam at the browser's 2 fps
@@ -135,7 +135,7 @@ def test_no_image_of_the_student_on_disk_or_in_the_database(private_app: tuple[s
     moods = [outputs_text(m) for _, m in cam.replies()]
     assert any("mood-indicator" in m and "waiting" not in m for m in moods), ("no frame was analysed", moods[:2])
     for text in (SECRET, "3/4"):
-        done = tab.call("send", [None, text])
+        done = tab.call("send", [None, text, "server"])
         assert done.success, outputs_text(done.messages)[-500:]
     cam.stop()
     assert '&quot;sheet&quot;' in outputs_text(done.messages) and ".jpg" in outputs_text(done.messages), \

@@ -85,7 +85,7 @@ class MotionWriter:
         self._idle: dict[str, MotionClip] = {}
         self._queue: queue.PriorityQueue[tuple[float, int, _Reply | None]] = queue.PriorityQueue()
         self._order = itertools.count()
-        self._active = 0  # replies submitted and not finished
+        self._unstarted = 0  # replies whose first sentence is not spoken yet (they go before any tail)
         self._lock = threading.Lock()
         # Seconds of speech made per second of wall time (recent sentences): the page's player waits
         # for whole sentences when this is below 1, as for the server's renders.
@@ -119,25 +119,27 @@ class MotionWriter:
         parts = self.avatar.perform_sentences(text, emotion, intensity)
         reply = _Reply(job, parts, emotion, uuid.uuid4().hex, time.perf_counter(), order=next(self._order))
         with self._lock:
-            self._active += 1
+            self._unstarted += 1
         self._queue.put((reply.due, reply.order, reply))
         return job
 
     def waiting(self) -> int:
-        """Replies submitted and not yet spoken whole."""
+        """Replies still waiting for their first sentence (earliest deadline first: these go first)."""
         with self._lock:
-            return self._active
+            return self._unstarted
 
     def _work(self) -> None:
         while True:
             _, _, reply = self._queue.get()
             if reply is None:  # shutdown
                 return
-            if self._step(reply):
-                self._queue.put((reply.due, reply.order, reply))
-            else:
+            first = reply.index == 0
+            going_on = self._step(reply)
+            if first:  # its first sentence was spoken, or it ended without one
                 with self._lock:
-                    self._active -= 1
+                    self._unstarted -= 1
+            if going_on:
+                self._queue.put((reply.due, reply.order, reply))
 
     def _step(self, reply: _Reply) -> bool:
         """Speak the reply's next sentence and hand it to the page; False once the reply is over."""

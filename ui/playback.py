@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 STAGE = "avatar"
 # How often the reply handler reports render progress while it waits for the first chunk.
 PROGRESS_EVERY_S = 0.5
+CANNOT_SPEAK = "The tutor can't speak this answer out loud, but it is all written in the chat."
 TOO_OLD = "That answer is too old to play again, but it is still written in the chat."
 
 
@@ -115,8 +116,7 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
             )
     except Exception as err:  # rendering failed: the text reply stands on its own
         log.error("avatar clip failed for turn %s: %r", reply.turn_id, err)
-        note = "The tutor can't speak this answer out loud, but it is all written in the chat."
-        yield PlayUpdate(status=status_html(note, busy=False))
+        yield PlayUpdate(status=status_html(CANNOT_SPEAK, busy=False))
     finally:
         if reply.turn_id and chunks:
             state.session.attach_clip(reply.turn_id, clip_ref(chunks))
@@ -145,8 +145,12 @@ def play_clips(services: Services, clips: Sequence[Part], stage: str = STAGE, mo
     if mode == SERVER and motion:
         files = [(c.motion, c.audio) for c in motion if c.audio is not None]
         job = services.clips.submit_motion(files, [c.caption for c in motion], motion[0].emotion)
-        for _chunks, feed in stream_reply(services, job, motion[0].emotion, is_current, stage):
-            yield PlayUpdate(status=status_html("", busy=False) if feed else gr.skip(), avatar=feed or gr.skip())
+        try:
+            for _chunks, feed in stream_reply(services, job, motion[0].emotion, is_current, stage):
+                yield PlayUpdate(status=status_html("", busy=False) if feed else gr.skip(), avatar=feed or gr.skip())
+        except Exception as err:  # rendering failed: the text is in the chat
+            log.error("replay render failed: %r", err)
+            yield PlayUpdate(status=status_html(CANNOT_SPEAK, busy=False))
         return
     idle = services.source(BROWSER if isinstance(clips[-1], MotionClip) else SERVER).reaction(clips[-1].emotion)
     yield PlayUpdate(status=status_html("", busy=False),
