@@ -33,6 +33,9 @@ if not CHROMIUM.exists():
     pytest.skip("Debian's chromium is not installed at /usr/bin/chromium (.ci/run installs it)",
                 allow_module_level=True)
 sync_api = pytest.importorskip("playwright.sync_api")
+if not (ROOT / "ui" / "web" / "node_modules" / "onnxruntime-web" / "package.json").is_file():
+    pytest.skip("onnxruntime-web is not installed in ui/web/node_modules (make setup runs npm ci)",
+                allow_module_level=True)
 sys.path.insert(0, str(ROOT / "bench"))
 import avatar_page  # noqa: E402  (bench/: shared with bench/bench_browser.py)
 
