@@ -355,7 +355,7 @@ class ClipRenderer:
     # Graceful degradation under load: one render thread serves every student, so when more than
     # SHED_AFTER replies already wait, a new reply's clip speaks only its first sentence (the whole
     # text is in the chat). Shorter clips drain the queue; nobody waits minutes for a face
-    # (bench/bench_load.py, bench/results/load.txt).
+    # (bench/bench_load.py --path server, bench/results/load_server.txt).
     # Past SKIP_AFTER waiting replies nothing new is rendered at all: the reply plays the
     # idle loop of its emotion (silent: the text is in the chat), so the queue, and every wait, stays bounded.
     SHED_AFTER = 2
