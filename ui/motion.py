@@ -80,6 +80,7 @@ class MotionWriter:
         # Files go where ClipRenderer's go (its served_folders: chunk_dir and the idle cache), so the
         # app's file server needs no other folder.
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.idle_cache = idle_cache or folder
         self._idle: dict[str, MotionClip] = {}
@@ -150,13 +151,13 @@ class MotionWriter:
         t0 = time.perf_counter()
         try:
             speech, perf = next(reply.parts)
+            part = self._write(reply, speech, perf, t0)
         except StopIteration:
             job.parts.put(None if reply.index else ValueError("The avatar spoke nothing for this reply."))
             return False
-        except Exception as err:  # handed to the waiting request, which tells the student
+        except Exception as err:  # handed to the waiting request, which tells the student; the worker lives on
             job.parts.put(err)
             return False
-        part = self._write(reply, speech, perf, t0)
         job.rendered_s += part.seconds
         job.parts.put(part)
         now = time.perf_counter()
