@@ -43,9 +43,10 @@ if TYPE_CHECKING:
 class MotionConfig:
     """The browser path's speech + motion workers."""
 
-    # Threads speaking sentences at once. piper holds the GIL only between its onnxruntime calls and
-    # phonemises under its own lock, so a second worker overlaps one reply's synthesis with another's
-    # Python work (bench/bench_motion.py).
+    # Threads speaking sentences at once (piper phonemises under its own lock; onnxruntime frees the
+    # GIL). bench/bench_motion.py at 6.25 replies/s (a class of 50, a message every 8 s): on a quiet
+    # box 1-4 workers all keep up (first part p95 0.07-0.12 s); on a busy one (load 4-5) 1 worker
+    # fell behind (p95 8-12 s) and 2 kept up (p95 0.2-0.8 s). bench/results/motion.txt.
     workers: int = 2
     idle_seconds: float = 3.0  # length of an idle loop (played forward then backward, as the sheets)
 
@@ -80,6 +81,7 @@ class MotionWriter:
         # Files go where ClipRenderer's go (its served_folders: chunk_dir and the idle cache), so the
         # app's file server needs no other folder.
         self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
         self.config = config
         self.idle_cache = idle_cache or folder
         self._idle: dict[str, MotionClip] = {}
@@ -150,13 +152,13 @@ class MotionWriter:
         t0 = time.perf_counter()
         try:
             speech, perf = next(reply.parts)
+            part = self._write(reply, speech, perf, t0)
         except StopIteration:
             job.parts.put(None if reply.index else ValueError("The avatar spoke nothing for this reply."))
             return False
-        except Exception as err:  # handed to the waiting request, which tells the student
+        except Exception as err:  # handed to the waiting request, which tells the student; the worker lives on
             job.parts.put(err)
             return False
-        part = self._write(reply, speech, perf, t0)
         job.rendered_s += part.seconds
         job.parts.put(part)
         now = time.perf_counter()
