@@ -18,7 +18,10 @@
   const config = window.__avatarWebConfig || { missing: "the app did not say where the renderer is" };
   // issue 15: below 25 frames/s the browser cannot keep up with speech at 25 frames/s (minFps: the
   // tests raise it, since nothing slows the worker down here, not even DevTools' CPU throttling).
-  const options = Object.assign({ threads: 0, batches: [4, 8], force: "", minFps: 25 }, window.__avatarWebOptions || {});
+  // A page that fell back for speed alone measures again once, recheckMs later (a busy moment at
+  // load - the opening greeting being spoken, another program - measured 24 frames/s on 2 threads).
+  const options = Object.assign({ threads: 0, batches: [4, 8], force: "", minFps: 25, recheckMs: 10000 },
+                                window.__avatarWebOptions || {});
   const WARM_RUNS = 3; // timed batches per size, after one untimed run (the first compiles and allocates)
   // The smallest module using a SIMD instruction (wasm-feature-detect's simd test).
   const SIMD_PROBE = new Uint8Array([0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0,
@@ -160,7 +163,8 @@ onmessage = async (e) => {
       this.fps = 0.8 * this.fps + 0.2 * (b / seconds);
     }
 
-    // Frames/s of batch size b: one untimed run, then the median of `runs` timed ones.
+    // Frames/s of batch size b: one untimed run, then `runs` timed ones -> {best, median}. Other
+    // programs on the machine only ever slow a run down, so the best run is what the renderer can do.
     async measure(b, runs) {
       const rows = neutralRows(this.meta, b);
       await this.run(rows, b);
@@ -170,7 +174,7 @@ onmessage = async (e) => {
         await this.run(rows, b);
         times.push((performance.now() - t0) / 1000);
       }
-      return b / median(times);
+      return { best: b / Math.min(...times), median: b / median(times) };
     }
   }
 
@@ -187,7 +191,7 @@ onmessage = async (e) => {
   };
 
   const render = { mode: "server", reason: "the page is still starting", renderer: null, warm: {}, simd: false,
-                   threads: 0, session_ms: null, warm_ms: null, ready: null };
+                   threads: 0, session_ms: null, warm_ms: null, ready: null, rechecks: 0 };
   state.render = render;
 
   // The mode goes to the server through the hidden textbox (rendered by the app; it may appear
@@ -244,16 +248,32 @@ onmessage = async (e) => {
     const renderer = new Renderer(meta, render.threads);
     await renderer.init();
     render.session_ms = performance.now() - t0;
-    for (const b of options.batches) render.warm[b] = await renderer.measure(b, WARM_RUNS);
-    render.warm_ms = performance.now() - t0;
-    const best = options.batches.reduce((a, b) => (render.warm[b] > render.warm[a] ? b : a));
-    Object.assign(renderer, { batch: best, fps: render.warm[best] });
     render.renderer = renderer;
+    await warmUp(renderer);
+    render.warm_ms = performance.now() - t0;
     if (options.force === "server") return state.setMode("server", "the server path was chosen for this page");
+    if (decide(renderer) === "server") setTimeout(recheck, options.recheckMs);
+  };
+
+  // Time each batch size; the renderer takes the faster one, judged by its best run.
+  const warmUp = async (renderer) => {
+    for (const b of options.batches) render.warm[b] = await renderer.measure(b, WARM_RUNS);
+    const best = options.batches.reduce((a, b) => (render.warm[b].best > render.warm[a].best ? b : a));
+    Object.assign(renderer, { batch: best, fps: render.warm[best].best });
+  };
+
+  const decide = (renderer) => {
     if (renderer.fps < options.minFps) {
-      return state.setMode("server", `this computer draws only ${Math.round(renderer.fps)} frames/s (needs ${options.minFps})`);
+      state.setMode("server", `this computer draws only ${Math.round(renderer.fps)} frames/s (needs ${options.minFps})`);
+    } else {
+      state.setMode("browser", "");
     }
-    return state.setMode("browser", "");
+    return render.mode;
+  };
+
+  const recheck = () => {
+    render.rechecks += 1;
+    warmUp(render.renderer).then(() => decide(render.renderer), (err) => console.warn("avatar renderer:", err));
   };
 
   render.ready = start().catch((err) => {
