@@ -89,8 +89,10 @@ def test_stream_is_one_continuous_performance(pipe: TalkingHeadPipeline, monkeyp
     frames = np.concatenate([c.frames for c in chunks]).astype(np.int16)
     expected = np.concatenate([pipe._render_rig(p) for _, p in parts]).astype(np.int16)
     # Batching rounding only: a chunk's frames go through the generator in other batch sizes than the
-    # whole part's (conv kernels differ by batch), up to 2 grey levels.
-    assert frames.shape == expected.shape and np.abs(frames - expected).max() <= 2
+    # whole part's (conv kernels differ by batch): mostly 0-1 grey levels, now and then 3 on a few pixels
+    # (seen once in ~10 runs on 2 busy cores); a frame out of order or off by one differs by tens.
+    diff = np.abs(frames - expected)
+    assert frames.shape == expected.shape and diff.mean() < 0.05 and diff.max() <= 8
     assert [c.text for c in chunks if c.text] == [s.text for s, _ in parts]
     assert [c.sentence_frames for c in chunks if c.text] == [len(p.track) for _, p in parts]  # for the player
     audio = np.concatenate([c.audio for c in chunks])
