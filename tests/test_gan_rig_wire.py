@@ -73,7 +73,7 @@ def test_rendering_rows_equals_rendering_the_performance(performance) -> None:
     clips = list(pipe.stream_rows(rows, audio, 16000, "happy", "Hi there."))
     assert [len(c.frames) for c in clips] == [pipe.config.stream_chunk_frames, 31 - pipe.config.stream_chunk_frames]
     # Chunks start their generator batches at the chunk's first frame: batch composition changes the
-    # float sums, a few grey levels at most after rounding to uint8 (as test_gan_pipeline_v2.s stream).
+    # float sums, a few grey levels at most after rounding to uint8 (as in test_gan_pipeline_v2's stream test).
     diff = np.abs(np.concatenate([c.frames for c in clips]).astype(int) - frames)
     assert diff.mean() < 0.05 and diff.max() <= 8  # batch rounding only (tests/test_gan_pipeline_v2.py)
     assert np.array_equal(np.concatenate([c.audio for c in clips]), audio)  # sample-exact split
