@@ -304,14 +304,24 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         assert replayed["chunks"] == fed["chunks"] and replayed["reply"] != fed["reply"]  # the same chunks again
         sid = app.services.tutor.list_sessions(student=STUDENT)[0]["id"]
         ref = str(app.services.tutor.transcript(sid)[-1]["clip_ref"])
-        assert ref == f"{fed['chunks'][0]['sheet'].rsplit('/', 1)[-1][:-4]}+{len(fed['chunks'])}"
+        first = fed["chunks"][0]
+        if "motion" in first:  # the page draws the frames (issue 15): "rig:<stem>+<n>", files <stem>-<i>.rig
+            stem = first["motion"].rsplit("/", 1)[-1].removesuffix(".rig").rsplit("-", 1)[0]
+            assert ref == f"rig:{stem}+{len(fed['chunks'])}"
+        else:  # the server drew them: "<first sheet>+<n>"
+            assert ref == f"{first['sheet'].rsplit('/', 1)[-1][:-4]}+{len(fed['chunks'])}"
         # Every chunk is there now: the replay is one performance with no gap between its chunks
         # (speech scheduled back to back, frames drawn against it): it lasts as long as its frames.
         replayed_stat = _wait_idle(page, 3)
         expected_s = sum(c["n"] for c in fed["chunks"]) / fed["fps"]
         played_s = (replayed_stat["end_ms"] - replayed_stat["first_frame_ms"]) / 1000
         timings["replay_chunks"], timings["replay_extra_s"] = len(fed["chunks"]), round(played_s - expected_s, 3)
-        assert replayed_stat["stalls"] == 0 and abs(played_s - expected_s) < 0.25, (played_s, expected_s)
+        if "motion" in first:  # the page renders the replay again: as tests/test_ui_browser_render.py, one
+            # wait inside a sentence is allowed while it shares 2 cores with the app (seen: 1 of 0.18 s)
+            stalls_ok = replayed_stat["stalls"] - replayed_stat["sentence_pauses"] <= 1
+            assert stalls_ok and abs(played_s - expected_s) < 0.5, (played_s, expected_s, replayed_stat)
+        else:
+            assert replayed_stat["stalls"] == 0 and abs(played_s - expected_s) < 0.25, (played_s, expected_s)
         _axe(page, "mid-conversation")
 
         # 6. One click turns the camera off: the stream stops, the webcam goes.

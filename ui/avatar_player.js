@@ -326,7 +326,8 @@
       if (caption && caption.textContent) caption.textContent = "";
       const idle = this.idle;
       if (!idle) return;
-      const k = Math.floor((t - this.idleStart) * idle.fps) % Math.max(1, 2 * idle.n - 2);
+      // t was read before stop() above may have restarted the loop at now() > t: clamp, or frame -1.
+      const k = Math.max(0, Math.floor((t - this.idleStart) * idle.fps)) % Math.max(1, 2 * idle.n - 2);
       const i = k < idle.n ? k : 2 * idle.n - 2 - k; // forward then backward: no jump at the loop
       this.draw(ctx, canvas, idle.src, i);
     }
