@@ -8,6 +8,14 @@ from pathlib import Path
 import numpy as np
 
 
+def fit_audio(audio: np.ndarray, n_frames: int, sample_rate: int, fps: float) -> np.ndarray:
+    """float32 speech padded with silence (or cut) to exactly n_frames / fps seconds, i.e.
+    round(n_frames * sample_rate / fps) samples: parts made this way join sample-exact."""
+    n = round(n_frames * sample_rate / fps)
+    samples = np.asarray(audio, np.float32)
+    return np.pad(samples, (0, max(0, n - len(samples))))[:n]
+
+
 @dataclass(frozen=True)
 class AvatarClip:
     """A rendered reply: every frame comes from the GAN generator."""

@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from gan.checkpoint import RigInferenceModel, load_rig_generator
-from gan.clip import AvatarClip
+from gan.clip import AvatarClip, fit_audio
 from gan.config import AvatarConfig
 from gan.images import tensor_to_frames
 from gan.rig.arkit import KEPT
@@ -191,8 +191,7 @@ class TalkingHeadPipeline:
 
     def _clip(self, frames: np.ndarray, audio: np.ndarray, sample_rate: int, emotion: str, text: str,
               sentence_frames: int = 0) -> AvatarClip:
-        n_audio = round(len(frames) * sample_rate / self.fps)
-        audio = np.pad(audio.astype(np.float32), (0, max(0, n_audio - len(audio))))[:n_audio]
+        audio = fit_audio(audio, len(frames), sample_rate, self.fps)
         return AvatarClip(frames, self.fps, audio, int(sample_rate), emotion, text, sentence_frames)
 
     def _n_frames(self, n_samples: int, sample_rate: int) -> int:
@@ -251,7 +250,7 @@ class TalkingHeadPipeline:
     def _chunks(self, render: Callable[[int, int], np.ndarray], n: int, step: int, audio: np.ndarray,
                 sample_rate: int, emotion: str, text: str) -> Iterator[AvatarClip]:
         """One sentence's n frames as clips of `step` frames; the first carries the sentence's text and n."""
-        audio = np.pad(audio, (0, max(0, round(n * sample_rate / self.fps) - len(audio))))
+        audio = fit_audio(audio, n, sample_rate, self.fps)
         for s in range(0, n, step):
             e = min(n, s + step)
             a0, a1 = round(s * sample_rate / self.fps), round(e * sample_rate / self.fps)

@@ -27,9 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import numpy as np
-
 from gan.audio.speech import split_sentences
+from gan.clip import fit_audio
 from gan.rig.wire import performance_rows, write_rows
 from ui.clips import ClipJob, ClipStore, MotionClip, write_wav
 
@@ -171,8 +170,9 @@ class MotionWriter:
     def _write(self, reply: _Reply, speech: Speech, perf: Performance, t0: float) -> MotionClip:
         stem = self.folder / f"{reply.stem}-{reply.index}"
         rows = performance_rows(perf)
-        audio = write_wav(stem.with_suffix(".wav"), _pad(speech.audio, len(rows), speech.sample_rate,
-                                                            self.avatar.fps), speech.sample_rate)
+        # Exactly len(rows) / fps seconds, so the page joins the sentences sample-exact.
+        audio = write_wav(stem.with_suffix(".wav"), fit_audio(speech.audio, len(rows), speech.sample_rate,
+                                                               self.avatar.fps), speech.sample_rate)
         motion = write_rows(stem.with_suffix(".rig"), rows)
         reply.index += 1
         return MotionClip(motion, audio, len(rows), self.avatar.fps, speech.text, reply.emotion, len(rows),
@@ -199,9 +199,3 @@ def parse_motion_ref(ref: str, folder: Path) -> list[tuple[Path, Path]] | None:
     files = [(folder / f"{stem}-{i}.rig", folder / f"{stem}-{i}.wav") for i in range(int(count))]
     return files if files and all(m.is_file() and w.is_file() for m, w in files) else None
 
-
-def _pad(audio: np.ndarray, n_frames: int, sample_rate: int, fps: float) -> np.ndarray:
-    """Speech padded (or cut) to exactly n_frames / fps seconds: sentence parts join sample-exact."""
-    samples = np.asarray(audio, np.float32)
-    n = round(n_frames * sample_rate / fps)
-    return np.pad(samples, (0, max(0, n - len(samples))))[:n]
