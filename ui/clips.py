@@ -87,6 +87,12 @@ class MotionClip:
 Part = RenderedClip | MotionClip
 
 
+def updated_speed(speed: float, part: Part) -> float:
+    """Seconds of performance made per second of wall time, with one more part made: an exponential
+    average over recent parts (the machine's load changes)."""
+    return 0.7 * speed + 0.3 * part.seconds / part.render_s if part.render_s > 0 else speed
+
+
 def frame_sheet(frames: np.ndarray, columns: int = SHEET_COLUMNS) -> np.ndarray:
     """(T, S, S, 3) frames -> one (rows*S, columns*S, 3) image, row-major; empty cells stay black."""
     t, h, w, c = frames.shape
@@ -348,9 +354,7 @@ class ClipRenderer:
         return parts
 
     def _measured(self, clip: RenderedClip) -> None:
-        """Update `speed` with one more render (an exponential average: the machine's load changes)."""
-        if clip.render_s > 0:
-            self.speed = 0.7 * self.speed + 0.3 * clip.seconds / clip.render_s
+        self.speed = updated_speed(self.speed, clip)
 
     # Graceful degradation under load: one render thread serves every student, so when more than
     # SHED_AFTER replies already wait, a new reply's clip speaks only its first sentence (the whole

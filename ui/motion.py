@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING
 from gan.audio.speech import split_sentences
 from gan.clip import fit_audio
 from gan.rig.wire import performance_rows, write_rows
-from ui.clips import ClipJob, ClipStore, MotionClip, write_wav
+from ui.clips import ClipJob, ClipStore, MotionClip, updated_speed, write_wav
 
 if TYPE_CHECKING:
     from gan.audio.speech import Speech
@@ -163,8 +163,7 @@ class MotionWriter:
         now = time.perf_counter()
         reply.started = reply.started or now
         reply.due = reply.started + job.rendered_s  # when the page will have played what it has
-        if part.render_s > 0:
-            self.speed = 0.7 * self.speed + 0.3 * part.seconds / part.render_s
+        self.speed = updated_speed(self.speed, part)
         return True
 
     def _write(self, reply: _Reply, speech: Speech, perf: Performance, t0: float) -> MotionClip:
