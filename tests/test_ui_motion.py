@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 import pytest
 import soundfile as sf
-from ui_harness import services_for, shared_data_dir
+from ui_harness import read_stream, served_path, services_for, shared_data_dir
 
 from gan.rig.wire import read_rows
 from ui.avatar import read_feed
@@ -40,11 +40,15 @@ def _client() -> SimpleNamespace:
 
 
 def _path(url: str) -> Path:
-    return Path(url.split("file=", 1)[1])
+    return served_path(services_for(shared_data_dir()), url)
 
 
 def _feeds(gen: Any) -> list[dict]:
-    return [f for v in gen if (f := read_feed(Screen.of(v).avatar))]
+    """The avatar feeds a handler yields, each browser-path reply's first one followed by what its
+    stream published (the handler has run to its end: every part is there)."""
+    shown = [f for v in gen if (f := read_feed(Screen.of(v).avatar))]
+    streams = services_for(shared_data_dir()).streams
+    return [g for f in shown for g in [f, *(streams.published(f["stream"].rsplit("/", 1)[1]) if "stream" in f else [])]]
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +61,7 @@ def classroom(services: Any) -> dict[str, Any]:
     state = new_user_state()
     joined = read_feed(Screen.of(join_class(services, state, info.code, "owl", "fractions", "browser",
                                             request=_client())).avatar)
-    assert joined is not None and joined["mode"] == "browser" and joined["idle"]["motion"].endswith(".rig")
+    assert joined is not None and joined["mode"] == "browser" and joined["idle"]["motion"].split("?")[0].endswith(".rig")
     feeds = _feeds(speak_opening(services, state, "browser"))
     return {"token": view.token, "state": state, "opening": feeds}
 
@@ -67,9 +71,11 @@ def test_browser_mode_sends_motion_rows_and_speech_per_sentence_never_frames(ser
     before = set(services.clips.chunk_dir.glob("*.jpg"))
     feeds = _feeds(send_message(services, state, "I think it is 1/2", "browser", request=_client()))
     assert state.avatar_mode == "browser"
-    idle, *replies = feeds
-    assert idle["mode"] == "browser" and idle["reply"] is None and idle["idle"]["n"] == 75  # 3 s at 25 fps
-    assert read_rows(_path(idle["idle"]["motion"])).shape == (75, 38)
+    opened, *replies = feeds  # with the text: the reply's stream (no part yet) and the idle loop
+    assert opened["mode"] == "browser" and opened["reply"] and opened["chunks"] == [] and opened["idle"]["n"] == 75
+    assert opened["stream"].startswith("avatar-feed/reply/") and not any("stream" in f for f in replies)
+    assert {f["reply"] for f in replies} == {opened["reply"]} and len(replies) >= 1
+    assert read_rows(_path(opened["idle"]["motion"])).shape == (75, 38)  # 3 s at 25 fps
     last = replies[-1]
     assert last["done"] and last["mode"] == "browser" and not last["shortened"]
     assert [len(f["chunks"]) for f in replies] == sorted(len(f["chunks"]) for f in replies)  # they grow
@@ -185,9 +191,15 @@ def test_over_the_api_the_mode_is_an_input_of_every_reply_event_and_defaults_to_
     client.predict("api-motion", "fractions", api_name="/start")
     plain = [f for o in client.submit("is it 2/3?", api_name="/send") if (f := read_feed(o[5])) and f["reply"]]
     assert plain[-1]["done"] and "mode" not in plain[-1] and plain[-1]["chunks"][0]["sheet"].endswith(".jpg")
-    outputs = list(client.submit("is it 3/4?", "browser", api_name="/send"))
-    feeds = [f for o in outputs if (f := read_feed(o[5])) and f["reply"]]
-    assert feeds[-1]["done"] and feeds[-1]["mode"] == "browser"
+    job = client.submit("is it 3/4?", "browser", api_name="/send")
+    opened = read_feed(next(iter(job))[5])  # the text's update names the reply's stream
+    assert opened is not None and opened["reply"] and opened["chunks"] == []
+    feeds = read_stream(app.url, opened)  # over HTTP, as the page's EventSource reads it
+    assert [f["reply"] for f in feeds] == [opened["reply"]] * len(feeds) and feeds[-1]["done"]
+    assert [len(f["chunks"]) for f in feeds] == sorted(len(f["chunks"]) for f in feeds)
+    assert feeds[-1]["mode"] == "browser" and len(feeds[-1]["chunks"]) == feeds[-1]["sentences"]
+    job.result(timeout=120)
+    assert not any((read_feed(o[5]) or {}).get("chunks") for o in job.outputs())  # no part went through Gradio
     chunk = feeds[-1]["chunks"][0]
     got = httpx.get(app.url + chunk["motion"], timeout=30)
     assert got.status_code == 200 and len(got.content) == chunk["n"] * 38 * 4  # what the page fetches

@@ -96,7 +96,7 @@ def live_app(password: str = TEACHER_PASSWORD) -> LiveApp:
         env={},
     )
     demo = build_app(services, config)
-    launch(demo, config, services.web, prevent_thread_lock=True, quiet=True)
+    launch(demo, config, services.web, services.routes(), prevent_thread_lock=True, quiet=True)
     atexit.register(demo.close)
     return LiveApp(f"http://127.0.0.1:{config.server.port}/", services, config, demo, Path(data_dir))
 
@@ -133,3 +133,39 @@ def write_y4m(path: Path, rgb: np.ndarray, frames: int = 10, fps: int = 10) -> P
             for plane in planes:
                 out.write(plane)
     return path
+
+
+def read_stream(url: str, feed: dict[str, Any], timeout: float = 120.0) -> list[dict[str, Any]]:
+    """The feeds a browser-path reply's stream sends (ui/reply_stream.py), read over HTTP as the
+    page's EventSource reads them, until its `end` event."""
+    import json
+
+    import httpx
+
+    feeds: list[dict[str, Any]] = []
+    event = "message"
+    with httpx.stream("GET", url + feed["stream"], timeout=timeout) as r:
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/event-stream")
+        for line in r.iter_lines():
+            if line.startswith("event: "):
+                event = line[7:]
+            elif line.startswith("data: ") and event == "message":
+                feeds.append(json.loads(line[6:]))
+            elif line == "" and event == "end":
+                break
+            elif line == "":
+                event = "message"
+    return feeds
+
+
+def served_path(services: Any, url: str) -> Path:
+    """The file behind a feed's URL: Gradio's file route (server path) or ui/feed_files.py's routes."""
+    from ui.feed_files import IDLE_PREFIX, PART_PREFIX
+
+    if "file=" in url:
+        return Path(url.split("file=", 1)[1])
+    if url.startswith(PART_PREFIX):
+        return Path(services.motion.folder) / url[len(PART_PREFIX) :]
+    if url.startswith(IDLE_PREFIX):
+        return Path(services.motion.idle_files()[url[len(IDLE_PREFIX) :].split("?", 1)[0]])
+    raise ValueError(f"not a served file URL: {url}")

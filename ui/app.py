@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.routing import Route
 
 from tutor.errors import StoreError
 from ui import avatar, login, screen, student, teacher, web_assets
@@ -78,7 +79,8 @@ new MutationObserver(() => {
 
 def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     """The whole app (student tab + teacher tab) over already-loaded services."""
-    # The avatar player fetches chunks and idle loops from the clip store (unguessable names).
+    # The avatar player fetches the server path's frame sheets and WAVs from the clip store
+    # (unguessable names); the browser path's files go through Services.routes().
     gr.set_static_paths([str(p) for p in services.clips.served_folders()])
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
         state = gr.State(screen.new_user_state, delete_callback=login.end_session)
@@ -98,10 +100,12 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None = None, **kwargs: Any) -> Any:
+def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None = None,
+           routes: Sequence[Route] = (), **kwargs: Any) -> Any:
     """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`. With `web`
     (Services.web) the app serves the page's avatar renderer; without it the page uses the
-    server path and says so."""
+    server path and says so. `routes` (Services.routes()): plain routes beside Gradio's, the
+    browser path's reply streams and files; without them only the server path works."""
     demo.queue(default_concurrency_limit=2, max_size=256)
     options: dict[str, Any] = {
         # Gradio's queue runs at most max_threads events at once (and as many handler threads): a
@@ -113,7 +117,7 @@ def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None 
         "css": CSS + avatar.CSS + teacher.CSS,
         "head": HEAD + avatar.player_head() + web_assets.head(web),
         # COOP/COEP on every response (2 wasm threads in the page) and the renderer's files.
-        "app_kwargs": web_assets.app_kwargs(web),
+        "app_kwargs": web_assets.app_kwargs(web, routes),
         "show_error": True,
         "footer_links": ["api"],
         # Gradio 6 records every call's inputs and outputs in the browser's localStorage by default
@@ -154,7 +158,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         demo = build_app(services, config)
         services.timings["build_ui"] = time.perf_counter() - t_build
         t_launch = time.perf_counter()
-        launch(demo, config, services.web, prevent_thread_lock=True)
+        launch(demo, config, services.web, services.routes(), prevent_thread_lock=True)
         services.timings["launch"] = time.perf_counter() - t_launch
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
         log.info(

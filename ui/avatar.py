@@ -19,9 +19,11 @@ from typing import Any
 import gradio as gr
 
 from ui.clips import SHEET_COLUMNS, MotionClip, Part, RenderedClip
+from ui.feed_files import idle_url, part_url
 
 PLAYER_JS = Path(__file__).with_name("avatar_player.js")
-# Gradio serves files from allowed folders (ui/app.py launch) at this path, relative to the page.
+# Gradio serves files from allowed folders (ui/app.py launch) at this path, relative to the page:
+# the server path's frame sheets and WAVs (the browser path's files: ui/feed_files.py).
 FILE_URL = "gradio_api/file="
 
 CSS = """
@@ -84,7 +86,29 @@ def feed_html(
     speed: float = 1.0,
     sentences: int = 0,
     shortened: bool = False,
+    stream: str = "",
 ) -> str:
+    """`feed_data(...)` as the feed's HTML (what a handler writes into the stage's feed)."""
+    return as_html(feed_data(stage_id, idle, reply, chunks, done=done, speed=speed, sentences=sentences,
+                             shortened=shortened, stream=stream))
+
+
+def as_html(data: dict[str, Any]) -> str:
+    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
+
+
+def feed_data(
+    stage_id: str,
+    idle: Part | None,
+    reply: str | None = None,
+    chunks: Sequence[Part] = (),
+    *,
+    done: bool = False,
+    speed: float = 1.0,
+    sentences: int = 0,
+    shortened: bool = False,
+    stream: str = "",
+) -> dict[str, Any]:
     """What the player should show: the idle loop, and the reply `reply` made of `chunks` so far
     (`done` once no more will come). reply None stops any reply still playing. speed = seconds of
     performance the server renders per second: below 1 the player starts each sentence only once
@@ -92,13 +116,18 @@ def feed_html(
 
     Motion parts (MotionClip) make a browser-path feed ("mode": "browser"): the page renders their
     rows itself; it also says how many sentences the reply has and whether it was `shortened`, so
-    a client can count a reply that was not spoken whole. Rendered parts make today's feed."""
+    a client can count a reply that was not spoken whole. Rendered parts make today's feed.
+    `stream` (browser path): the URL of the reply's stream (ui/reply_stream.py), which sends this
+    feed again with each new part; the feed itself then has no chunks yet."""
     ref = chunks[0] if chunks else idle
     if isinstance(ref, MotionClip):
         data = _browser_feed(stage_id, idle, reply, chunks, done, speed, sentences, shortened)
-    else:
-        data = _server_feed(stage_id, idle, reply, chunks, done, speed)
-    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
+        if stream:
+            data["stream"] = stream
+        return data
+    if stream:
+        raise ValueError("Only a browser-path feed (motion parts) is streamed.")
+    return _server_feed(stage_id, idle, reply, chunks, done, speed)
 
 
 def _server_feed(stage_id: str, idle: Part | None, reply: str | None, chunks: Sequence[Part], done: bool,
@@ -140,11 +169,11 @@ def _browser_feed(stage_id: str, idle: Part | None, reply: str | None, chunks: S
         "sentences": sentences,
         "shortened": shortened,
         "chunks": [
-            {"motion": _url(c.motion), "audio": _url(c.audio) if c.audio else None, "n": c.frames,
+            {"motion": part_url(c.motion), "audio": part_url(c.audio) if c.audio else None, "n": c.frames,
              "caption": c.caption, "sentence_n": c.sentence_frames}
             for c in parts
         ],
-        "idle": {"motion": _url(loop.motion), "n": loop.frames} if loop else None,
+        "idle": {"motion": idle_url(loop.motion), "n": loop.frames} if loop else None,
     }
 
 

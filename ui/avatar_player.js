@@ -15,6 +15,9 @@
 // frames here, batch by batch; each batch becomes a part played exactly like a server chunk (its
 // slice of the WAV, sample-exact), and speed = the renderer's measured frames/s / fps.
 // `chunks` is the whole reply so far (updates may be coalesced by the browser; nothing is lost).
+// A browser-path reply's first feed names its `stream` (ui/reply_stream.py) and has no chunks: the
+// player reads that Server-Sent-Events URL, which sends the reply's feed again with every new part
+// (off Gradio's queue: issue 15), then an `end` event.
 // A chunk with a caption starts a sentence (sentence_n = its frames). When the server renders
 // slower than real time (speed < 1), or once a chunk came too late (a stall), the player starts
 // (or resumes) a sentence only when enough of it is there to play through while the rest renders:
@@ -181,11 +184,28 @@
                 mode: renderer ? "browser" : "server", drift_ms: [], first_batch_ms: null },
       };
       this.stats.replies.push(this.reply.stat);
+      if (data.stream) this.listen(this.reply, data.stream);
+    }
+
+    // The reply's stream: each message is its whole feed so far; closed at `done`, `end` or a newer reply.
+    listen(r, url) {
+      const events = new EventSource(url);
+      r.events = events;
+      events.onmessage = (e) => {
+        if (r !== this.reply) { events.close(); return; }
+        let data;
+        try { data = JSON.parse(e.data); } catch (err) { console.warn("avatar stream:", err); return; }
+        this.feed(data);
+        if (data.done) events.close();
+      };
+      events.addEventListener("end", () => events.close());
+      events.onerror = () => { if (events.readyState === EventSource.CLOSED) console.warn("avatar stream closed:", url); };
     }
 
     stop() {
       const r = this.reply;
       if (!r) return;
+      if (r.events) r.events.close();
       r.sources.forEach((s) => { try { s.stop(); } catch (e) { /* already ended */ } });
       r.items.forEach((item) => closeFrames(item.src));
       if (r.stat.end_ms === null) r.stat.end_ms = performance.now();

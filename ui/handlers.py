@@ -18,10 +18,10 @@ import gradio as gr
 import numpy as np
 
 from tutor.errors import StoreError
-from ui.playback import idle_feed, play_clips, play_reply
+from ui.playback import PlayUpdate, idle_feed, play_clips, play_reply
 from ui.ratelimit import RateLimitedError
 from ui.screen import Screen, UserError, UserState, problem_view, progress_html, set_avatar_mode
-from ui.services import SERVER, Services
+from ui.services import BROWSER, SERVER, Services
 from ui.views import mood_html, note_html, plain_markdown, status_html, typeset
 
 log = logging.getLogger(__name__)
@@ -53,11 +53,11 @@ def speak_opening(services: Services, state: UserState, mode: str = SERVER) -> I
     if reply is None or state.session is None:
         yield Screen().talk()
         return
-    yield from _speak(services, state, reply, state.reply_seq)
+    yield from _shown(play_reply(services, state, reply, state.reply_seq))
 
 
-def _speak(services: Services, state: UserState, reply: Any, seq: int) -> Iterator[tuple[Any, ...]]:
-    for update in play_reply(services, state, reply, seq):
+def _shown(updates: Iterator[PlayUpdate]) -> Iterator[tuple[Any, ...]]:
+    for update in updates:
         yield Screen(status=update.status, avatar=update.avatar, replay=update.replay).talk()
 
 
@@ -92,6 +92,9 @@ def send_message(
         seq = state.reply_seq
         progress = progress_html(services, state.session)
         state.mood = reply.affect
+    speaking = play_reply(services, state, reply, seq)
+    # The browser path's first update names the reply's stream (at once): it goes out with the text.
+    stream = next(speaking).avatar if state.avatar_mode == BROWSER else None
     yield Screen(
         state=state,
         chat=list(state.messages),
@@ -100,11 +103,11 @@ def send_message(
         mastery=progress,
         status=status_html("The tutor is getting ready to speak…", busy=True),
         # Stops the previous reply; the face reacts.
-        avatar=idle_feed(services, reply.avatar_emotion, mode=state.avatar_mode),
+        avatar=stream or idle_feed(services, reply.avatar_emotion, mode=state.avatar_mode),
         mood=mood_html(reply.affect, camera_on=state.camera_on),
         answer_note="",
     ).talk()
-    yield from _speak(services, state, reply, seq)
+    yield from _shown(speaking)
 
 
 def _message_problem(services: Services, state: UserState, text: Any, request: gr.Request | None) -> str:

@@ -77,8 +77,8 @@ class MotionWriter:
                  idle_cache: Path | None = None) -> None:
         self.avatar = avatar
         self.store = store
-        # Files go where ClipRenderer's go (its served_folders: chunk_dir and the idle cache), so the
-        # app's file server needs no other folder.
+        # Reply parts are served from here by name (ui/feed_files.py); the app passes ClipRenderer's
+        # chunk_dir, which the clip store sweeps.
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.config = config
@@ -111,6 +111,10 @@ class MotionWriter:
     def reaction(self, emotion: str) -> MotionClip | None:
         """The idle loop for `emotion` (or neutral), None before prepare_idle."""
         return self._idle.get(emotion) or self._idle.get("neutral")
+
+    def idle_files(self) -> dict[str, Path]:
+        """File name -> path of every idle loop: all that ui/feed_files.py serves besides reply parts."""
+        return {clip.motion.name: clip.motion for clip in self._idle.values()}
 
     # 2. Replies.
     def submit(self, text: str, emotion: str, intensity: float) -> ClipJob:

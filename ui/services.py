@@ -21,13 +21,16 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from starlette.routing import Route
 
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
+from ui import feed_files
 from ui.clips import ClipJob, ClipRenderer, ClipStore, Part
 from ui.config import AppConfig
 from ui.framegate import FrameGate
 from ui.motion import MotionWriter
 from ui.ratelimit import ClientLimits
+from ui.reply_stream import ReplyStreams
 from ui.resume import ResumeTokens
 from ui.web_assets import WebAssets, prepare
 
@@ -145,6 +148,7 @@ class Services:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
     frames: FrameGate = field(default_factory=FrameGate)  # webcam analyses at once, the rest dropped
+    streams: ReplyStreams = field(default_factory=ReplyStreams)  # browser-path replies' parts, off Gradio's queue
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:
@@ -205,6 +209,11 @@ class Services:
     def source(self, mode: str) -> ReplySource:
         """The reply source of an avatar path: motion for a page that renders (BROWSER), else renders."""
         return self.motion if mode == BROWSER else self.clips
+
+    def routes(self) -> list[Route]:
+        """The app's plain HTTP routes beside Gradio's (ui/app.py launch): the browser path's reply
+        streams and their motion + speech files (ui/reply_stream.py, ui/feed_files.py)."""
+        return [self.streams.route(), *feed_files.routes(self.motion.folder, self.motion.idle_files)]
 
     def topic_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the topic dropdown."""

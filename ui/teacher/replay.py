@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gan.audio.speech import split_sentences
+from ui.avatar import as_html
 from ui.motion import parse_motion_ref
 from ui.playback import stream_reply
 from ui.services import Services
@@ -65,7 +66,7 @@ def replay(services: Services, token: str, session_id: str | None, turn: int | s
     try:
         for _chunks, feed in stream_reply(services, job, emotion, lambda: True, stage=REPLAY_STAGE):
             if feed:
-                yield feed
+                yield as_html(feed)
             elif time.perf_counter() - t0 > PART_TIMEOUT_S:
                 raise TeacherInputError("The avatar is too busy to render this reply now; try again later.")
     except TeacherInputError:
