@@ -9,7 +9,8 @@ starts a session and hears the opening greeting, turns the camera on, streams we
 real face photo at 2 fps, and sends a chat message every `--message-every` seconds (with jitter)
 for `--seconds`. Its page asks for the avatar `--path` through the hidden #avatar-mode input
 (BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
-motion rows + WAV on the browser path, JPEG sheets + WAV on the server path).
+motion rows + WAV on the browser path, each reply's parts read from its stream, ui/reply_stream.py;
+JPEG sheets + WAV on the server path).
 Reported per N: errors (must be 0); degraded replies (skipped, shortened, silent or drawn on the
 server when the browser path was asked for; "cut" counts apart the replies still arriving when
 the student sent the next message, which the app stops on purpose); p50/p95 seconds from sending
@@ -155,6 +156,7 @@ def check_reply(ev: Event, page: PageReply, level: Level, log: StudentLog, bound
     log.degraded.update(problems)
     log.degraded["replies degraded"] += bool(problems)
     log.errors += [f"fetch failed: {p}" for p in page.files if p.endswith("#error")]
+    log.errors += [f"reply stream: {e}" for e in page.stream_errors()]
 
 
 def student(level: Level, idx: int, log: StudentLog, stop: threading.Event) -> None:

@@ -2,8 +2,11 @@
 
 The page (ui/avatar_player.js) reads each avatar feed the server sends and fetches the files its
 chunks name at once: on the browser path (`"mode": "browser"`, BROWSER.md) a motion file (float32
-rows) + a WAV per chunk, on the server path a JPEG frame sheet + a WAV. `PageReply` does the same
-for one reply, on a shared fetch pool, and then says when its first frame could show and whether
+rows) + a WAV per chunk, on the server path a JPEG frame sheet + a WAV. On the browser path the
+reply's first feed names its `stream` (ui/reply_stream.py): the page reads that Server-Sent-Events
+URL (EventSource), whose every message is the reply's feed with one more part, until `done` or the
+`end` event. `PageReply` does the same for one reply, on a shared fetch pool (a thread per stream,
+as a stream stays open while the reply is made), and then says when its first frame could show and whether
 the student got the whole reply: a reply is *degraded* when it was skipped (no spoken chunk),
 shortened (the server says so, or fewer captioned sentences than the reply has), silent (a chunk
 without audio, or audio with no sound), or drawn on the server when the page asked for the browser.
@@ -17,7 +20,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -76,6 +79,30 @@ class Fetcher:
         self._http = httpx.Client(timeout=60)
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="page-fetch")
 
+    def listen(self, path: str, on_feed: Callable[[float, dict[str, Any]], None], ended: threading.Event) -> None:
+        """Read the reply stream at `path` on a thread of its own, as the page's EventSource does:
+        `on_feed(arrival, feed)` per message; `ended` set at `done`, `end`, or a failure (kept as a feed
+        {"stream_error": ...} so the reply counts as not whole)."""
+        threading.Thread(target=self._listen, args=(path, on_feed, ended), daemon=True).start()
+
+    def _listen(self, path: str, on_feed: Callable[[float, dict[str, Any]], None], ended: threading.Event) -> None:
+        try:
+            with self._http.stream("GET", self.url + path) as r:
+                if r.status_code != 200:
+                    raise RuntimeError(f"{r.status_code} {path}")
+                for line in r.iter_lines():
+                    if line.startswith("event: end"):
+                        break
+                    if line.startswith("data: {"):
+                        feed = json.loads(line[6:])
+                        on_feed(time.monotonic(), feed)
+                        if feed.get("done"):
+                            break
+        except (httpx.HTTPError, RuntimeError, ValueError) as err:  # reported with the reply, not raised
+            on_feed(time.monotonic(), {"stream_error": f"{type(err).__name__}: {err}"})
+        finally:
+            ended.set()
+
     def fetch(self, path: str, kind: str, into: dict[str, Fetched], lock: threading.Lock) -> None:
         """GET `path` (relative to the page) on the pool; the result lands in `into[path]`."""
         self._pool.submit(self._get, path, kind, into, lock)
@@ -105,12 +132,21 @@ class PageReply:
     feeds: list[tuple[float, dict[str, Any]]] = field(default_factory=list)
     files: dict[str, Fetched] = field(default_factory=dict)
     _asked: set[str] = field(default_factory=set)
+    _streams: dict[str, threading.Event] = field(default_factory=dict)  # stream URL -> ended
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def on_message(self, at: float, message: dict[str, Any]) -> None:
-        """The tab's listener: keep each feed and fetch what its reply chunks name."""
+        """The tab's listener: keep each feed, follow a reply's stream, fetch what its chunks name."""
         for feed in feeds_in(message):
+            self._on_feed(at, feed)
+
+    def _on_feed(self, at: float, feed: dict[str, Any]) -> None:
+        with self._lock:
             self.feeds.append((at, feed))
+            stream = feed.get("stream") if feed.get("reply") else None
+            if stream and stream not in self._streams:
+                self._streams[stream] = threading.Event()
+                self.fetcher.listen(stream, self._on_feed, self._streams[stream])
             for chunk in feed.get("chunks", []) if feed.get("reply") else []:
                 for kind in ("motion", "sheet", "audio"):
                     path = chunk.get(kind)
@@ -119,14 +155,19 @@ class PageReply:
                         self.fetcher.fetch(path, kind, self.files, self._lock)
 
     def wait_files(self, timeout: float) -> bool:
-        """Wait until every file asked for has arrived (or failed)."""
+        """Wait until the reply's stream has ended and every file asked for has arrived (or failed)."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             with self._lock:
-                if all(p in self.files for p in self._asked):
+                ended = all(e.is_set() for e in self._streams.values())
+                if ended and all(p in self.files for p in self._asked):
                     return True
             time.sleep(0.05)
         return False
+
+    def stream_errors(self) -> list[str]:
+        with self._lock:
+            return [f["stream_error"] for _, f in self.feeds if "stream_error" in f]
 
     def last_feed(self) -> dict[str, Any] | None:
         """The reply's final feed (it lists every chunk), None if no reply chunk ever came."""
