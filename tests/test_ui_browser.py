@@ -175,8 +175,8 @@ def _wait_idle(page, replies: int) -> dict:
     return dict(page.evaluate(PLAYED)[replies - 1])
 
 
-# The feed the server last wrote into the student's avatar (ui/avatar.py feed_html).
-FEED = "() => JSON.parse(document.querySelector('#avatar-feed .avatar-data').getAttribute('data-avatar'))"
+# The newest feed the player got (from the page or, on the browser path, from the reply's stream).
+FEED = "() => window.__avatar.stages.avatar.feed"
 
 
 def _gaps(name: str, reply: dict) -> dict[str, float]:

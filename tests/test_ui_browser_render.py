@@ -259,6 +259,10 @@ def test_a_reply_in_the_app_is_drawn_by_the_page(browser) -> None:
     assert [u for u in during if u.endswith(".rig")], "the reply's motion file"
     assert [u for u in during if u.endswith(".wav")], "the reply's speech"
     assert not [u for u in during if u.endswith((".jpg", ".jpeg", ".mp4"))], "no frame sheet or video on this path"
+    # Its parts came down the reply's own stream and from the plain file route, not Gradio's (issue 15).
+    assert [u for u in during if "/avatar-feed/reply/" in u], "the reply's stream (EventSource)"
+    files = [u for u in during if u.endswith((".rig", ".wav"))]
+    assert all("/avatar-feed/part/" in u or "/avatar-feed/idle/" in u for u in files), files
     assert idle_moves, "the idle loop between replies moves"
 
 

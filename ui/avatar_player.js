@@ -24,7 +24,7 @@
 // buffered >= remaining / (1 + speed) (the remaining frames render in remaining - buffered over
 // speed, while the buffered ones play), with a 20 % margin. A slow machine then pauses between
 // sentences, where people pause too, not inside words.
-// window.__avatar.stages[id] exposes what was played, for tests and the latency bench.
+// window.__avatar.stages[id] exposes what was played (and `feed`, the newest feed), for tests and the latency bench.
 (() => {
   if (window.__avatar) return;
   const LEAD_S = 0.06; // audio is scheduled this far ahead of "now" (Web Audio needs a little lead)
@@ -81,6 +81,9 @@
     }
 
     feed(data) {
+      // The newest feed of the stage, from the DOM or the reply's stream (tests read it).
+      const last = this.stats.feed;
+      if (!(last && last.reply && last.reply === data.reply && data.chunks.length < last.chunks.length)) this.stats.feed = data;
       this.showPath(data.mode);
       if (data.idle) this.feedIdle(data);
       if (!data.reply) { this.stop(); return; }
