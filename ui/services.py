@@ -23,6 +23,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
+from ui.camera_tokens import CameraTokens
 from ui.clips import ClipJob, ClipRenderer, ClipStore, Part
 from ui.config import AppConfig
 from ui.framegate import FrameGate
@@ -145,6 +146,7 @@ class Services:
     timings: dict[str, float] = field(default_factory=dict)  # seconds per start-up step
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
     frames: FrameGate = field(default_factory=FrameGate)  # webcam analyses at once, the rest dropped
+    cameras: CameraTokens = field(default_factory=CameraTokens)  # tabs whose camera is on, by frame token
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:

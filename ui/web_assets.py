@@ -22,7 +22,7 @@ import json
 import logging
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -189,10 +189,11 @@ class IsolationHeadersMiddleware:
         await self.app(scope, receive, send_isolated)
 
 
-def app_kwargs(web: WebAssets | None) -> dict[str, Any]:
+def app_kwargs(web: WebAssets | None, routes: Sequence[Route] = ()) -> dict[str, Any]:
     """FastAPI arguments for `Blocks.launch(app_kwargs=...)`: the isolation headers always, the
-    file routes with `web`."""
-    return {"middleware": [Middleware(IsolationHeadersMiddleware)], "routes": web.routes() if web else []}
+    file routes with `web`, and the app's other plain `routes` (ui/camera.py)."""
+    files = web.routes() if web else []
+    return {"middleware": [Middleware(IsolationHeadersMiddleware)], "routes": [*files, *routes]}
 
 
 def head(web: WebAssets | None) -> str:
