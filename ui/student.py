@@ -35,8 +35,10 @@ from ui.views import LATEX_DELIMITERS, mastery_html, problem_markdown, status_ht
 CAMERA_JS = "(token) => { if (window.__camera) window.__camera.set(token); }"
 # The mood panel lets the camera's frames write into it (ui/camera.js): the same html the server
 # renders for it (ui/views.py mood_html), set as the component's value, so Gradio's later updates
-# of the panel (a reply's mood) replace it as usual.
-MOOD_PANEL_JS = "window.__moodPanel = (html) => { props.value = html; };"
+# of the panel (a reply's mood) replace it as usual. Only a change re-renders it: the mood stays the
+# same for many frames in a row, and a re-render every 0.5 s made the browser test's avatar stall
+# (3 of 3 runs failed its "at most one wait inside a sentence" check; 2 of 2 passed without).
+MOOD_PANEL_JS = "window.__moodPanel = (html) => { if (props.value !== html) props.value = html; };"
 
 # What the student is typing survives a reload: kept in this browser's localStorage while typed,
 # forgotten once sent; `RESTORE_DRAFT_JS` puts it back on page load.
