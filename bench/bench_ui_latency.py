@@ -57,7 +57,7 @@ def _launch(config_args: list[str]) -> Any:
     t0 = time.perf_counter()
     services = Services.load(config)
     services.warm_up()
-    launch(build_app(services, config), config, services, prevent_thread_lock=True, quiet=True)
+    launch(build_app(services, config), config, services.web, services.routes(), prevent_thread_lock=True, quiet=True)
     print(f"app ready in {time.perf_counter() - t0:.1f} s ({services.timings})")
     return services
 

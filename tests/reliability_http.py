@@ -105,7 +105,7 @@ def app_with_limits(password: str = TEACHER_PASSWORD, limits: str = "default") -
     argv = ["--tutor.data_dir", data_dir, "--server.port", str(free_port()), "--server.teacher_password", password]
     config = load_config(argv, env={})
     demo = build_app(services, config)
-    launch(demo, config, services, prevent_thread_lock=True, quiet=True)  # with the webcam frames' route
+    launch(demo, config, routes=services.routes(), prevent_thread_lock=True, quiet=True)  # + the frames' route
     atexit.register(demo.close)
     return App(f"http://127.0.0.1:{config.server.port}/", services, config, demo)
 

@@ -96,7 +96,7 @@ def live_app(password: str = TEACHER_PASSWORD) -> LiveApp:
         env={},
     )
     demo = build_app(services, config)
-    launch(demo, config, services, prevent_thread_lock=True, quiet=True)
+    launch(demo, config, services.web, services.routes(), prevent_thread_lock=True, quiet=True)
     atexit.register(demo.close)
     return LiveApp(f"http://127.0.0.1:{config.server.port}/", services, config, demo, Path(data_dir))
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import gradio as gr
+from starlette.routing import Route
 
 from tutor.errors import StoreError
 from ui import avatar, camera, login, screen, student, teacher, web_assets
@@ -101,12 +102,12 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     return demo
 
 
-def launch(demo: gr.Blocks, config: AppConfig, services: Services | None = None, **kwargs: Any) -> Any:
-    """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`. With `services`
-    the app serves the page's avatar renderer (Services.web; without it the page uses the server
-    path and says so) and the webcam frames' route (ui/camera.py; without it no camera works)."""
-    web = services.web if services is not None else None
-    routes = [camera.FrameRoute(services).route()] if services is not None else []
+def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None = None,
+           routes: Sequence[Route] = (), **kwargs: Any) -> Any:
+    """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`. With `web`
+    (Services.web) the app serves the page's avatar renderer; without it the page uses the
+    server path and says so. `routes` (Services.routes()): plain routes beside Gradio's, the
+    webcam frames' (ui/camera.py); without them the camera cannot send frames."""
     demo.queue(default_concurrency_limit=2, max_size=256)
     options: dict[str, Any] = {
         # Gradio's queue runs at most max_threads events at once (and as many handler threads): a
@@ -160,7 +161,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         demo = build_app(services, config)
         services.timings["build_ui"] = time.perf_counter() - t_build
         t_launch = time.perf_counter()
-        launch(demo, config, services, prevent_thread_lock=True)
+        launch(demo, config, services.web, services.routes(), prevent_thread_lock=True)
         services.timings["launch"] = time.perf_counter() - t_launch
         steps = ", ".join(f"{k} {v:.1f}s" for k, v in services.timings.items())
         log.info(

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+from starlette.routing import Route
 
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui.camera_tokens import CameraTokens
@@ -207,6 +208,12 @@ class Services:
     def source(self, mode: str) -> ReplySource:
         """The reply source of an avatar path: motion for a page that renders (BROWSER), else renders."""
         return self.motion if mode == BROWSER else self.clips
+
+    def routes(self) -> list[Route]:
+        """The app's plain HTTP routes beside Gradio's (ui/app.py launch): the webcam frames' (ui/camera.py)."""
+        from ui.camera import FrameRoute  # ui.camera builds on the handlers, which import this module
+
+        return [FrameRoute(self).route()]
 
     def topic_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the topic dropdown."""
