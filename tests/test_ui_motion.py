@@ -61,7 +61,8 @@ def classroom(services: Any) -> dict[str, Any]:
     state = new_user_state()
     joined = read_feed(Screen.of(join_class(services, state, info.code, "owl", "fractions", "browser",
                                             request=_client())).avatar)
-    assert joined is not None and joined["mode"] == "browser" and joined["idle"]["motion"].split("?")[0].endswith(".rig")
+    assert joined is not None and joined["mode"] == "browser"
+    assert joined["idle"]["motion"].split("?")[0].endswith(".rig")
     feeds = _feeds(speak_opening(services, state, "browser"))
     return {"token": view.token, "state": state, "opening": feeds}
 
