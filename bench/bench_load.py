@@ -5,8 +5,10 @@
     python bench/bench_load.py --url http://127.0.0.1:7860/ --n 2     # against a running app
 
 Each student is a browser tab speaking Gradio's queue protocol (bench/browser_protocol.py): it
-starts a session and hears the opening greeting, turns the camera on, streams webcam frames of a
-real face photo at 2 fps, and sends a chat message every `--message-every` seconds (with jitter)
+starts a session and hears the opening greeting, turns the camera on and, like the page's
+ui/camera.js, POSTs a JPEG of a real face photo to the frame route every 0.5 s (a tick whose
+previous frame is still on its way is skipped, and counts as not analysed), and sends a chat
+message every `--message-every` seconds (with jitter)
 for `--seconds`. Its page asks for the avatar `--path` through the hidden #avatar-mode input
 (BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
 motion rows + WAV on the browser path, each reply's parts read from its stream, ui/reply_stream.py;
@@ -17,7 +19,7 @@ the student sent the next message, which the app stops on purpose); p50/p95 seco
 to the reply text, to its first frame on screen (first chunk's files fetched, plus on the browser
 path the page's first-frame time, `--render-ms`, measured in Chromium by bench/bench_browser.py;
 "part sent" is the server's share: send -> the first feed naming a spoken part) and to the whole
-reply delivered; webcam frames analysed of those sent; the app process's CPU (cores busy,
+reply delivered; webcam frames analysed of those the camera offered (2 per second); the app process's CPU (cores busy,
 children included) and peak memory, per student too (memory: the level's growth over its start);
 the bench's own CPU (its clients share the machine with the app); the machine and its load.
 """
@@ -43,7 +45,7 @@ import httpx
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from browser_protocol import Event, Tab, Webcam, fn_indices, input_elem_ids, jpeg_data_url
+from browser_protocol import Camera, Event, Tab, fn_indices, input_elem_ids, jpeg_bytes
 from load_page import Fetcher, PageReply
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +81,7 @@ class Level:
     slots: dict[str, list[str]]  # api_name -> its inputs' elem_ids
     seconds: float
     every: float  # mean seconds between a student's messages
-    frames: list[str]  # webcam frames (JPEG data URLs), cycled
+    frames: list[bytes]  # webcam frames (JPEGs), cycled
     path: str  # "browser" or "server": what the page asks for
     render_s: float  # the page's first-batch render time, added to the first frame on the browser path
     fetcher: Fetcher
@@ -98,13 +100,14 @@ class StudentLog:
     degraded: Counter[str] = field(default_factory=Counter)  # why replies were not whole (load_page.py)
     messages: int = 0
     replies: int = 0  # spoken replies checked: openings + answers to messages
-    frames_sent: int = 0
+    frames_sent: int = 0  # frames the camera offered (2 per second), posted or skipped
     frames_analysed: int = 0
+    frame_s: list[float] = field(default_factory=list)  # POST -> answer of each posted frame
     late: int = 0  # replies whose text arrived but whose chunks still came when the time bound ran out
     interrupted: int = 0  # replies still arriving when the student sent the next message (the app stops them)
 
 
-def face_frames() -> list[str]:
+def face_frames() -> list[bytes]:
     """Webcam frames of a real face photo (scikit-image's astronaut, public domain) at 320x240."""
     import cv2
     from skimage import data
@@ -112,7 +115,7 @@ def face_frames() -> list[str]:
     img = data.astronaut()[20:380, 60:480]
     base = cv2.resize(img, (320, 240), interpolation=cv2.INTER_AREA)
     rng = np.random.default_rng(0)
-    return [jpeg_data_url(np.clip(base.astype(np.int16) + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8))
+    return [jpeg_bytes(np.clip(base.astype(np.int16) + rng.integers(-6, 7, base.shape), 0, 255).astype(np.uint8))
             for _ in range(4)]  # fmt: skip
 
 
@@ -159,47 +162,60 @@ def check_reply(ev: Event, page: PageReply, level: Level, log: StudentLog, bound
     log.errors += [f"reply stream: {e}" for e in page.stream_errors()]
 
 
+def camera(cam: Camera, level: Level, log: StudentLog, t_end: float, stop: threading.Event) -> None:
+    """The page's camera loop (ui/camera.js): a frame every 0.5 s, one on its way at a time."""
+    next_frame = time.monotonic()
+    while time.monotonic() < t_end and not stop.is_set():
+        answer = cam.send(level.frames[log.frames_sent % len(level.frames)])
+        log.frames_sent += 1
+        log.frame_s.append(answer.seconds)
+        log.frames_analysed += answer.analysed
+        if answer.status != 200:
+            log.errors.append(f"frame: {answer.status} {answer.error[:200]}")
+        next_frame += 0.5
+        while next_frame < time.monotonic():  # ticks that passed while the frame was on its way: skipped
+            next_frame += 0.5
+            log.frames_sent += 1
+        time.sleep(max(0.0, next_frame - time.monotonic()))
+
+
 def student(level: Level, idx: int, log: StudentLog, stop: threading.Event) -> None:
     """One simulated student for `level.seconds`: opening greeting, webcam at 2 fps, a message every ~`every` s."""
     rng = random.Random(idx)
     tab = Tab(level.url, level.fns)
+    cam = Camera(tab)
     try:
         ev = tab.call("start", level.data("start", [None, f"load-{idx}", TOPICS[idx % len(TOPICS)]]))
         if not ev.success:
             log.errors.append(f"start: {json.dumps(ev.completed)[:200]}")
             return
         opening = submit_reply(tab, level, "speak_opening", [None])  # the page's follow-up of Start
-        tab.call("camera", [None])
-        cam = Webcam(tab)
+        if not cam.toggle().success or not cam.token:
+            log.errors.append("camera: no frame token in the camera button's answer")
+            return
         sends: list[tuple[Event, PageReply]] = []
         t_end = time.monotonic() + level.seconds
+        frames = threading.Thread(target=camera, args=(cam, level, log, t_end, stop), daemon=True)
+        frames.start()
         next_msg = time.monotonic() + rng.uniform(0.5, level.every)
-        next_frame = time.monotonic()
         while time.monotonic() < t_end and not stop.is_set():
             now = time.monotonic()
-            if now >= next_frame:
-                cam.send(level.frames[log.frames_sent % len(level.frames)])
-                log.frames_sent += 1
-                next_frame += 0.5
             if now >= next_msg:
                 sends.append(submit_reply(tab, level, "send", [None, MESSAGES[(idx + log.messages) % len(MESSAGES)]]))
                 log.messages += 1
                 next_msg = now + level.every * rng.uniform(0.7, 1.3)
-            time.sleep(max(0.0, min(next_frame, next_msg) - time.monotonic()))
-        cam.stop()
+            time.sleep(max(0.0, min(t_end, next_msg) - time.monotonic()))
+        frames.join(level.seconds + 60)
+        cam.toggle()  # camera off: its token stops working
         nexts = [ev.sent_at for ev, _ in sends] + [float("inf")]
         check_reply(*opening, level, log, 180, text=False, next_sent=nexts[0])
         for (ev, page), next_sent in zip(sends, nexts[1:], strict=True):  # every reply, bounded
             bound = max(5.0, 180 - (time.monotonic() - t_end))
             check_reply(ev, page, level, log, bound, text=True, next_sent=next_sent)
-        replies = cam.replies()
-        # One reading per analysed frame; the stream's closing message repeats the last one: not counted.
-        readings = [m for _, m in replies if m.get("msg") == "process_streaming"]
-        log.frames_analysed += sum("mood-indicator" in json.dumps(m) for m in readings)
-        log.errors += [f"frame: {json.dumps(m)[:200]}" for _, m in replies if m.get("success") is False]
     except Exception as err:  # a client-side failure is an error of this run, reported, not raised
         log.errors.append(f"{type(err).__name__}: {err}")
     finally:
+        cam.close()
         tab.close()
 
 
@@ -262,7 +278,7 @@ def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = N
             t.join(seconds + 300)
     wall = time.monotonic() - t0
     fetcher.close()
-    keys = ("text_s", "named_s", "first_s", "done_s", "errors")
+    keys = ("text_s", "named_s", "first_s", "done_s", "frame_s", "errors")
     merged = {k: [v for lg in logs for v in getattr(lg, k)] for k in keys}
     degraded: Counter[str] = sum((lg.degraded for lg in logs), Counter())
     cores = (stats.cpu_s() - cpu0) / wall if pid else float("nan")
@@ -276,6 +292,7 @@ def run_load(url: str, n: int, seconds: float, every: float, pid: int | None = N
         "first_p50": pct(merged["first_s"], 50), "first_p95": pct(merged["first_s"], 95),
         "done_p50": pct(merged["done_s"], 50), "done_p95": pct(merged["done_s"], 95),
         "frames_sent": sum(lg.frames_sent for lg in logs), "frames_analysed": sum(lg.frames_analysed for lg in logs),
+        "frame_p50": pct(merged["frame_s"], 50), "frame_p95": pct(merged["frame_s"], 95),
         "late": sum(lg.late for lg in logs), "interrupted": sum(lg.interrupted for lg in logs),
         "cpu_cores": cores, "cores_per_student": cores / n,
         "peak_rss_mb": stats.peak_rss_mb, "mb_per_student": (stats.peak_rss_mb - rss0) / n,
@@ -315,8 +332,8 @@ def launch_app(port: int, data_dir: str, extra: list[str], root: Path = ROOT) ->
 
 HEADER = ("   N path     secs  msgs replies errors degraded late cut  text p50/p95 s  part sent p50/p95 s  "
           "first frame p50/p95 s  "
-          "whole p50/p95 s  frames sent/analysed      CPU cores (/student)  peak MB (MB/student)  "
-          "bench cores")  # fmt: skip
+          "whole p50/p95 s  frames sent/analysed      frame answer p50/p95 s  CPU cores (/student)  "
+          "peak MB (MB/student)  bench cores")  # fmt: skip
 
 
 def row(r: dict[str, Any]) -> str:
@@ -325,7 +342,8 @@ def row(r: dict[str, Any]) -> str:
             f"{r['degraded']:>8} {r['late']:>4} {r['interrupted']:>3}  {r['text_p50']:>6.2f} / {r['text_p95']:<6.2f} "
             f"{r['named_p50']:>7.2f} / {r['named_p95']:<8.2f} {r['first_p50']:>9.2f} / {r['first_p95']:<9.2f} "
             f"{r['done_p50']:>7.1f} / {r['done_p95']:<7.1f} "
-            f"{r['frames_sent']:>6} / {r['frames_analysed']:<6} ({analysed:4.0%})  {r['cpu_cores']:>6.2f} "
+            f"{r['frames_sent']:>6} / {r['frames_analysed']:<6} ({analysed:4.0%})  "
+            f"{r['frame_p50']:>9.3f} / {r['frame_p95']:<10.3f} {r['cpu_cores']:>6.2f} "
             f"({r['cores_per_student']:.3f})  {r['peak_rss_mb']:>8.0f} ({r['mb_per_student']:>5.1f})  "
             f"{r['client_cores']:>10.2f}")  # fmt: skip
 

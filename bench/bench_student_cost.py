@@ -6,8 +6,9 @@ In one process: the real tutor (text affect, acts, policy, SQLite log), the real
 the shipped avatar's speech + motion (`TalkingHeadPipeline.perform_sentences`: piper + the rig),
 driven like bench/bench_load.py drives the app (its messages, topics and 320x240 webcam frames).
 Prints CPU milliseconds per tutor turn, per reply's speech + motion, per webcam frame and per
-frame's data-URL decode, then the cores a class of N needs at a message every ~8 s and 2 webcam
-frames/s, and how many reply sentences repeat across the class (what a speech cache would save).
+frame's JPEG decode (the frame route's, ui/camera.py), then the cores a class of N needs at a
+message every ~8 s and 2 webcam frames/s, and how many reply sentences repeat across the class
+(what a speech cache would save).
 CPU time is `time.process_time()` (every thread of this process), which does not depend on what
 else the shared machine runs; wall times are printed with the load for reference.
 """
@@ -15,8 +16,6 @@ else the shared machine runs; wall times are printed with the load for reference
 from __future__ import annotations
 
 import argparse
-import base64
-import io
 import os
 import platform
 import statistics
@@ -59,11 +58,11 @@ def cpu_ms(fn: Callable[[], Any]) -> tuple[Any, float, float]:
     return out, 1000 * (time.process_time() - c), 1000 * (time.perf_counter() - t)
 
 
-def decode_data_url(url: str) -> np.ndarray:
-    """What Gradio does with each webcam frame before the handler sees it."""
-    from PIL import Image
+def decode_frame(jpeg: bytes) -> np.ndarray:
+    """What the frame route does with each webcam frame before the face reader sees it (ui/camera.py)."""
+    from ui.camera import decode_jpeg
 
-    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGB"))
+    return decode_jpeg(jpeg, max_side=1280)
 
 
 def speak_reply(pipe: Any, reply: Any, costs: Costs) -> None:
@@ -93,7 +92,7 @@ def run_class(students: int, messages: int, avatar: AvatarConfig | None) -> Cost
     tutor = Tutor.create(db_url=f"sqlite:///{folder}/log.db", config=TutorConfig(seed=1), text_affect=text,
                          face_affect=face)  # fmt: skip
     pipe = TalkingHeadPipeline.from_pretrained(config=avatar) if avatar is not None else None
-    urls = face_frames()
+    jpegs = face_frames()
     costs = Costs()
     for i in range(students):
         session = tutor.start_session(student=f"cost-{i}", topic=TOPICS[i % len(TOPICS)])
@@ -101,7 +100,7 @@ def run_class(students: int, messages: int, avatar: AvatarConfig | None) -> Cost
             speak_reply(pipe, session.opening, costs)
         for k in range(messages):
             for j in range(4):
-                rgb, ms, _ = cpu_ms(partial(decode_data_url, urls[(k + j) % len(urls)]))
+                rgb, ms, _ = cpu_ms(partial(decode_frame, jpegs[(k + j) % len(jpegs)]))
                 costs.decode.append(ms)
                 _, ms, wall = cpu_ms(partial(session.observe_frame, rgb))
                 costs.frame.append(ms)

@@ -1,10 +1,10 @@
 """A browser tab's side of Gradio's queue protocol, for load benchmarks and HTTP tests.
 
 No client library in between: events join the queue (POST /gradio_api/queue/join), results
-arrive on one server-sent-event stream per tab (GET /gradio_api/queue/data), and the webcam
-stream posts each frame to its open stream event (POST /gradio_api/stream/<event_id>) as a
-JPEG data URL, exactly as Gradio's frontend does (canvas.toDataURL('image/jpeg')). Every
-message is time-stamped on arrival so latencies can be measured.
+arrive on one server-sent-event stream per tab (GET /gradio_api/queue/data). The webcam is not a
+Gradio event: the camera button's answer carries a token, and each frame is POSTed as a JPEG to
+the app's own route (tutor/frame) with it, exactly as the page's ui/camera.js does (`Camera`).
+Every message is time-stamped on arrival so latencies can be measured.
 """
 
 from __future__ import annotations
@@ -23,13 +23,18 @@ import httpx
 import numpy as np
 
 
-def jpeg_data_url(rgb: np.ndarray, quality: int = 85) -> str:
-    """A frame encoded as the browser's webcam stream sends it."""
+def jpeg_bytes(rgb: np.ndarray, quality: int = 80) -> bytes:
+    """A frame encoded as the page's camera sends it (canvas.toBlob('image/jpeg', 0.8), ui/camera.js)."""
     from PIL import Image
 
     buf = io.BytesIO()
     Image.fromarray(rgb).save(buf, "JPEG", quality=quality)
-    return "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
+
+
+def jpeg_data_url(rgb: np.ndarray, quality: int = 85) -> str:
+    """A frame as a data URL (what Gradio's image components take)."""
+    return "data:image/jpeg;base64," + base64.b64encode(jpeg_bytes(rgb, quality)).decode()
 
 
 def fn_indices(url: str) -> dict[str, int]:
@@ -174,28 +179,50 @@ class Tab:
             time.sleep(0.02)  # the server closed the stream: reopen only after a breath
 
 
-class Webcam:
-    """The browser's webcam stream on one tab: one open stream event, frames posted into it."""
+@dataclass(frozen=True)
+class FrameAnswer:
+    """The frame route's answer to one frame (ui/camera.py)."""
 
-    def __init__(self, tab: Tab, api: str = "frame") -> None:
+    sent_at: float  # monotonic
+    seconds: float  # POST -> answer
+    status: int  # HTTP status (-1: no answer at all)
+    analysed: bool = False
+    mood: str = ""  # the mood panel's html when analysed
+    error: str = ""  # the refusal's sentence (4xx) or the client's error
+
+
+class Camera:
+    """The page's camera on one tab (ui/camera.js): the consent click is the tab's "camera" event,
+    whose answer carries the frame token; each frame is then POSTed to tutor/frame as image/jpeg
+    with the token in X-Camera-Token. Its own HTTP client: frames go out beside the tab's events."""
+
+    def __init__(self, tab: Tab, api: str = "camera") -> None:
         self.tab = tab
         self.api = api
-        self.event: Event | None = None
-        self.events: list[Event] = []  # every stream event opened (one per stream time limit)
-        self.sent: list[float] = []  # send times (monotonic)
+        self.token = ""
+        self.answers: list[FrameAnswer] = []
+        self._http = httpx.Client(timeout=tab.timeout)
 
-    def send(self, data_url: str) -> None:
-        """Send one frame; (re)opens the stream event when there is none or it has ended."""
-        data = [None, {"url": data_url}]
-        self.sent.append(time.monotonic())
-        if self.event is None or self.event.done.is_set() or self.tab.post_stream(self.event, self.api, data) == 404:
-            self.event = self.tab.submit(self.api, data)
-            self.events.append(self.event)
+    def toggle(self) -> Event:
+        """Click the camera button once; keeps the token its answer carries ("" = off)."""
+        ev = self.tab.call(self.api, [None])
+        data = ev.completed.get("output", {}).get("data", [])
+        self.token = next((v for v in data if isinstance(v, str) and len(v) >= 32), "")
+        return ev
 
-    def replies(self) -> list[tuple[float, dict[str, Any]]]:
-        """Every streamed output so far (process_streaming / process_completed with output)."""
-        return [m for ev in self.events for m in ev.messages if m[1].get("output")]
+    def send(self, jpeg: bytes, token: str | None = None) -> FrameAnswer:
+        """POST one frame (with this camera's token, or `token`) and wait for the answer."""
+        headers = {"Content-Type": "image/jpeg", "X-Camera-Token": self.token if token is None else token}
+        t0 = time.monotonic()
+        try:
+            r = self._http.post(f"{self.tab.url}tutor/frame", content=jpeg, headers=headers)
+            body = r.json() if r.headers.get("content-type", "").startswith("application/json") else {}
+            answer = FrameAnswer(t0, time.monotonic() - t0, r.status_code, bool(body.get("analysed")),
+                                 str(body.get("mood") or ""), str(body.get("error") or ""))  # fmt: skip
+        except (httpx.HTTPError, ValueError) as err:  # reported as a failed frame, not raised
+            answer = FrameAnswer(t0, time.monotonic() - t0, -1, error=f"{type(err).__name__}: {err}")
+        self.answers.append(answer)
+        return answer
 
-    def stop(self) -> None:
-        if self.event is not None and not self.event.done.is_set():
-            self.tab.close_stream(self.event)
+    def close(self) -> None:
+        self._http.close()

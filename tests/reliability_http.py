@@ -23,9 +23,9 @@ from reliability_helpers import require_avatar, require_text_affect
 
 # bench/browser_protocol.py: the browser's side of the protocol (shared with bench/bench_load.py)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
-from browser_protocol import Tab, Webcam, jpeg_data_url
+from browser_protocol import Camera, FrameAnswer, Tab, jpeg_bytes
 
-__all__ = ["Tab", "Webcam", "jpeg_data_url"]
+__all__ = ["Camera", "FrameAnswer", "Tab", "jpeg_bytes"]
 
 TEACHER_PASSWORD = "correct horse battery staple"
 
@@ -84,7 +84,7 @@ class App:
 @functools.cache
 def app_with_limits(password: str = TEACHER_PASSWORD, limits: str = "default") -> App:
     """The real app on a free port with its own rate limiter: "default" (the shipped limits),
-    "generous" (no practical limit: fuzzing) or "strict" (2 frames then 1 per 2 s per tab)."""
+    "generous" (no practical limit: fuzzing) or "strict" (2 frames then 1 per 2 s per camera)."""
     require_text_affect()
     require_avatar()
     from ui_harness import free_port, services_for, shared_data_dir
@@ -105,7 +105,7 @@ def app_with_limits(password: str = TEACHER_PASSWORD, limits: str = "default") -
     argv = ["--tutor.data_dir", data_dir, "--server.port", str(free_port()), "--server.teacher_password", password]
     config = load_config(argv, env={})
     demo = build_app(services, config)
-    launch(demo, config, prevent_thread_lock=True, quiet=True)
+    launch(demo, config, routes=services.routes(), prevent_thread_lock=True, quiet=True)  # + the frames' route
     atexit.register(demo.close)
     return App(f"http://127.0.0.1:{config.server.port}/", services, config, demo)
 

@@ -63,18 +63,21 @@ def test_chat_limit_per_session_and_per_address() -> None:
     limits.check_chat(request("s1"))
 
 
-def test_frames_over_budget_are_dropped_not_errors() -> None:
+def test_frames_over_budget_wait_per_camera_and_address() -> None:
     clock = Clock()
     limits = ClientLimits(clock=clock)
-    sent = [limits.allow_frame(request("cam")) for _ in range(20)]  # a flood within one instant
-    assert sent[: limits.limits.frame_session.burst] == [True] * limits.limits.frame_session.burst
-    assert sent.count(True) == limits.limits.frame_session.burst
+    burst = limits.limits.frame_session.burst
+    waits = [limits.frame_wait("cam-token", "10.0.0.1") for _ in range(20)]  # a flood within one instant
+    assert waits[:burst] == [0.0] * burst and all(w > 0 for w in waits[burst:])
+    assert limits.frame_wait("other-token", "10.0.0.1") == 0.0  # another tab's camera is unaffected
     clock.t += 10
     allowed = 0
-    for _ in range(20):  # 2 fps for 10 s, as the webcam streams: never dropped
+    for _ in range(20):  # 2 fps for 10 s, as the page posts: never refused
         clock.t += 0.5
-        allowed += limits.allow_frame(request("cam"))
+        allowed += limits.frame_wait("cam-token", "10.0.0.1") == 0.0
     assert allowed == 20
+    tight = ClientLimits(RateLimits(frame_address=RateLimit(1.0, 3)), clock=clock)
+    assert [tight.frame_wait(f"tab-{i}", "10.0.0.9") == 0.0 for i in range(4)] == [True] * 3 + [False]  # per address
 
 
 def test_bind_handler_lets_gradio_inject_the_request() -> None:

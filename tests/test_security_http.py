@@ -7,7 +7,6 @@ through Gradio's raw REST/queue protocol as well as gradio_client, not only thro
 
 from __future__ import annotations
 
-import json
 import time
 import uuid
 from typing import Any
@@ -16,11 +15,11 @@ import httpx
 import pytest
 from reliability_http import (
     App,
+    Camera,
     Tab,
-    Webcam,
     app_with_limits,
     client,
-    jpeg_data_url,
+    jpeg_bytes,
     outputs_text,
 )
 
@@ -134,31 +133,34 @@ def _wait_text_or_done(ev: Any, timeout: float) -> bool:
     return False
 
 
-def _stream_webcam(app: App, frames: int, every_s: float) -> int:
-    """Stream a face at the given pace through the browser's protocol; returns frames analysed."""
+def _stream_webcam(app: App, frames: int, every_s: float) -> list[int]:
+    """Post a face at the given pace as the page does; returns the HTTP status of each frame."""
     from ui_harness import astronaut_face
 
     tab = Tab(app.url)
     assert tab.call("start", [None, f"cam-{tab.session_hash[:6]}", "fractions", "server"]).success
-    assert tab.call("camera", [None]).success
-    cam, frame = Webcam(tab), jpeg_data_url(astronaut_face())
+    cam, frame = Camera(tab), jpeg_bytes(astronaut_face())
+    assert cam.toggle().success and cam.token
+    statuses = []
     for _ in range(frames):
-        cam.send(frame)
-        time.sleep(every_s)
-    time.sleep(1.5)
-    cam.stop()
+        answer = cam.send(frame)
+        statuses.append(answer.status)
+        assert answer.status != 200 or answer.analysed, answer  # one student alone: every frame is read
+        time.sleep(max(0.0, every_s - answer.seconds))
+    cam.toggle()
+    cam.close()
     tab.close()
-    return sum("mood-indicator" in json.dumps(m) for _, m in cam.replies())  # a mood update = analysed
+    return statuses
 
 
 def test_webcam_frames_are_rate_limited_per_client() -> None:
-    """Through the browser's own protocol (one stream event, each frame a JPEG data URL): a tab
-    over its frame budget has the extra frames dropped before the face analyser, while the same
-    stream on an app without a practical limit is analysed frame by frame."""
+    """Frames posted as the page does: a camera over its frame budget gets 429 (with Retry-After)
+    for the extra frames, before the face analyser, while the same pace on an app without a
+    practical limit is analysed frame by frame."""
     strict = app_with_limits(limits="strict")  # 2 frames, then 1 per 2 s
     free = app_with_limits(limits="generous")
     seconds = 10 * 0.5
-    analysed_strict = _stream_webcam(strict, 10, 0.5)  # the browser's 2 fps for 5 s
-    analysed_free = _stream_webcam(free, 10, 0.5)
-    assert 1 <= analysed_strict <= 2 + 0.5 * seconds + 1, analysed_strict
-    assert analysed_free >= 7, analysed_free  # not limited: (nearly) every frame is analysed
+    limited = _stream_webcam(strict, 10, 0.5)  # the page's 2 fps for 5 s
+    unlimited = _stream_webcam(free, 10, 0.5)
+    assert set(limited) == {200, 429} and 2 <= limited.count(200) <= 2 + 0.5 * seconds + 1, limited
+    assert unlimited == [200] * 10, unlimited  # not limited: every frame is analysed

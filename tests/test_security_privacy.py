@@ -3,15 +3,14 @@ the disk or the database, and the app's log holds no student text.
 
 The app runs unmodified in a child process (`python -m ui.app`) whose every writable place is
 private to this test: its data folder, TMPDIR, GRADIO_TEMP_DIR, HOME and working directory. A
-student session runs through the browser's own queue protocol, webcam frames sent exactly as
-the browser's stream sends them (JPEG data URLs of a real face photo). While the app still runs
+student session runs through the browser's own queue protocol, webcam frames posted exactly as
+the page's camera posts them (JPEGs of a real face photo to the frame route, ui/camera.py). While the app still runs
 (before any clean-up at shutdown) every file under those folders and every value in every
 table of the session log is scanned for images.
 """
 
 from __future__ import annotations
 
-import base64
 import os
 import signal
 import subprocess
@@ -25,7 +24,7 @@ import httpx
 import numpy as np
 import pytest
 from reliability_helpers import ROOT, image_like, require_avatar, require_text_affect, snapshot
-from reliability_http import Tab, Webcam, outputs_text
+from reliability_http import Camera, Tab, outputs_text
 
 pytestmark = pytest.mark.slow
 SECRET = "my cat is called Mistletoe9"
@@ -79,8 +78,8 @@ def private_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     log.close()
 
 
-def _frames() -> list[dict[str, str]]:
-    """Browser-style webcam frames of a real face (several sizes, as webcams differ)."""
+def _frames() -> list[bytes]:
+    """Page-style webcam frames (JPEGs) of a real face (several sizes, as webcams differ)."""
     import io
 
     import cv2
@@ -92,7 +91,7 @@ def _frames() -> list[dict[str, str]]:
         rgb = cv2.resize(astronaut_face(), (w, h))
         buf = io.BytesIO()
         Image.fromarray(rgb).save(buf, "JPEG", quality=90)
-        out.append({"url": "data:image/jpeg;base64," + base64.b64encode(buf.getvalue()).decode()})
+        out.append(buf.getvalue())
     return out
 
 
@@ -127,17 +126,20 @@ def test_no_image_of_the_student_on_disk_or_in_the_database(private_app: tuple[s
     tab = Tab(url)
     frames = _frames()
     assert tab.call("start", [None, "privacy-1", "fractions", "server"]).success
-    assert tab.call("camera", [None]).success
-    cam = Webcam(tab)
-    for i in range(10):  # 5 s of webcam at the browser's 2 fps
-        cam.send(frames[i % len(frames)]["url"])
+    cam = Camera(tab)
+    assert cam.toggle().success and cam.token
+    for i in range(10):  # 5 s of webcam at the page's 2 fps
+        answer = cam.send(frames[i % len(frames)])
+        assert answer.status == 200, answer
         time.sleep(0.5)
-    moods = [outputs_text(m) for _, m in cam.replies()]
-    assert any("mood-indicator" in m and "waiting" not in m for m in moods), ("no frame was analysed", moods[:2])
+    moods = [a.mood for a in cam.answers if a.analysed]
+    assert any("mood-indicator" in m for m in moods), ("no frame was analysed", cam.answers[:2])
     for text in (SECRET, "3/4"):
         done = tab.call("send", [None, text, "server"])
         assert done.success, outputs_text(done.messages)[-500:]
-    cam.stop()
+    token = cam.token
+    cam.toggle()
+    cam.close()
     assert '&quot;sheet&quot;' in outputs_text(done.messages) and ".jpg" in outputs_text(done.messages), \
         "the avatar's frames of the reply were served"
 
@@ -145,7 +147,7 @@ def test_no_image_of_the_student_on_disk_or_in_the_database(private_app: tuple[s
     after = snapshot(watched)
     new = sorted(p for p in after if p not in before or after[p] != before[p])
     assert any(p.suffix == ".db" or ".db-" in p.name for p in new), "the scan must see the session log"
-    frame_bytes = [base64.b64decode(f["url"].split(",", 1)[1]) for f in frames]
+    frame_bytes = frames
     offenders = []
     for path in after:
         data = path.read_bytes()
@@ -174,3 +176,5 @@ def test_no_image_of_the_student_on_disk_or_in_the_database(private_app: tuple[s
     # 3. The app's log: pseudonymous ids only, never what the student wrote or sent.
     log = (root / "app.log").read_text(errors="replace")
     assert SECRET not in log and "data:image" not in log and "/9j/" not in log
+    assert not any(fb[len(fb) // 2 : len(fb) // 2 + 64] in log.encode(errors="replace") for fb in frame_bytes)
+    assert token not in log  # nor the camera token

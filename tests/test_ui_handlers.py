@@ -242,20 +242,23 @@ def test_join_shows_the_come_back_code_once_and_the_code_brings_progress_back(se
 def test_camera_is_one_switch_and_frames_update_the_mood(services) -> None:
     state = new_user_state()
     face = astronaut_face()
-    assert observe_frame(services, state, face) == SKIP  # no consent: the frame is not analysed
-    state, webcam, mood, button = set_camera(state, True)
-    assert webcam.visible is True and mood == "" and "off" in button.value  # nothing to show yet
-    assert observe_frame(services, state, face) == SKIP  # before Start: dropped unread
+    assert observe_frame(services, state, face) is None  # no consent: the frame is not analysed
+    state, token, mood, button = set_camera(services, state, True)
+    assert len(token) >= 40 and services.cameras.state_of(token) is state  # the page's frame token
+    assert mood == "" and "off" in button.value  # nothing to show yet
+    assert observe_frame(services, state, face) is None  # before Start: dropped unread
     start_session(services, state, "ui-h-4", "fractions")
-    html = observe_frame(services, state, face, _client())  # read by this session's own reader
-    assert re.search(r'data-state="(engaged|delighted|neutral|confused|frustrated|bored|anxious)"', html)
-    assert "from your camera" in html and state.session._face is not None
+    html = observe_frame(services, state, face)  # read by this session's own reader
+    assert html and re.search(r'data-state="(engaged|delighted|neutral|confused|frustrated|bored|anxious)"', html)
+    assert "from your camera" in html and state.session._face is not None and state.mood is not None
     with services.frames.admit():  # another student's frame is being analysed right now (parallel=1)
-        assert observe_frame(services, state, face, _client()) == SKIP  # dropped, not queued
-    assert "from your camera" in observe_frame(services, state, face, _client())
-    state, webcam, mood, button = set_camera(state, False)
-    assert webcam.visible is False and mood == "" and "on" in button.value
-    assert observe_frame(services, state, face) == SKIP
+        assert observe_frame(services, state, face) is None  # dropped, not queued
+    assert "from your camera" in (observe_frame(services, state, face) or "")
+    assert "can't see your face" in (observe_frame(services, state, face * 0) or "")  # no face: said so
+    state, off, mood, button = set_camera(services, state, False)
+    assert off == "" and services.cameras.state_of(token) is None  # the token stops working
+    assert mood == "" and "on" in button.value
+    assert observe_frame(services, state, face) is None
 
 
 def test_each_tab_keeps_its_own_conversation(services) -> None:

@@ -9,6 +9,7 @@ models live in one `Services` object shared read-only by all users. Every event 
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import sys
@@ -21,7 +22,7 @@ import gradio as gr
 from starlette.routing import Route
 
 from tutor.errors import StoreError
-from ui import avatar, login, screen, student, teacher, web_assets
+from ui import avatar, camera, login, screen, student, teacher, web_assets
 from ui.config import AppConfig, load_config
 from ui.services import Services, missing_components
 
@@ -50,7 +51,9 @@ CSS = """
 @keyframes spin {to {transform: rotate(360deg)}}
 #problem {padding: 4px 12px; border-left: 4px solid #0072B2; background: var(--background-fill-secondary)}
 #problem .katex, #chat .katex {font-size: 1.15em}
-#webcam .button-wrap {display: none}  /* the camera button above starts and stops the stream */
+.camera-preview {margin: 0; max-width: 320px}
+.camera-preview video {display: block; width: 100%; border-radius: 8px; transform: scaleX(-1)}  /* a mirror */
+.camera-preview figcaption, .camera-note {font-size: 13px; color: #4b5563; margin: 2px 0 0}
 #chat button[aria-label="Clear"] {display: none}  /* it would only blank this screen, not the session */
 /* axe-core: Gradio's subdued grey and blue-500 on light backgrounds measure < 4.5:1 */
 footer .show-api, footer a {color: var(--body-text-color) !important}
@@ -83,7 +86,7 @@ def build_app(services: Services, config: AppConfig) -> gr.Blocks:
     # (unguessable names); the browser path's files go through Services.routes().
     gr.set_static_paths([str(p) for p in services.clips.served_folders()])
     with gr.Blocks(title="Emotion-aware maths tutor", delete_cache=DELETE_CACHE) as demo:
-        state = gr.State(screen.new_user_state, delete_callback=login.end_session)
+        state = gr.State(screen.new_user_state, delete_callback=functools.partial(login.end_session, services))
         # The browser's resume token (encrypted by ui/resume.py; BrowserState's own secret is only
         # obfuscation, but it must stay the same across restarts for the browser to read it back).
         token = gr.BrowserState("", storage_key="tutor-resume", secret=services.tokens.browser_secret)
@@ -105,18 +108,20 @@ def launch(demo: gr.Blocks, config: AppConfig, web: web_assets.WebAssets | None 
     """Queue and launch with the app's theme; extra kwargs go to `Blocks.launch`. With `web`
     (Services.web) the app serves the page's avatar renderer; without it the page uses the
     server path and says so. `routes` (Services.routes()): plain routes beside Gradio's, the
-    browser path's reply streams and files; without them only the server path works."""
+    browser path's reply streams and files and the webcam frames' (ui/reply_stream.py, ui/feed_files.py,
+    ui/camera.py); without them only the server path works and the camera cannot send frames."""
     demo.queue(default_concurrency_limit=2, max_size=256)
     options: dict[str, Any] = {
         # Gradio's queue runs at most max_threads events at once (and as many handler threads): a
-        # webcam stream and a reply per student at a time, plus the teacher view (ui/config.py).
+        # reply per student at a time, plus the teacher view (ui/config.py). Webcam frames no longer
+        # take a slot (ui/camera.py); the value stays as it was measured with them (bench_load).
         "max_threads": 2 * config.server.max_students + TEACHER_CONCURRENCY,
         "server_name": config.server.host,
         "server_port": config.server.port,
         "theme": THEME,
         "css": CSS + avatar.CSS + teacher.CSS,
-        "head": HEAD + avatar.player_head() + web_assets.head(web),
-        # COOP/COEP on every response (2 wasm threads in the page) and the renderer's files.
+        "head": HEAD + avatar.player_head() + web_assets.head(web) + camera.camera_head(),
+        # COOP/COEP on every response (2 wasm threads in the page), the renderer's files, the app's plain routes.
         "app_kwargs": web_assets.app_kwargs(web, routes),
         "show_error": True,
         "footer_links": ["api"],

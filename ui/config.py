@@ -30,17 +30,18 @@ class ServerConfig:
     port: int = 7860  # Gradio's usual port
     teacher_password: str = ""  # TUTOR_TEACHER_PASSWORD: creates/updates the teacher account "teacher" at start
     warm_up: bool = True  # run every model once before reporting ready
-    # Students served at once. Each open webcam stream holds one of Gradio's queue slots for as long as
-    # it streams (gradio/queueing.py waits for the stream's next frame inside the slot), so the queue
-    # needs a slot per camera on top of the chat's: with 40 slots and a frame limit of 1 (session 4),
-    # the first student's stream kept the only frame slot and others' frames waited for ever
-    # (91 of 1,600 analysed at N=20, FINDINGS.md).
+    # Students served at once: each gets a reply slot in Gradio's queue (ui/student.py). Webcam frames
+    # do not use the queue: they have a route of their own (ui/camera.py).
     max_students: int = 60
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
     # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
     frame_analyses: int = 1
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1
+    # Largest webcam frame accepted by the frame route (ui/camera.py), in bytes of JPEG and pixels a side.
+    # The page sends 320x240 JPEGs of ~10-20 KB; 256 KB / 1280 px leave room for a 1280x720 webcam.
+    frame_max_bytes: int = 262_144
+    frame_max_side: int = 1280
 
     def __post_init__(self) -> None:
         if not 0 < self.port < 65536:
@@ -51,6 +52,10 @@ class ServerConfig:
             raise ValueError(f"ServerConfig.frame_wait_s must be in [0, 1] s, got {self.frame_wait_s}.")
         if self.frame_analyses < 1:
             raise ValueError(f"ServerConfig.frame_analyses must be at least 1, got {self.frame_analyses}.")
+        if self.frame_max_bytes < 1024:
+            raise ValueError(f"ServerConfig.frame_max_bytes must be at least 1024, got {self.frame_max_bytes}.")
+        if not 64 <= self.frame_max_side <= 4096:
+            raise ValueError(f"ServerConfig.frame_max_side must be in 64..4096 px, got {self.frame_max_side}.")
 
 
 @dataclass(frozen=True)

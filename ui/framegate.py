@@ -32,6 +32,11 @@ class FrameGate:
         self._slots = threading.BoundedSemaphore(parallel)
         self._count = threading.Lock()
 
+    def drop(self) -> None:
+        """Count a frame dropped before it reached the gate (ui/camera.py: every worker busy)."""
+        with self._count:
+            self.dropped += 1
+
     @contextmanager
     def admit(self) -> Iterator[bool]:
         """`with gate.admit() as ok:` ok = analyse this frame now (False = drop it: all slots stayed busy)."""

@@ -152,42 +152,42 @@ def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator
 # 2. Camera: one click on (that click is the consent), one click off ---------------------------
 
 
-def set_camera(state: UserState, on: bool) -> tuple[Any, ...]:
-    """Turn the camera on or off; returns (state, webcam, mood, camera button)."""
+def set_camera(services: Services, state: UserState, on: bool) -> tuple[Any, ...]:
+    """Turn the camera on or off; returns (state, camera token, mood, camera button). On: a fresh
+    token for this tab's page to post frames with (ui/camera.py); off: the token stops working."""
     state.camera_on = bool(on)
     state.mood = None
+    if state.camera_on:
+        services.cameras.issue(state)
+    else:
+        services.cameras.revoke(state)
     label = "Turn my camera off" if state.camera_on else "Turn my camera on"
-    return state, gr.Image(visible=state.camera_on, value=None), "", gr.Button(value=label)
+    return state, state.camera_token, "", gr.Button(value=label)
 
 
-def toggle_camera(state: UserState) -> tuple[Any, ...]:
+def toggle_camera(services: Services, state: UserState) -> tuple[Any, ...]:
     """The camera button: on when off, off when on."""
-    return set_camera(state, not state.camera_on)
+    return set_camera(services, state, not state.camera_on)
 
 
-def observe_frame(
-    services: Services, state: UserState, frame: np.ndarray | None, request: gr.Request | None = None
-) -> Any:
-    """One webcam frame -> this session's own face reader -> mood html.
+def observe_frame(services: Services, state: UserState, rgb: np.ndarray) -> str | None:
+    """One webcam frame (RGB uint8, already decoded) -> this session's own face reader -> the
+    mood html for the panel; None = dropped unread (camera off, before Start, a reply being
+    made, or every analysis busy: ui/framegate.py).
 
     Frames are read only once a session runs, by that session's reader (its tracking and cue
-    baseline are never mixed with another student's); before Start they are dropped unread.
-    The frame lives only in memory: it is analysed and dropped.
+    baseline are never mixed with another student's). The frame lives only in memory: it is
+    analysed and dropped; only the reading goes into the tab's state and the session's mood track.
     """
-    if not state.camera_on or frame is None or state.session is None:
-        return gr.skip()
-    if not services.limits.allow_frame(request):
-        return gr.skip()  # over this client's frame budget (ui/ratelimit.py): drop it
-    rgb = np.ascontiguousarray(frame[..., :3], dtype=np.uint8) if frame.ndim == 3 else frame
+    if not state.camera_on or state.session is None:
+        return None
     if not state.lock.acquire(blocking=False):
-        return gr.skip()  # a message is being answered; the next frame will do
+        return None  # a message is being answered; the next frame will do
     try:
-        with services.frames.admit() as room:  # under load: drop, never queue (ui/framegate.py)
+        with services.frames.admit() as room:  # under load: drop, never queue
             if not room:
-                return gr.skip()
+                return None
             estimate = state.session.observe_frame(rgb)
-    except ValueError as err:  # an unusable frame: only a scripted client sends one
-        raise UserError(f"Camera frame skipped: {err}") from err
     finally:
         state.lock.release()
     if estimate is None:

@@ -174,7 +174,10 @@ def transcript_messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:
     return messages
 
 
-def end_session(state: UserState) -> None:
-    """gr.State delete callback (the tab closed long enough ago): mark the session ended."""
+def end_session(services: Services, state: UserState) -> None:
+    """gr.State delete callback (the tab closed long enough ago): its camera token stops working,
+    and the session is marked ended."""
+    services.cameras.revoke(state)
+    state.camera_on = False
     if state.session is not None:
         state.session.close()

@@ -3,8 +3,8 @@
 A client is limited twice: per browser session (Gradio's session hash: one tab or one API
 client) and per network address (many tabs or scripted clients from one machine). The
 per-address budget is generous, because a classroom behind one NAT address shares it.
-Chat over the limit is refused with a message saying how long to wait; frames over the limit
-are dropped silently (mood changes over seconds, so a dropped frame costs nothing).
+Chat over the limit is refused with a message saying how long to wait; webcam frames (their own
+route, ui/camera.py) are limited per camera token and per address, and answered 429 with the wait.
 """
 
 from __future__ import annotations
@@ -29,14 +29,14 @@ class RateLimitedError(gr.Error):
 @dataclass(frozen=True)
 class RateLimits:
     """The app's limits. Chat: a student types a message every several seconds; 4 quick ones (the
-    Hint/Next buttons) then one per 2 s is far above any real pace. Frames: the webcam streams
-    2 fps (ui/app.py STREAM_EVERY_S), so 3/s with a burst of 4 leaves room for jitter."""
+    Hint/Next buttons) then one per 2 s is far above any real pace. Frames: the page posts
+    2 fps (ui/camera.js), so 3/s with a burst of 4 leaves room for jitter."""
 
     chat_session: RateLimit = field(default_factory=lambda: RateLimit(0.5, 4))  # per tab / API client
     # Per IP: a class behind one school NAT shares it. ServerConfig.max_students (60) sending a message
     # every ~8 s is 7.5/s (5/s refused a class of 50 after ~30 s in bench_load); their cameras 120 frames/s.
     chat_address: RateLimit = field(default_factory=lambda: RateLimit(10.0, 80))
-    frame_session: RateLimit = field(default_factory=lambda: RateLimit(3.0, 4))
+    frame_session: RateLimit = field(default_factory=lambda: RateLimit(3.0, 4))  # per camera token (one tab)
     frame_address: RateLimit = field(default_factory=lambda: RateLimit(150.0, 300))
 
 
@@ -68,13 +68,16 @@ class ClientLimits:
                 title="Slow down",
             )
 
-    def allow_frame(self, request: Any) -> bool:
-        """True when this client's webcam frame may be analysed (else drop it)."""
-        return self._take(self._frame, request) == 0.0
+    def frame_wait(self, camera: str, address: str) -> float:
+        """Seconds until this camera (its token, ui/camera_tokens.py) at this network address may
+        send its next webcam frame; 0.0 = now (one token spent)."""
+        return self._take_keys(self._frame, f"camera:{camera}", f"address:{address}")
+
+    def _take(self, buckets: tuple[TokenBuckets, TokenBuckets], request: Any) -> float:
+        return self._take_keys(buckets, *client_keys(request))
 
     @staticmethod
-    def _take(buckets: tuple[TokenBuckets, TokenBuckets], request: Any) -> float:
-        session_key, address_key = client_keys(request)
+    def _take_keys(buckets: tuple[TokenBuckets, TokenBuckets], session_key: str, address_key: str) -> float:
         wait = buckets[0].take(session_key)
         if wait > 0:
             return wait  # refused per session: do not also charge the shared address budget

@@ -34,6 +34,7 @@ class UserState:
     student: str = ""
     topic: str = ""
     camera_on: bool = False
+    camera_token: str = ""  # while the camera is on: what this tab's page posts frames with (ui/camera_tokens.py)
     messages: list[dict[str, str]] = field(default_factory=list)  # Gradio 6 chat messages (markdown)
     mood: AffectEstimate | None = None
     reply_seq: int = 0  # counts replies; only the newest one may still put clips on screen

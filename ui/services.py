@@ -25,6 +25,7 @@ from starlette.routing import Route
 
 from affect.types import AVATAR_EMOTIONS, AffectEstimate
 from ui import feed_files
+from ui.camera_tokens import CameraTokens
 from ui.clips import ClipJob, ClipRenderer, ClipStore, Part
 from ui.config import AppConfig
 from ui.framegate import FrameGate
@@ -149,6 +150,7 @@ class Services:
     limits: ClientLimits = field(default_factory=ClientLimits)  # per-client chat/frame rate limits
     frames: FrameGate = field(default_factory=FrameGate)  # webcam analyses at once, the rest dropped
     streams: ReplyStreams = field(default_factory=ReplyStreams)  # browser-path replies' parts, off Gradio's queue
+    cameras: CameraTokens = field(default_factory=CameraTokens)  # tabs whose camera is on, by frame token
 
     @classmethod
     def load(cls, config: AppConfig) -> Services:
@@ -212,8 +214,12 @@ class Services:
 
     def routes(self) -> list[Route]:
         """The app's plain HTTP routes beside Gradio's (ui/app.py launch): the browser path's reply
-        streams and their motion + speech files (ui/reply_stream.py, ui/feed_files.py)."""
-        return [self.streams.route(), *feed_files.routes(self.motion.folder, self.motion.idle_files)]
+        streams and their motion + speech files (ui/reply_stream.py, ui/feed_files.py), the webcam
+        frames' (ui/camera.py)."""
+        from ui.camera import FrameRoute  # ui.camera builds on the handlers, which import this module
+
+        return [self.streams.route(), *feed_files.routes(self.motion.folder, self.motion.idle_files),
+                FrameRoute(self).route()]
 
     def topic_choices(self) -> list[tuple[str, str]]:
         """(label, value) pairs for the topic dropdown."""

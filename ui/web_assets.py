@@ -191,9 +191,9 @@ class IsolationHeadersMiddleware:
 
 def app_kwargs(web: WebAssets | None, routes: Sequence[Route] = ()) -> dict[str, Any]:
     """FastAPI arguments for `Blocks.launch(app_kwargs=...)`: the isolation headers always, the
-    file routes with `web`, then `routes`."""
-    return {"middleware": [Middleware(IsolationHeadersMiddleware)],
-            "routes": [*(web.routes() if web else []), *routes]}
+    file routes with `web`, and the app's other plain `routes` (Services.routes())."""
+    files = web.routes() if web else []
+    return {"middleware": [Middleware(IsolationHeadersMiddleware)], "routes": [*files, *routes]}
 
 
 def head(web: WebAssets | None) -> str:

@@ -1,0 +1,132 @@
+"""The webcam frames' own route (ui/camera.py) over real HTTP, with the real models.
+
+A frame is a JPEG POSTed to tutor/frame with the token the camera button's answer carried, as the
+page's ui/camera.js does (bench/browser_protocol.py `Camera` speaks the same protocol). Checked: a
+face's mood reaches the tab's state and the tutor's next turn; a missing, wrong or revoked token is
+403; too big 413; not a JPEG 400/415; too fast 429 with Retry-After; the decoder on its own.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+import httpx
+import numpy as np
+import pytest
+from PIL import Image
+from reliability_http import App, Camera, Tab, app_with_limits, jpeg_bytes
+from ui_harness import astronaut_face
+
+from ui.camera import FrameRefusedError, decode_jpeg
+
+FACE = jpeg_bytes(astronaut_face())
+
+
+def test_decode_reads_a_jpeg_and_refuses_anything_else() -> None:
+    rgb = decode_jpeg(FACE, max_side=1280)
+    assert rgb.shape == (240, 320, 3) and rgb.dtype == np.uint8
+    assert np.abs(rgb.astype(int) - astronaut_face().astype(int)).mean() < 6  # the same picture
+    png = io.BytesIO()
+    Image.fromarray(astronaut_face()).save(png, "PNG")
+    cases = [(png.getvalue(), 400), (FACE[: len(FACE) // 2], 400), (b"", 400), (FACE, 413)]
+    for body, status in cases:
+        with pytest.raises(FrameRefusedError) as err:
+            decode_jpeg(body, max_side=1280 if status != 413 else 300)
+        assert err.value.status == status and str(err.value).endswith(".")
+
+
+@pytest.fixture(scope="module")
+def app() -> App:
+    return app_with_limits()  # the shipped limits
+
+
+def _camera_on(app: App, name: str, start: bool = True) -> tuple[Tab, Camera]:
+    tab = Tab(app.url)
+    if start:
+        assert tab.call("start", [None, f"{name}-{tab.session_hash[:6]}", "fractions", "server"]).success
+    cam = Camera(tab)
+    assert cam.toggle().success and len(cam.token) >= 40
+    return tab, cam
+
+
+def _post(app: App, body: bytes, headers: dict[str, str]) -> httpx.Response:
+    return httpx.post(f"{app.url}tutor/frame", content=body, headers=headers, timeout=60)
+
+
+@pytest.mark.slow
+def test_a_face_frame_reaches_the_mood_panel_and_the_tutor(app: App) -> None:
+    tab, cam = _camera_on(app, "cam-mood")
+    state: Any = app.services.cameras.state_of(cam.token)
+    assert state is not None and state.camera_on and state.mood is None
+    answer = cam.send(FACE)
+    assert answer.status == 200 and answer.analysed, answer
+    assert 'id="mood-indicator"' in answer.mood and "from your camera" in answer.mood  # the panel's own html
+    assert state.mood is not None  # the tab's state holds the reading...
+    done = tab.call("send", [None, "is it 3/4?", "server"])
+    assert done.success
+    sid = str(app.services.tutor.list_sessions(student=state.student)[0]["id"])
+    assert app.services.tutor.transcript(sid)[-1]["face_affect"]  # ...and the tutor's turn used it
+    blank = cam.send(jpeg_bytes(np.zeros((240, 320, 3), np.uint8)))
+    assert blank.analysed and "can't see your face" in blank.mood
+    cam.close()
+    tab.close()
+
+
+@pytest.mark.slow
+def test_frames_need_the_tabs_live_token(app: App) -> None:
+    jpeg = {"Content-Type": "image/jpeg"}
+    assert _post(app, FACE, jpeg).status_code == 403  # no token
+    assert _post(app, FACE, {**jpeg, "X-Camera-Token": "x" * 43}).status_code == 403  # a made-up one
+    tab, cam = _camera_on(app, "cam-token")
+    other_tab, other = _camera_on(app, "cam-other")
+    assert cam.token != other.token
+    assert cam.send(FACE).status == 200
+    token = cam.token
+    cam.toggle()  # camera off: its token stops working at once
+    assert cam.token == "" and cam.send(FACE, token=token).status == 403
+    assert other.send(FACE).status == 200  # another tab's camera goes on
+    cam.toggle()  # on again: a new token
+    assert cam.send(FACE).status == 200
+    # The tab's Gradio session ends (gr.State's delete callback): its token dies with it.
+    from ui.login import end_session
+
+    state = app.services.cameras.state_of(other.token)
+    token = other.token
+    end_session(app.services, state)
+    assert other.send(FACE, token=token).status == 403 and not state.camera_on
+    for c in (cam, other):
+        c.close()
+    tab.close()
+    other_tab.close()
+
+
+@pytest.mark.slow
+def test_frames_before_start_are_dropped_unread(app: App) -> None:
+    tab, cam = _camera_on(app, "cam-early", start=False)
+    answer = cam.send(FACE)
+    assert answer.status == 200 and not answer.analysed and answer.mood == ""
+    cam.close()
+    tab.close()
+
+
+@pytest.mark.slow
+def test_too_big_or_too_fast_is_refused_with_a_reason(app: App) -> None:
+    tab, cam = _camera_on(app, "cam-limits")
+    headers = {"Content-Type": "image/jpeg", "X-Camera-Token": cam.token}
+    huge = _post(app, FACE + b"\0" * app.config.server.frame_max_bytes, headers)
+    assert huge.status_code == 413 and "bytes" in huge.json()["error"]
+    assert _post(app, b"\xff\xd8\xff garbage", headers).status_code == 400
+    t0 = time.monotonic()
+    statuses = [cam.send(FACE).status for _ in range(10)]  # a burst far above the page's 2 a second
+    refilled = app.services.limits.limits.frame_session.per_second * (time.monotonic() - t0)
+    left = app.services.limits.limits.frame_session.burst - 2  # the two refusals above spent a token each
+    assert statuses[:left] == [200] * left and set(statuses) == {200, 429}, statuses
+    assert statuses.count(200) <= left + refilled + 1, (statuses, refilled)
+    r = _post(app, FACE, headers)
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1 and "2 a second" in r.json()["error"]
+    time.sleep(1.5)  # the budget refills: the page's pace goes on
+    assert cam.send(FACE).status == 200
+    cam.close()
+    tab.close()

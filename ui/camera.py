@@ -1,0 +1,160 @@
+"""Webcam frames on a lean route of their own, off Gradio's queue: `POST tutor/frame`.
+
+Why: as a Gradio stream event every frame was a queue join, an SSE message and Gradio's
+pre/postprocessing on its single event loop; at N=50 students (2 frames/s each, ~100 frames/s)
+that traffic starved the replies' events (bench/results/load_browser.txt, py-spy). Here a frame
+costs the event loop one small HTTP request: the body is read (capped), then decoded and analysed
+in a worker thread, and the reply is a few bytes of JSON.
+
+The protocol (ui/camera.js is the page's side; bench/browser_protocol.py `FramePoster` the bench's):
+- the consent click gives the page a token (ui/camera_tokens.py); each frame is POSTed as the
+  request body, `Content-Type: image/jpeg`, with the token in the `X-Camera-Token` header (never
+  in the URL, so it stays out of access logs);
+- 200 `{"analysed": true, "mood": "<the mood panel's html>"}` (ui/views.py mood_html, the same
+  renderer the replies use; the page writes it into the panel), or `{"analysed": false}` when the
+  frame was dropped unread (every analysis busy, a reply being made, no session yet);
+- 403 unknown or revoked token, 413 too big (bytes or pixels), 415 not `image/jpeg`, 400 not a
+  readable JPEG, 429 over the rate limit (per token and per address, ui/ratelimit.py; with
+  Retry-After). Every refusal carries a sentence in `{"error": ...}`.
+Frames are never written anywhere and never logged: only the derived mood reaches the tab's state
+and the session's mood track (ui/handlers.py observe_frame, the one path for a frame's mood).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import math
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+from ui.handlers import observe_frame
+from ui.services import Services
+
+log = logging.getLogger(__name__)
+
+FRAME_PATH = "/tutor/frame"
+TOKEN_HEADER = "X-Camera-Token"
+CAMERA_JS = Path(__file__).with_name("camera.js")
+# Frames decoded or waiting for the analysis at once beyond the FrameGate's own slots: a frame that
+# finds them all taken is dropped at the door (the page sends the next one 0.5 s later), so the
+# threads never queue up work that would be stale (ui/framegate.py).
+EXTRA_WORKERS = 3
+
+
+class FrameRefusedError(Exception):
+    """A frame the route will not analyse, with its HTTP status and a sentence for the client."""
+
+    def __init__(self, status: int, message: str, retry_after: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after  # 429: seconds until the next frame is accepted
+
+
+def decode_jpeg(body: bytes, max_side: int) -> np.ndarray:
+    """RGB uint8 (H, W, 3) of a JPEG; FrameRefusedError(400) if it is not one or is broken, (413)
+    if a side exceeds `max_side` (checked from the header, before any pixel is decoded)."""
+    try:
+        image = Image.open(io.BytesIO(body), formats=["JPEG"])
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise FrameRefusedError(400, "The frame is not a JPEG image.") from err
+    with image:
+        width, height = image.size
+        if max(width, height) > max_side or min(width, height) < 1:
+            raise FrameRefusedError(413, f"The frame is {width}x{height} px; at most {max_side} a side is accepted.")
+        try:
+            rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
+        except (OSError, ValueError, SyntaxError) as err:  # truncated or corrupt data
+            raise FrameRefusedError(400, "The frame's JPEG data is broken.") from err
+    return rgb
+
+
+class FrameRoute:
+    """The route's handler: token -> rate limit -> body -> (worker thread) decode + analyse."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        server = services.config.server
+        self.max_bytes = server.frame_max_bytes
+        self.max_side = server.frame_max_side
+        self.workers = services.frames.parallel + EXTRA_WORKERS
+        self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="camera")
+        self._busy = 0  # frames in the pool (read and written on the event loop only)
+
+    def route(self) -> Route:
+        return Route(FRAME_PATH, self.handle, methods=["POST"])
+
+    async def handle(self, request: Request) -> JSONResponse:
+        """One frame; every refusal is a 4xx with a sentence, never an exception."""
+        try:
+            return await self._frame(request)
+        except FrameRefusedError as err:
+            headers = {"Cache-Control": "no-store"}
+            if err.status == 429:
+                headers["Retry-After"] = str(err.retry_after)
+            return JSONResponse({"error": str(err)}, status_code=err.status, headers=headers)
+
+    async def _frame(self, request: Request) -> JSONResponse:
+        token = request.headers.get(TOKEN_HEADER, "")
+        state = self.services.cameras.state_of(token)
+        if state is None:
+            raise FrameRefusedError(403, "This camera is not switched on here: turn the camera on first.")
+        host = request.client.host if request.client else "unknown"
+        wait = self.services.limits.frame_wait(token, host)
+        if wait > 0:
+            message = f"Too many frames: send at most 2 a second (next in {wait:.1f} s)."
+            raise FrameRefusedError(429, message, retry_after=max(1, math.ceil(wait)))
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != "image/jpeg":
+            raise FrameRefusedError(415, "Send the frame as image/jpeg.")
+        body = await self._read_body(request)
+        if self._busy >= self.workers:  # every worker busy: drop at the door, never queue
+            self.services.frames.drop()
+            return _reply(None)
+        self._busy += 1
+        try:
+            loop = asyncio.get_running_loop()
+            mood = await loop.run_in_executor(self._pool, self._analyse, state, body)
+        finally:
+            self._busy -= 1
+        return _reply(mood)
+
+    async def _read_body(self, request: Request) -> bytes:
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            raise FrameRefusedError(413, f"The frame is {int(declared)} bytes; at most {self.max_bytes} are accepted.")
+        chunks: list[bytes] = []
+        size = 0
+        async for chunk in request.stream():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FrameRefusedError(413, f"The frame is over {self.max_bytes} bytes.")
+            chunks.append(chunk)
+        if not size:
+            raise FrameRefusedError(400, "The frame is empty.")
+        return b"".join(chunks)
+
+    def _analyse(self, state: Any, body: bytes) -> str | None:
+        """In a worker thread: decode, then the tab's own session reads the face (or drops it)."""
+        rgb = decode_jpeg(body, self.max_side)
+        try:
+            return observe_frame(self.services, state, rgb)
+        except ValueError as err:  # an image the face reader cannot use (e.g. a few pixels)
+            raise FrameRefusedError(400, f"The frame could not be analysed: {err}") from err
+
+
+def _reply(mood: str | None) -> JSONResponse:
+    body = {"analysed": mood is not None, "mood": mood}
+    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+
+
+def camera_head() -> str:
+    """The page's camera script (ui/camera.js) for the page head."""
+    return f"<script>{CAMERA_JS.read_text(encoding='utf-8')}</script>"
