@@ -14,6 +14,8 @@ import dataclasses
 import functools
 import json
 import sys
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,10 +83,27 @@ class App:
     demo: Any
 
 
+class ManualClock:
+    """A clock for the rate limiters that moves only when a test says so (`advance`): a limit test
+    then checks the exact budget however slowly a busy machine answers each request."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0  # seconds; any start will do, the limiters only look at differences
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 @functools.cache
-def app_with_limits(password: str = TEACHER_PASSWORD, limits: str = "default") -> App:
+def app_with_limits(
+    password: str = TEACHER_PASSWORD, limits: str = "default", clock: Callable[[], float] = time.monotonic
+) -> App:
     """The real app on a free port with its own rate limiter: "default" (the shipped limits),
-    "generous" (no practical limit: fuzzing) or "strict" (2 frames then 1 per 2 s per camera)."""
+    "generous" (no practical limit: fuzzing) or "strict" (2 frames then 1 per 2 s per camera);
+    its buckets read `clock` (a ManualClock: time moves only when the test advances it)."""
     require_text_affect()
     require_avatar()
     from ui_harness import free_port, services_for, shared_data_dir
@@ -101,7 +120,7 @@ def app_with_limits(password: str = TEACHER_PASSWORD, limits: str = "default") -
         "generous": RateLimits(big, big, big, big),
         "strict": RateLimits(frame_session=RateLimit(0.5, 2)),
     }[limits]
-    services = dataclasses.replace(base, limits=ClientLimits(chosen))
+    services = dataclasses.replace(base, limits=ClientLimits(chosen, clock=clock))
     argv = ["--tutor.data_dir", data_dir, "--server.port", str(free_port()), "--server.teacher_password", password]
     config = load_config(argv, env={})
     demo = build_app(services, config)
