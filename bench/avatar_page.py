@@ -3,13 +3,11 @@ app's own renderer routes and COOP/COEP headers, but no tutor and no Gradio queu
 
 For the browser parity test and bench/bench_browser.py's renderer numbers: a real performance of
 the shipped avatar (gan.pipeline perform_sentences) is written as browser-path feed files (motion
-rows + WAV per sentence, BROWSER.md), and `feed_html` is what the server's feed would hold.
+rows + WAV per sentence, BROWSER.md), and `feed_data` is what the server's feed would hold.
 """
 
 from __future__ import annotations
 
-import html
-import json
 import threading
 import time
 import uuid
@@ -60,12 +58,12 @@ def write_reply(pipe: Any, text: str, folder: Path, emotion: str = "neutral") ->
     return chunks
 
 
-def feed_html(reply: str | None, chunks: list[Chunk], fps: float, size: int, idle: Chunk | None = None) -> str:
-    """The browser-path feed the player reads (the server's `ui.avatar.feed_html` with mode browser)."""
-    data = {"stage": STAGE, "mode": "browser", "reply": reply, "done": True, "speed": 1.0, "fps": fps,
+def feed_data(reply: str | None, chunks: list[Chunk], fps: float, size: int, idle: Chunk | None = None) -> dict:
+    """The browser-path feed the player reads (the server's `ui.avatar.feed_data` with mode browser);
+    `avatar.as_html` makes it the feed's HTML."""
+    return {"stage": STAGE, "mode": "browser", "reply": reply, "done": True, "speed": 1.0, "fps": fps,
             "size": size, "cols": 0, "chunks": [c.feed() for c in chunks],
             "idle": {"motion": idle.motion, "n": idle.n} if idle else None}
-    return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
 
 
 def page_html(web: web_assets.WebAssets, size: int) -> str:

@@ -31,6 +31,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import avatar_page
 
+from ui.avatar import as_html
+
 REPLY = "Nice work! Two thirds is the same as four sixths, because you multiply the top and the bottom by two."
 READY = ("() => !!window.__avatar && !!window.__avatar.render "
          "&& window.__avatar.render.reason !== 'the page is still starting'")
@@ -60,7 +62,7 @@ def reply(browser: Any, url: str, chunks: list[avatar_page.Chunk], fps: float, s
     try:
         page.mouse.click(5, 5)  # a user gesture, so the page may play sound
         page.evaluate("h => { document.getElementById('feed').innerHTML = h; }",
-                      avatar_page.feed_html("bench", chunks, fps, size))
+                      as_html(avatar_page.feed_data("bench", chunks, fps, size)))
         page.wait_for_function("() => window.__avatar.stages.avatar.replies.some((r) => r.end_ms !== null)",
                                timeout=300_000)
         stat: dict[str, Any] = page.evaluate("() => window.__avatar.stages.avatar.replies[0]")

@@ -60,7 +60,7 @@ def serve(port: int, folder: Path, parts: int) -> None:
     """The child: a Blocks with the three ways, on 127.0.0.1:port."""
     import gradio as gr
 
-    from ui.avatar import feed_html
+    from ui.avatar import as_html, feed_data
     from ui.feed_files import routes as file_routes
     from ui.reply_stream import ReplyStreams, stream_url
 
@@ -69,9 +69,6 @@ def serve(port: int, folder: Path, parts: int) -> None:
     pairs = [(str(f), str(f.with_suffix(".wav"))) for f in files]
     routed = [("avatar-feed/part/" + Path(m).name, "avatar-feed/part/" + Path(a).name) for m, a in pairs]
 
-    def html(data: dict[str, Any]) -> str:
-        return f'<div class="avatar-data" data-avatar="{json.dumps(data).replace(chr(34), "&quot;")}"></div>'
-
     def text_values(avatar: str) -> list[Any]:
         chat = [{"role": "user", "content": "3/4"}, {"role": "assistant", "content": "Nearly! " * 20}]
         return [None, chat, "", "**Problem** 1/2 + 1/4", "<p>mastery</p>" * 5, "<p>getting ready</p>", avatar,
@@ -79,17 +76,17 @@ def serve(port: int, folder: Path, parts: int) -> None:
 
     def gradio_way(_state: Any, _text: str):  # type: ignore[no-untyped-def]
         reply = uuid.uuid4().hex[:12]
-        yield tuple(text_values(feed_html("avatar", None)))
+        yield tuple(text_values(as_html(feed_data("avatar", None))))
         for i in range(parts):
             time.sleep(PART_GAP_S)
             data = feed(reply, [(f"gradio_api/file={m}", f"gradio_api/file={a}") for m, a in pairs[: i + 1]],
                         i == parts - 1)  # fmt: skip
             first = i == 0
             status, replay = ("<p></p>", gr.Button(interactive=True)) if first else (gr.skip(), gr.skip())
-            yield (gr.skip(),) * 5 + (status, html(data), gr.skip(), replay, gr.skip(), gr.skip())
+            yield (gr.skip(),) * 5 + (status, as_html(data), gr.skip(), replay, gr.skip(), gr.skip())
 
     def then_text(_state: Any, _text: str) -> tuple[Any, ...]:
-        return tuple(text_values(feed_html("avatar", None)))
+        return tuple(text_values(as_html(feed_data("avatar", None))))
 
     def then_speak(_state: Any):  # type: ignore[no-untyped-def]
         reply = uuid.uuid4().hex[:12]
@@ -98,12 +95,13 @@ def serve(port: int, folder: Path, parts: int) -> None:
             data = feed(reply, [(f"gradio_api/file={m}", f"gradio_api/file={a}") for m, a in pairs[: i + 1]],
                         i == parts - 1)  # fmt: skip
             first = i == 0
-            yield ("<p></p>" if first else gr.skip(), html(data), gr.Button(interactive=True) if first else gr.skip())
+            replay = gr.Button(interactive=True) if first else gr.skip()
+            yield ("<p></p>" if first else gr.skip(), as_html(data), replay)
 
     def sse_way(_state: Any, _text: str):  # type: ignore[no-untyped-def]
         reply, token = uuid.uuid4().hex[:12], streams.open()
         start = {**feed(reply, [], False), "stream": stream_url(token)}
-        yield tuple(text_values(html(start)))
+        yield tuple(text_values(as_html(start)))
         for i in range(parts):
             time.sleep(PART_GAP_S)
             streams.publish(token, feed(reply, routed[: i + 1], i == parts - 1))

@@ -58,7 +58,7 @@ def inspect(kind: str, body: bytes) -> tuple[float, float, bool]:
 
 
 def feeds_in(value: Any) -> Iterator[dict[str, Any]]:
-    """Every avatar feed (ui/avatar.py feed_html) inside one queue message (or part of it), in order."""
+    """Every avatar feed (ui/avatar.py as_html(feed_data(...))) inside one queue message (or part of it), in order."""
     if isinstance(value, str):
         for match in FEED.finditer(value):
             yield json.loads(html.unescape(match.group(1)))

@@ -39,6 +39,8 @@ if not (ROOT / "ui" / "web" / "node_modules" / "onnxruntime-web" / "package.json
 sys.path.insert(0, str(ROOT / "bench"))
 import avatar_page  # noqa: E402  (bench/: shared with bench/bench_browser.py)
 
+from ui.avatar import as_html  # noqa: E402
+
 REPLY = "Nice work! Two thirds is the same as four sixths."
 PARITY_ATOL = 1e-4  # see the module docstring
 READY = ("() => !!window.__avatar && !!window.__avatar.render "
@@ -147,7 +149,7 @@ def test_a_reply_is_rendered_in_the_page_with_sound_and_captions(pipe, served, b
         page.mouse.click(5, 5)  # a user gesture: browsers start audio only after one
         page.evaluate(WATCH)
         page.evaluate("h => { document.getElementById('feed').innerHTML = h; }",
-                      avatar_page.feed_html("r1", chunks, pipe.fps, pipe.size))
+                      as_html(avatar_page.feed_data("r1", chunks, pipe.fps, pipe.size)))
         page.wait_for_function("() => window.__avatar.stages.avatar.replies.some((r) => r.first_frame_ms)",
                                timeout=20_000)
         time.sleep(1.0)  # mid-sentence

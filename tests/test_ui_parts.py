@@ -11,7 +11,7 @@ import pytest
 from cryptography.fernet import Fernet
 
 from affect.types import AffectEstimate
-from ui.avatar import feed_html, read_feed
+from ui.avatar import as_html, feed_data, read_feed
 from ui.clips import ClipStore, RenderedClip, frame_sheet
 from ui.resume import ResumeTicket, ResumeTokens
 from ui.views import mastery_html, mood_html, note_html, status_html, typeset
@@ -33,12 +33,12 @@ def test_feed_round_trips_and_escapes_what_it_carries(tmp_path) -> None:
     evil = 'a "quote" <b> & ' + EVIL
     chunk = RenderedClip(tmp_path / "c.jpg", tmp_path / "c.wav", 25, 25.0, 256, evil, 0.1, "happy")
     idle = RenderedClip(tmp_path / "i.jpg", None, 75, 25.0, 256, "", 0.1, "happy")
-    html = feed_html("avatar", idle, "r1", [chunk], done=True, speed=0.5)
+    html = as_html(feed_data("avatar", idle, "r1", [chunk], done=True, speed=0.5))
     assert "<b>" not in html and "<script>" not in html and html.count('"') == 4  # two attributes; the data escaped
     data = read_feed(html)
     assert data["chunks"][0]["caption"] == evil and data["chunks"][0]["sheet"].endswith(str(tmp_path / "c.jpg"))
     assert data["idle"]["n"] == 75 and data["done"] and data["speed"] == 0.5 and data["size"] == 256
-    assert read_feed(feed_html("avatar", idle))["reply"] is None and read_feed("<p>hi</p>") is None
+    assert read_feed(as_html(feed_data("avatar", idle)))["reply"] is None and read_feed("<p>hi</p>") is None
 
 
 def test_clip_store_sweeps_old_files_but_keeps_kept_ones_and_closes(tmp_path) -> None:

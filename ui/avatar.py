@@ -1,7 +1,7 @@
 """The avatar on screen: a canvas at the size the avatar was rendered, fed chunk by chunk.
 
 `stage()` places the canvas with its caption line (static HTML) and a hidden feed; handlers
-write `feed_html(...)` into the feed, and ui/avatar_player.js (loaded once into the page head by
+write `as_html(feed_data(...))` into the feed, and ui/avatar_player.js (loaded once into the page head by
 `player_head()`) plays what it names: a reply's chunks back to back as one performance, the idle
 loop between replies. The canvas is drawn at exactly the generator's size (256 px for avatar
 v2), never scaled up, and the captions sit below it, where no player control can cover them.
@@ -60,7 +60,7 @@ def stage_html(elem_id: str, size: int, label: str) -> str:
 
 def stage(elem_id: str, size: int, label: str) -> gr.HTML:
     """The avatar's stage (stage_html), then its hidden feed, which is returned: handlers update
-    it with `feed_html(elem_id, ...)`."""
+    it with `as_html(feed_data(elem_id, ...))`."""
     gr.HTML(stage_html(elem_id, size, label), padding=False, elem_id=f"{elem_id}-box")
     return gr.HTML("", padding=False, elem_id=f"{elem_id}-feed", elem_classes=["avatar-feed"])
 
@@ -76,24 +76,8 @@ def _url(path: Path) -> str:
     return FILE_URL + str(path)
 
 
-def feed_html(
-    stage_id: str,
-    idle: Part | None,
-    reply: str | None = None,
-    chunks: Sequence[Part] = (),
-    *,
-    done: bool = False,
-    speed: float = 1.0,
-    sentences: int = 0,
-    shortened: bool = False,
-    stream: str = "",
-) -> str:
-    """`feed_data(...)` as the feed's HTML (what a handler writes into the stage's feed)."""
-    return as_html(feed_data(stage_id, idle, reply, chunks, done=done, speed=speed, sentences=sentences,
-                             shortened=shortened, stream=stream))
-
-
 def as_html(data: dict[str, Any]) -> str:
+    """Feed data (`feed_data`) as the feed's HTML: what a handler writes into the stage's feed."""
     return f'<div class="avatar-data" data-avatar="{html.escape(json.dumps(data), quote=True)}"></div>'
 
 
@@ -178,7 +162,7 @@ def _browser_feed(stage_id: str, idle: Part | None, reply: str | None, chunks: S
 
 
 def read_feed(value: object) -> dict | None:
-    """The data of a `feed_html` value (None for anything else): what API clients, the latency
+    """The data of an `as_html` feed value (None for anything else): what API clients, the latency
     bench and the tests read back from the avatar output."""
     if not isinstance(value, str) or "data-avatar=" not in value:
         return None

@@ -20,7 +20,7 @@ from typing import Any
 
 import gradio as gr
 
-from ui.avatar import as_html, feed_data, feed_html
+from ui.avatar import as_html, feed_data
 from ui.clips import ClipJob, MotionClip, Part, RenderedClip
 from ui.motion import motion_ref
 from ui.reply_stream import stream_url
@@ -42,7 +42,7 @@ class PlayUpdate:
     """What playback changes on screen; skip = unchanged."""
 
     status: Any = field(default_factory=gr.skip)
-    avatar: Any = field(default_factory=gr.skip)  # the avatar feed (ui/avatar.py feed_html)
+    avatar: Any = field(default_factory=gr.skip)  # the avatar feed (ui/avatar.py as_html(feed_data(...)))
     replay: Any = field(default_factory=gr.skip)
 
 
@@ -50,7 +50,7 @@ def idle_feed(services: Services, emotion: str, stage: str = STAGE, mode: str = 
     """The idle loop of the avatar for `emotion` on the `mode` path (stopping any reply still
     playing), or no change if no loop is ready yet."""
     idle = services.source(mode).reaction(emotion)
-    return gr.skip() if idle is None else feed_html(stage, idle)
+    return gr.skip() if idle is None else as_html(feed_data(stage, idle))
 
 
 def stream_reply(
@@ -134,9 +134,9 @@ def play_reply(services: Services, state: Any, reply: Any, seq: int) -> Iterator
     note, started = "", False  # the last progress note sent; whether the page has the reply's first part
     try:
         if token:
-            yield PlayUpdate(avatar=feed_html(STAGE, source.reaction(reply.avatar_emotion), reply_id,
-                                              sentences=job.sentences, shortened=job.shortened,
-                                              stream=stream_url(token)))  # fmt: skip
+            yield PlayUpdate(avatar=as_html(feed_data(STAGE, source.reaction(reply.avatar_emotion), reply_id,
+                                                      sentences=job.sentences, shortened=job.shortened,
+                                                      stream=stream_url(token))))  # fmt: skip
         for chunks, feed in stream_reply(services, job, reply.avatar_emotion, lambda: state.reply_seq == seq,
                                          mode=mode, reply=reply_id):
             if feed is None:
@@ -202,7 +202,7 @@ def play_clips(services: Services, clips: Sequence[Part], stage: str = STAGE, mo
         return
     idle = services.source(BROWSER if isinstance(clips[-1], MotionClip) else SERVER).reaction(clips[-1].emotion)
     yield PlayUpdate(status=status_html("", busy=False),
-                     avatar=feed_html(stage, idle, new_reply_id(), clips, done=True))
+                     avatar=as_html(feed_data(stage, idle, new_reply_id(), clips, done=True)))
 
 
 def _replay_on() -> Any:
