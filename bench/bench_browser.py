@@ -40,8 +40,10 @@ MEASURE = "async ([b, runs]) => (await window.__avatar.render.renderer.measure(b
 
 
 def _page(browser: Any, url: str, options: dict[str, Any]) -> Any:
+    """The avatar page with `options`; it keeps its renderer whatever it measures (minFps 0: a page
+    that falls back to the server path closes its renderer, and here the renderer is what is timed)."""
     page = browser.new_page()
-    page.add_init_script(f"window.__avatarWebOptions = {json.dumps(options)};")
+    page.add_init_script(f"window.__avatarWebOptions = {json.dumps({'minFps': 0, **options})};")
     page.goto(url)
     page.wait_for_function(READY, timeout=180_000)
     return page

@@ -7,11 +7,14 @@
 // measured), then choose the path: no wasm SIMD (onnxruntime-web ships only a SIMD build), a failed
 // load, or < 25 frames/s (issue 15's bar) -> the server renders, else the page does. The choice goes
 // to the server through the hidden `#avatar-mode` textbox (window.__avatar.setMode), and in words
-// under the avatar.
+// under the avatar. On the server path the renderer is closed: its worker (wasm memory, the model,
+// its threads) is terminated, so a laptop that cannot draw the avatar does not keep it loaded; the
+// one re-check after a speed fallback starts a new one, kept only if it then passes.
 // Motion rows (BROWSER.md, gan/rig/wire.py): little-endian float32, one row per frame = rig | pose |
-// emotion | intensity; the column layout is read from generator.json's `rows`, never assumed here. window.__avatar.render exposes the
-// renderer and its measurements for tests and bench/bench_browser.py; window.__avatarWebOptions
-// (set before load) can pin threads, batch sizes or the mode.
+// emotion | intensity; the column layout is read from generator.json's `rows`, never assumed here.
+// window.__avatar.render exposes the renderer (null on the server path) and its measurements for tests
+// and bench/bench_browser.py; window.__avatarWebOptions (set before load) can pin threads, batch sizes,
+// the bar or the mode (render.options: the options in force, read again when the page decides).
 (() => {
   const state = window.__avatar;
   if (!state || state.render) return;
@@ -87,7 +90,9 @@ onmessage = async (e) => {
       this.batch = options.batches[0];
       this.fps = 0; // frames/s measured (warm-up, then running)
       this.frames = 0; // frames rendered since load (warm-up excluded)
-      this.worker = new Worker(URL.createObjectURL(new Blob([WORKER], { type: "text/javascript" })));
+      this.url = URL.createObjectURL(new Blob([WORKER], { type: "text/javascript" }));
+      this.worker = new Worker(this.url);
+      this.closed = false;
       this.calls = new Map();
       this.nextId = 0;
       this.worker.onmessage = (e) => {
@@ -107,11 +112,25 @@ onmessage = async (e) => {
     }
 
     call(msg, transfer) {
+      if (this.closed) return Promise.reject(new Error("the renderer was closed"));
       const id = this.nextId++;
       return new Promise((resolve, reject) => {
         this.calls.set(id, { resolve, reject });
         this.worker.postMessage({ ...msg, id }, transfer || []);
       });
+    }
+
+    // Terminate the worker (its session, wasm memory and threads go with it); whatever still waits fails.
+    close() {
+      if (this.closed) return;
+      this.closed = true;
+      this.worker.terminate();
+      URL.revokeObjectURL(this.url);
+      const err = new Error("the renderer was closed");
+      this.calls.forEach((call) => call.reject(err));
+      this.calls.clear();
+      this.queue.forEach((job) => job.reject(err));
+      this.queue = [];
     }
 
     init() {
@@ -190,8 +209,11 @@ onmessage = async (e) => {
     return rows;
   };
 
+  // fps: the renderer's frames/s when the page last decided (it outlives a closed renderer); decisions:
+  // how many times it decided (the warm-up, then the re-check).
   const render = { mode: "server", reason: "the page is still starting", renderer: null, warm: {}, simd: false,
-                   threads: 0, session_ms: null, warm_ms: null, ready: null, rechecks: 0 };
+                   threads: 0, fps: 0, session_ms: null, warm_ms: null, ready: null, rechecks: 0, decisions: 0, options,
+                   meta: null };
   state.render = render;
 
   // The mode goes to the server through the hidden textbox (rendered by the app; it may appear
@@ -243,16 +265,31 @@ onmessage = async (e) => {
     render.simd = WebAssembly.validate(SIMD_PROBE);
     if (!render.simd) return state.setMode("server", "this browser has no WebAssembly SIMD");
     render.threads = options.threads || (self.crossOriginIsolated ? 2 : 1);
+    if (decide(await trial()) === "server" && options.force !== "server") setTimeout(recheck, options.recheckMs);
+  };
+
+  // A new renderer (worker + session), warmed up; closed again if it fails on the way.
+  const trial = async () => {
     const t0 = performance.now();
-    const meta = await loadMeta();
-    const renderer = new Renderer(meta, render.threads);
-    await renderer.init();
-    render.session_ms = performance.now() - t0;
+    render.meta ||= await loadMeta();
+    const renderer = new Renderer(render.meta, render.threads);
     render.renderer = renderer;
-    await warmUp(renderer);
-    render.warm_ms = performance.now() - t0;
-    if (options.force === "server") return state.setMode("server", "the server path was chosen for this page");
-    if (decide(renderer) === "server") setTimeout(recheck, options.recheckMs);
+    try {
+      await renderer.init();
+      render.session_ms = performance.now() - t0;
+      await warmUp(renderer);
+      render.warm_ms = performance.now() - t0;
+    } catch (err) {
+      release();
+      throw err;
+    }
+    return renderer;
+  };
+
+  // The server path needs no renderer: terminate its worker and let go of it.
+  const release = () => {
+    if (render.renderer) render.renderer.close();
+    render.renderer = null;
   };
 
   // Time each batch size; the renderer takes the faster one, judged by its best run.
@@ -263,7 +300,13 @@ onmessage = async (e) => {
   };
 
   const decide = (renderer) => {
-    if (renderer.fps < options.minFps) {
+    render.fps = renderer.fps;
+    render.decisions += 1;
+    if (options.force === "server") {
+      release();
+      state.setMode("server", "the server path was chosen for this page");
+    } else if (renderer.fps < options.minFps) {
+      release();
       state.setMode("server", `this computer draws only ${Math.round(renderer.fps)} frames/s (needs ${options.minFps})`);
     } else {
       state.setMode("browser", "");
@@ -271,9 +314,10 @@ onmessage = async (e) => {
     return render.mode;
   };
 
+  // Once, recheckMs after a fallback for speed: a new renderer, kept if it now reaches the bar.
   const recheck = () => {
     render.rechecks += 1;
-    warmUp(render.renderer).then(() => decide(render.renderer), (err) => console.warn("avatar renderer:", err));
+    trial().then(decide, (err) => console.warn("avatar renderer:", err));
   };
 
   render.ready = start().catch((err) => {
