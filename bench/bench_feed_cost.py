@@ -6,12 +6,14 @@ A small Gradio app (the student view's 11 conversation outputs, same component t
 child process; this process plays pages against it. Per reply the page gets the text, then
 `--parts` spoken parts, and fetches a motion file + a WAV per part, in one of these ways:
 
-- gradio:  today: one streamed conversation event, each part another update (3 values + 8 gr.skip()),
-           files through Gradio's file route (gradio_api/file=);
+- gradio:  the app before session 6 (the server path still works this way): one streamed
+           conversation event, each part another update (3 values + 8 gr.skip()), files through
+           Gradio's file route (gradio_api/file=);
 - then3:   the conversation event returns the text; a follow-up event with only the 3 speaking
            outputs (status, avatar, replay) streams the parts (as a page's .then() chain);
-- sse:     the conversation event's one update names a reply stream (ui/reply_stream.py), which
-           sends each part's feed; files through ui/feed_files.py's plain route.
+- sse:     the app's browser path now: the conversation event's one update names a reply stream
+           (ui/reply_stream.py), which sends each part's feed; files through ui/feed_files.py's
+           plain route.
 
 Reported: CPU ms of the server process per reply (utime + stime from /proc, so the page clients'
 own CPU does not count) for the messages alone and with the file fetches. On the shared box run it

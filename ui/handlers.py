@@ -65,9 +65,13 @@ def send_message(
     services: Services, state: UserState, text: str, mode: str = SERVER, request: gr.Request | None = None,
     act: str | None = None,
 ) -> Iterator[tuple[Any, ...]]:
-    """Send one message; yields Screens: the tutor's text, problem, progress and mood at once
-    (with the idle loop of the reply's emotion while it renders), then progress notes, then the
-    reply's performance chunk by chunk (on the `mode` path: ui/playback.py)."""
+    """Send one message; yields Screens: the tutor's text, problem, progress and mood at once, then
+    progress notes, then the reply's performance on the `mode` path (ui/playback.py, BROWSER.md).
+    "server" (the default, for API clients): the avatar output's feed grows chunk by chunk (JPEG
+    frame sheets + WAVs). "browser" (a page that draws the avatar itself): the first update's feed
+    holds only the URL of the reply's own stream (`avatar-feed/reply/<token>`, Server-Sent Events,
+    ui/reply_stream.py), which sends the parts (motion rows + WAV under `avatar-feed/part/`); they do
+    not come through this event."""
     set_avatar_mode(state, mode)
     note = _message_problem(services, state, text, request)
     if note:
