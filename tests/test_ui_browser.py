@@ -288,6 +288,8 @@ def test_student_view_in_a_real_browser(tmp_path) -> None:
         timings["clip_playing_s"] = time.perf_counter() - t0
         timings["first_chunk_after_text_s"] = timings["clip_playing_s"] - timings["reply_text_s"]
         assert answer in page.inner_text("#chat")
+        # Sent, so no longer a draft: a reload must not put it back in the box (it used to come back).
+        assert page.evaluate("() => localStorage.getItem('tutor-draft')") is None
         assert page.inner_text("#mastery-bars").count("not started") == 2  # the tried skill shows its level
         _shot(page, "student-mid")
 

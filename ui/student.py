@@ -41,12 +41,23 @@ CAMERA_JS = "(token) => { if (window.__camera) window.__camera.set(token); }"
 MOOD_PANEL_JS = "window.__moodPanel = (html) => { if (props.value !== html) props.value = html; };"
 
 # What the student is typing survives a reload: kept in this browser's localStorage while typed,
-# forgotten once sent; `RESTORE_DRAFT_JS` puts it back on page load.
-SAVE_DRAFT_JS = "(text) => { localStorage.setItem('tutor-draft', text); }"
+# forgotten once sent; `DRAFT_JS` (on page load) puts it back and from then on keeps what is typed.
+# It listens to the textarea's own `input` events, which only the student's typing fires: the
+# box's Gradio `.input` event also fired just after a send with the text just sent (26 ms after
+# CLEAR_DRAFT_JS, in Chromium), so a reload put the sent message back in the box.
 CLEAR_DRAFT_JS = (
     "(state, text, mode) => { localStorage.removeItem('tutor-draft'); return [state, text, mode]; }"
 )
-RESTORE_DRAFT_JS = "() => localStorage.getItem('tutor-draft') || ''"
+DRAFT_JS = """() => {
+  if (!window.__draftKept) {
+    window.__draftKept = true;
+    document.addEventListener("input", (e) => {
+      const box = e.target.closest && e.target.closest("#answer-box textarea");
+      if (box) localStorage.setItem("tutor-draft", box.value);
+    }, true);
+  }
+  return localStorage.getItem("tutor-draft") || "";
+}"""
 
 # Sound off / on (WCAG 2.2 1.4.2: speech that starts by itself can be stopped); the picture goes on.
 MUTE_JS = """() => {
@@ -193,7 +204,6 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             **talk,
         )
     mute_btn.click(None, js=MUTE_JS)  # in the browser only: the player's sound
-    box.input(None, inputs=[box], js=SAVE_DRAFT_JS)  # in the browser only: no request per keystroke
     replay_btn.click(
         functools.partial(handlers.replay, services), inputs=[state, mode], api_name="replay", **talk
     )
@@ -206,4 +216,5 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
         functools.partial(login.restore_session, services), inputs=[state, token], outputs=outputs,
         api_name="restore", api_visibility="private", show_progress="hidden",
     )
-    demo.load(None, outputs=[box], js=RESTORE_DRAFT_JS, api_visibility="private", show_progress="hidden")
+    # In the browser only (no request per keystroke): the draft back, then kept as it is typed.
+    demo.load(None, outputs=[box], js=DRAFT_JS, api_visibility="private", show_progress="hidden")
