@@ -72,10 +72,10 @@ def new_resume_code() -> str:
 def normalise_resume_code(text: object) -> str:
     """The canonical form of a typed resume code (any case, any separators), or ValueError."""
     if not isinstance(text, str) or len(text) > 200:
-        raise ValueError("A resume code is six words, like acorn-tiger-lemon-boat-cloud-seven.")
+        raise ValueError("A come-back code is six words, like acorn-tiger-lemon-boat-cloud-seven.")
     parts = re.findall(r"[a-z]+", text.lower())
     if len(parts) != RESUME_WORDS:
-        raise ValueError(f"A resume code is {RESUME_WORDS} words, like acorn-tiger-lemon-boat-cloud-seven.")
+        raise ValueError(f"A come-back code is {RESUME_WORDS} words, like acorn-tiger-lemon-boat-cloud-seven.")
     return "-".join(parts)
 
 

@@ -229,7 +229,7 @@ class Accounts:
             if isinstance(err.__cause__, IntegrityError):
                 raise ValueError(
                     f"Someone in this class already uses the name {name!r}. Pick another, or come back "
-                    "with your resume code if it is you."
+                    "with your come-back code if it is you."
                 ) from err
             raise
         log.info("student %s joined class %s", student_id, cls.id)
@@ -250,7 +250,7 @@ class Accounts:
             ).first()
         if found is None:
             self.resumes.failed(client)
-            raise ValueError("This resume code belongs to nobody. Check the six words, or join your class again.")
+            raise ValueError("This come-back code belongs to nobody. Check the six words, or join your class again.")
         row, class_name = found
         return StudentLogin(row.id, canonical, row.pseudonym, row.class_id, class_name)
 
