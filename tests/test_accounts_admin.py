@@ -37,9 +37,13 @@ def test_admin_manages_teachers_and_classes(tmp_path: Path) -> None:
     assert "ms-lee\t1 class(es)" in admin(url, "teacher", "list").stdout
     reset = admin(url, "--password-stdin", "teacher", "reset-password", "ms-lee", stdin="another long password\n")
     assert reset.returncode == 0, reset.stderr
+    # The flag also works after the command (as `teacher create NAME --password-stdin`).
+    other = admin(url, "teacher", "create", "mr-ng", "--password-stdin", stdin="a third long password\n")
+    assert other.returncode == 0 and "created" in other.stdout, other.stderr
     store = Store(url)
     accounts = Accounts(store)
     assert accounts.authenticate("ms-lee", "another long password").name == "ms-lee"
+    assert accounts.authenticate("mr-ng", "a third long password").name == "mr-ng"
     store.close()
 
 

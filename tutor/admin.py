@@ -30,12 +30,17 @@ from tutor.store import Store
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="tutor-admin", description="Manage teacher accounts and classes.")
     p.add_argument("--db-url", default="", help="SQLAlchemy URL of the database (default: as the app)")
-    p.add_argument("--password-stdin", action="store_true", help="read the password from one line of stdin")
+    stdin_help = "read the password from one line of stdin"
+    p.add_argument("--password-stdin", action="store_true", help=stdin_help)
     what = p.add_subparsers(dest="what", required=True)
     teacher = what.add_parser("teacher", help="teacher accounts").add_subparsers(dest="action", required=True)
-    teacher.add_parser("create", help="create a teacher").add_argument("name")
+    new_teacher = teacher.add_parser("create", help="create a teacher")
     teacher.add_parser("list", help="list teachers")
-    teacher.add_parser("reset-password", help="set a new password (logs the teacher out)").add_argument("name")
+    reset = teacher.add_parser("reset-password", help="set a new password (logs the teacher out)")
+    for sub in (new_teacher, reset):
+        sub.add_argument("name")
+        # Also after the command, where a script writer puts it (SUPPRESS: absent here, the global one counts).
+        sub.add_argument("--password-stdin", action="store_true", default=argparse.SUPPRESS, help=stdin_help)
     klass = what.add_parser("class", help="classes").add_subparsers(dest="action", required=True)
     create = klass.add_parser("create", help="create a class for a teacher and print its join code")
     create.add_argument("teacher")
