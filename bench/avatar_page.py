@@ -3,7 +3,7 @@ app's own renderer routes and COOP/COEP headers, but no tutor and no Gradio queu
 
 For the browser parity test and bench/bench_browser.py's renderer numbers: a real performance of
 the shipped avatar (gan.pipeline perform_sentences) is written as browser-path feed files (motion
-rows + WAV per sentence, BROWSER.md), and `feed_data` is what the server's feed would hold.
+rows + WAV per sentence, ui/BROWSER.md), and `feed_data` is what the server's feed would hold.
 """
 
 from __future__ import annotations

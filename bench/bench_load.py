@@ -10,7 +10,7 @@ ui/camera.js, POSTs a JPEG of a real face photo to the frame route every 0.5 s (
 previous frame is still on its way is skipped, and counts as not analysed), and sends a chat
 message every `--message-every` seconds (with jitter)
 for `--seconds`. Its page asks for the avatar `--path` through the hidden #avatar-mode input
-(BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
+(ui/BROWSER.md) and fetches every file a reply's feed names as the page does (bench/load_page.py:
 motion rows + WAV on the browser path, each reply's parts read from its stream, ui/reply_stream.py;
 JPEG sheets + WAV on the server path).
 Reported per N: errors (must be 0); degraded replies (skipped, shortened, silent or drawn on the
@@ -49,7 +49,7 @@ from browser_protocol import Camera, Event, Tab, fn_indices, input_elem_ids, jpe
 from load_page import Fetcher, PageReply
 
 ROOT = Path(__file__).resolve().parents[1]
-MODE_INPUT = "avatar-mode"  # the page's hidden input that says which path it asks for (BROWSER.md)
+MODE_INPUT = "avatar-mode"  # the page's hidden input that says which path it asks for (ui/BROWSER.md)
 # The page's time from a reply's files to its first frame on the canvas (browser path), measured in
 # headless Chromium by bench/bench_browser.py (branch web, README, 2026-11-30 20:18): median 232 ms
 # "first frame after the feed arrives" (it includes the page's own fetch, so this over-counts a little).
@@ -60,7 +60,7 @@ MESSAGES = ["3/4", "I don't get it", "hint please", "1/2", "why?", "this is bori
 
 def with_mode(slots: list[str], data: list[Any], mode: str, spoken: bool) -> list[Any]:
     """An event's input values with the page's path (`mode`) where its #avatar-mode input sits
-    (BROWSER.md); `slots` are the event's inputs' elem_ids (browser_protocol.input_elem_ids).
+    (ui/BROWSER.md); `slots` are the event's inputs' elem_ids (browser_protocol.input_elem_ids).
     `spoken`: the event answers with a spoken reply, so the browser path needs the input there."""
     if MODE_INPUT not in slots:
         if mode == "browser" and spoken:

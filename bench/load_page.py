@@ -1,7 +1,7 @@
 """What a student's page does with a reply's avatar feed, for bench/bench_load.py.
 
 The page (ui/avatar_player.js) reads each avatar feed the server sends and fetches the files its
-chunks name at once: on the browser path (`"mode": "browser"`, BROWSER.md) a motion file (float32
+chunks name at once: on the browser path (`"mode": "browser"`, ui/BROWSER.md) a motion file (float32
 rows) + a WAV per chunk, on the server path a JPEG frame sheet + a WAV. On the browser path the
 reply's first feed names its `stream` (ui/reply_stream.py): the page reads that Server-Sent-Events
 URL (EventSource), whose every message is the reply's feed with one more part, until `done` or the

@@ -36,7 +36,7 @@ CSS = """
 #avatar-mode {display: none !important}
 """
 # The page (ui/avatar_player.js) writes which path draws the avatar into this input after its
-# warm-up; every reply handler reads it (BROWSER.md "Mode switch").
+# warm-up; every reply handler reads it (ui/BROWSER.md "Mode switch").
 MODE_ID = "avatar-mode"
 
 

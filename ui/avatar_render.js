@@ -10,7 +10,7 @@
 // under the avatar. On the server path the renderer is closed: its worker (wasm memory, the model,
 // its threads) is terminated, so a laptop that cannot draw the avatar does not keep it loaded; the
 // one re-check after a speed fallback starts a new one, kept only if it then passes.
-// Motion rows (BROWSER.md, gan/rig/wire.py): little-endian float32, one row per frame = rig | pose |
+// Motion rows (ui/BROWSER.md, gan/rig/wire.py): little-endian float32, one row per frame = rig | pose |
 // emotion | intensity; the column layout is read from generator.json's `rows`, never assumed here.
 // window.__avatar.render exposes the renderer (null on the server path) and its measurements for tests
 // and bench/bench_browser.py; window.__avatarWebOptions (set before load) can pin threads, batch sizes,

@@ -66,7 +66,7 @@ def send_message(
     act: str | None = None,
 ) -> Iterator[tuple[Any, ...]]:
     """Send one message; yields Screens: the tutor's text, problem, progress and mood at once, then
-    progress notes, then the reply's performance on the `mode` path (ui/playback.py, BROWSER.md).
+    progress notes, then the reply's performance on the `mode` path (ui/playback.py, ui/BROWSER.md).
     "server" (the default, for API clients): the avatar output's feed grows chunk by chunk (JPEG
     frame sheets + WAVs). "browser" (a page that draws the avatar itself): the first update's feed
     holds only the URL of the reply's own stream (`avatar-feed/reply/<token>`, Server-Sent Events,
