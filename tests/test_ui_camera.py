@@ -130,3 +130,21 @@ def test_too_big_or_too_fast_is_refused_with_a_reason(app: App) -> None:
     assert cam.send(FACE).status == 200
     cam.close()
     tab.close()
+
+
+@pytest.mark.slow
+def test_a_face_reader_process_that_dies_costs_one_frame(app: App) -> None:
+    import os
+    import signal
+
+    tab, cam = _camera_on(app, "cam-crash")
+    assert cam.send(FACE).analysed
+    reader = app.services.face  # the face reader's child process (affect/face_process.py, the default)
+    os.kill(reader.pid, signal.SIGKILL)
+    lost = _post(app, FACE, {"Content-Type": "image/jpeg", "X-Camera-Token": cam.token})
+    assert lost.status_code == 503 and "restarted" in lost.json()["error"]
+    time.sleep(1.0)  # the page's pace (the rate limit's budget)
+    again = cam.send(FACE)
+    assert again.status == 200 and again.analysed and "from your camera" in again.mood  # the new child reads it
+    cam.close()
+    tab.close()

@@ -15,7 +15,8 @@ The protocol (ui/camera.js is the page's side; bench/browser_protocol.py `FrameP
   frame was dropped unread (every analysis busy, a reply being made, no session yet);
 - 403 unknown or revoked token, 413 too big (bytes or pixels), 415 not `image/jpeg`, 400 not a
   readable JPEG, 429 over the rate limit (per token and per address, ui/ratelimit.py; with
-  Retry-After). Every refusal carries a sentence in `{"error": ...}`.
+  Retry-After), 503 the face reader's process stopped on this frame (it is restarted; the page
+  sends the next frame as usual). Every refusal carries a sentence in `{"error": ...}`.
 Frames are never written anywhere and never logged: only the derived mood reaches the tab's state
 and the session's mood track (ui/handlers.py observe_frame, the one path for a frame's mood).
 """
@@ -36,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from affect.face_process import FaceProcessError
 from ui.handlers import observe_frame
 from ui.services import Services
 
@@ -148,6 +150,9 @@ class FrameRoute:
             return observe_frame(self.services, state, rgb)
         except ValueError as err:  # an image the face reader cannot use (e.g. a few pixels)
             raise FrameRefusedError(400, f"The frame could not be analysed: {err}") from err
+        except FaceProcessError as err:  # its process died on this frame and was restarted
+            log.warning("frame not read: %s", err)
+            raise FrameRefusedError(503, "The face reader restarted; the next frame will be read.") from err
 
 
 def _reply(mood: str | None) -> JSONResponse:

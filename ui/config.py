@@ -33,6 +33,10 @@ class ServerConfig:
     # Students served at once: each gets a reply slot in Gradio's queue (ui/student.py). Webcam frames
     # do not use the queue: they have a route of their own (ui/camera.py).
     max_students: int = 60
+    # Read webcam frames in a child process (affect/face_process.py) instead of this one's threads: there the
+    # analysis does not wait for the event loop's GIL (a frame took 32 ms of wall time instead of 6 beside
+    # a busy Python thread, so one analysis slot read ~30 frames/s). False: in-process FaceAffect.
+    face_process: bool = True
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
     # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
     frame_analyses: int = 1
