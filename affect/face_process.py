@@ -72,8 +72,11 @@ class FaceStream:
 class FaceProcess:
     """FaceAffect readers in a child process; thread-safe (one frame on the pipe at a time)."""
 
-    def __init__(self, cfg: FaceAffectConfig | None = None) -> None:
+    def __init__(self, cfg: FaceAffectConfig | None = None, nice: int = 0) -> None:
+        if not 0 <= nice <= 19:
+            raise ValueError(f"FaceProcess: nice must be in 0..19 (0 = the app's own priority), got {nice}.")
         self.cfg = cfg or FaceAffectConfig()
+        self.nice = nice  # the child's CPU priority below the app's: frames may be dropped, replies may not wait
         self._lock = threading.Lock()  # one request/answer on the pipe at a time
         self._ids = itertools.count(1)  # 0 is the shared reader of predict()
         self._released: collections.deque[int] = collections.deque()  # streams to release with the next frame
@@ -82,9 +85,9 @@ class FaceProcess:
         self._finalizer = weakref.finalize(self, _stop_child, self._proc, self._send, self._recv)
 
     @classmethod
-    def load(cls, cfg: FaceAffectConfig | None = None) -> FaceProcess:
-        """Start the child and wait until its models are loaded (as FaceAffect.load does in-process)."""
-        return cls(cfg)
+    def load(cls, cfg: FaceAffectConfig | None = None, nice: int = 0) -> FaceProcess:
+        """Start the child (at `nice` below this process's priority) and wait until its models are loaded."""
+        return cls(cfg, nice)
 
     @property
     def pid(self) -> int:
@@ -149,7 +152,8 @@ class FaceProcess:
         """`python -m affect.face_process` on two pipes; returns once its models are loaded."""
         down_r, down_w = os.pipe()  # parent -> child
         up_r, up_w = os.pipe()  # child -> parent
-        cmd = [sys.executable, "-m", "affect.face_process", "--read-fd", str(down_r), "--write-fd", str(up_w)]
+        cmd = [sys.executable, "-m", "affect.face_process", "--read-fd", str(down_r), "--write-fd", str(up_w),
+               "--nice", str(self.nice)]  # fmt: skip
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in sys.path if p)}
         proc = subprocess.Popen(cmd, pass_fds=(down_r, up_w), env=env, stdin=subprocess.DEVNULL)
         os.close(down_r)
@@ -222,7 +226,9 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description="The face reader's child process (started by FaceProcess).")
     parser.add_argument("--read-fd", type=int, required=True)
     parser.add_argument("--write-fd", type=int, required=True)
+    parser.add_argument("--nice", type=int, default=0, help="lower this process's CPU priority by this much")
     args = parser.parse_args(argv)
+    os.nice(args.nice)
     recv, send = Connection(args.read_fd, writable=False), Connection(args.write_fd, readable=False)
     try:
         serve(recv, send)

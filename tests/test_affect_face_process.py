@@ -25,8 +25,15 @@ def frames() -> list[np.ndarray]:
 
 @pytest.fixture(scope="module")
 def child() -> FaceProcess:
-    with FaceProcess.load(FaceAffectConfig(redetect_every=3)) as fp:
+    with FaceProcess.load(FaceAffectConfig(redetect_every=3), nice=3) as fp:
         yield fp
+
+
+def test_the_child_runs_at_the_lower_priority_asked_for(child: FaceProcess) -> None:
+    mine = os.getpriority(os.PRIO_PROCESS, 0)
+    assert os.getpriority(os.PRIO_PROCESS, child.pid) == min(19, mine + 3)
+    with pytest.raises(ValueError, match="nice"):
+        FaceProcess(nice=25)
 
 
 def test_a_stream_in_the_child_reads_what_an_in_process_stream_reads(child: FaceProcess, frames: list) -> None:

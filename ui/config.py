@@ -37,6 +37,9 @@ class ServerConfig:
     # analysis does not wait for the event loop's GIL (a frame took 32 ms of wall time instead of 6 beside
     # a busy Python thread, so one analysis slot read ~30 frames/s). False: in-process FaceAffect.
     face_process: bool = True
+    # How much lower the face reader's child process runs than the app (os.nice): when the box is short of
+    # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
+    face_nice: int = 5
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
     # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
     frame_analyses: int = 1
@@ -54,6 +57,8 @@ class ServerConfig:
             raise ValueError(f"ServerConfig.max_students must be at least 1, got {self.max_students}.")
         if not 0.0 <= self.frame_wait_s <= 1.0:
             raise ValueError(f"ServerConfig.frame_wait_s must be in [0, 1] s, got {self.frame_wait_s}.")
+        if not 0 <= self.face_nice <= 19:
+            raise ValueError(f"ServerConfig.face_nice must be in 0..19, got {self.face_nice}.")
         if self.frame_analyses < 1:
             raise ValueError(f"ServerConfig.frame_analyses must be at least 1, got {self.frame_analyses}.")
         if self.frame_max_bytes < 1024:

@@ -131,7 +131,7 @@ def _face_reader(config: AppConfig) -> Any:
     if config.server.face_process:
         from affect.face_process import FaceProcess
 
-        return FaceProcess.load(config.affect.face)
+        return FaceProcess.load(config.affect.face, nice=config.server.face_nice)
     from affect import FaceAffect
 
     return FaceAffect.load(config.affect.face)
