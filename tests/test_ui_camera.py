@@ -148,3 +148,27 @@ def test_a_face_reader_process_that_dies_costs_one_frame(app: App) -> None:
     assert again.status == 200 and again.analysed and "from your camera" in again.mood  # the new child reads it
     cam.close()
     tab.close()
+
+
+def test_the_size_comes_from_the_header_and_odd_jpegs_decode_or_are_refused() -> None:
+    from ui.camera import jpeg_size
+
+    face = astronaut_face()
+    assert jpeg_size(FACE) == (320, 240)
+    progressive = io.BytesIO()
+    Image.fromarray(face).save(progressive, "JPEG", quality=80, progressive=True)
+    rgb = decode_jpeg(progressive.getvalue(), max_side=1280)  # what some browsers' encoders write
+    assert rgb.shape == (240, 320, 3) and np.abs(rgb.astype(int) - face.astype(int)).mean() < 6
+    grey = io.BytesIO()
+    Image.fromarray(face[:, :, 0]).save(grey, "JPEG")
+    assert decode_jpeg(grey.getvalue(), max_side=1280).shape == (240, 320, 3)  # one channel -> RGB
+    # A header claiming 60000x60000 px is refused from the header: nothing that big is decoded.
+    sof = FACE.index(b"\xff\xc0")
+    giant = FACE[: sof + 5] + (60000).to_bytes(2, "big") * 2 + FACE[sof + 9 :]
+    with pytest.raises(FrameRefusedError) as err:
+        decode_jpeg(giant, max_side=1280)
+    assert err.value.status == 413 and "60000x60000" in str(err.value)
+    for body in (b"\xff\xd8\xff" + bytes(50), FACE[:sof], FACE[:-2], b"\xff\xd8"):  # no size / cut short / no data
+        with pytest.raises(FrameRefusedError) as err:
+            decode_jpeg(body, max_side=1280)
+        assert err.value.status == 400, body[:20]
