@@ -41,7 +41,8 @@ class ServerConfig:
     # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
     face_nice: int = 5
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
-    # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
+    # One analysis (~5-14 ms CPU) at a time uses at most one core, leaving the other to replies; in the face
+    # reader's child process (face_process) one frame is on its pipe at a time anyway.
     frame_analyses: int = 1
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1
