@@ -33,6 +33,7 @@ import subprocess
 import sys
 import threading
 import weakref
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -59,6 +60,11 @@ class FaceStream:
         self._owner = owner
         # Releases the child's graphs of this stream once: on close(), or when the reader is collected.
         self._finalizer = weakref.finalize(self, owner.release, stream_id)
+
+    @property
+    def pid(self) -> int:
+        """The child process that reads this stream."""
+        return self._owner.pid
 
     def predict(self, rgb: np.ndarray) -> AffectEstimate | None:
         """RGB uint8 (H, W, 3) frame -> AffectEstimate (source "face"), or None if no face."""
@@ -171,6 +177,51 @@ class FaceProcess:
             _stop_child(proc, send, recv)
             raise FaceProcessError(f"The face reader process did not start: {value}")
         return proc, send, recv
+
+
+class FaceProcesses:
+    """`count` FaceProcess children behind one FaceAffect-like reader, so `count` frames are read at once.
+
+    Each new stream goes to the next child in turn and stays there (its tracking and cue baseline
+    live in that child). Why: one child answers one frame at a time, and a round trip (pipe, the
+    child's turn on a busy CPU, this side's GIL) took ~15 ms at N=50, so one child read ~60 % of
+    the class's 100 frames/s; the FrameGate's `parallel` should equal `count`.
+    """
+
+    def __init__(self, cfg: FaceAffectConfig | None = None, count: int = 2, nice: int = 0) -> None:
+        if count < 1:
+            raise ValueError(f"FaceProcesses needs at least one child process, got {count}.")
+        with ThreadPoolExecutor(max_workers=count, thread_name_prefix="face-start") as pool:  # they load at once
+            self.children = list(pool.map(lambda _: FaceProcess(cfg, nice), range(count)))
+        self._turn = itertools.count()
+
+    @classmethod
+    def load(cls, cfg: FaceAffectConfig | None = None, count: int = 2, nice: int = 0) -> FaceProcesses:
+        """Start the children and wait until every one has loaded its models."""
+        return cls(cfg, count, nice)
+
+    @property
+    def pids(self) -> list[int]:
+        return [child.pid for child in self.children]
+
+    def stream(self) -> FaceStream:
+        """A reader for one more webcam stream, in the next child in turn."""
+        return self.children[next(self._turn) % len(self.children)].stream()
+
+    def predict(self, rgb: np.ndarray) -> AffectEstimate | None:
+        """A reading with the first child's shared reader (outside any stream)."""
+        return self.children[0].predict(rgb)
+
+    def close(self) -> None:
+        """Stop every child (idempotent)."""
+        for child in self.children:
+            child.close()
+
+    def __enter__(self) -> FaceProcesses:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _stop_child(proc: subprocess.Popen[bytes], send: Connection, recv: Connection) -> None:

@@ -75,3 +75,22 @@ def test_a_killed_child_is_restarted_and_streams_start_afresh(frames: list) -> N
         stream.predict(frames[3])
     with pytest.raises(ProcessLookupError):
         os.kill(fp.pid, 0)  # the child has stopped (and been waited for)
+
+
+def test_several_children_share_the_streams_and_each_reads_its_own(frames: list) -> None:
+    from affect.face_process import FaceProcesses
+
+    with FaceProcesses.load(count=2) as pool:
+        assert len(set(pool.pids)) == 2
+        streams = [pool.stream() for _ in range(4)]
+        assert [s.pid for s in streams] == pool.pids * 2  # in turn, and each stays in its child
+        for frame in frames:
+            for s in streams:
+                reading = s.predict(frame)
+                assert reading is not None and reading.label == "delighted"
+        assert pool.predict(np.zeros((240, 320, 3), np.uint8)) is None
+    for pid in pool.pids:
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    with pytest.raises(ValueError, match="at least one"):
+        FaceProcesses(count=0)

@@ -129,9 +129,10 @@ def startup_teacher(tutor: Any, config: AppConfig) -> None:
 def _face_reader(config: AppConfig) -> Any:
     """The webcam reader: in a child process (ServerConfig.face_process, affect/face_process.py) or in this one."""
     if config.server.face_process:
-        from affect.face_process import FaceProcess
+        from affect.face_process import FaceProcesses
 
-        return FaceProcess.load(config.affect.face, nice=config.server.face_nice)
+        server = config.server
+        return FaceProcesses.load(config.affect.face, count=server.face_processes, nice=server.face_nice)
     from affect import FaceAffect
 
     return FaceAffect.load(config.affect.face)
