@@ -3,7 +3,8 @@
 `FaceProcess` is a drop-in for the `FaceAffect` the tutor holds (`predict`, `stream`, `close`):
 the MediaPipe graphs, the expression classifier and every student's stream reader (tracking,
 cue baseline) live in one child process (`python -m affect.face_process`), and each call sends
-the frame down a pipe and waits for the reading.
+the frame down a pipe and waits for the reading. `FaceProcesses` (what the app uses) spreads
+the streams over several such children, so several frames are read at once.
 
 Why: in the app's process the analysis shared the GIL with the event loop. A frame costs ~5 ms of
 CPU, but MediaPipe and the classifier give the GIL up and take it back several times per frame,

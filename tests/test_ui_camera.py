@@ -139,9 +139,8 @@ def test_a_face_reader_process_that_dies_costs_one_frame(app: App) -> None:
 
     tab, cam = _camera_on(app, "cam-crash")
     assert cam.send(FACE).analysed
-    reader = app.services.face  # the face reader's child processes (affect/face_process.py, the default)
-    for pid in reader.pids:
-        os.kill(pid, signal.SIGKILL)
+    state: Any = app.services.cameras.state_of(cam.token)
+    os.kill(state.session._face.pid, signal.SIGKILL)  # the face reader child reading this tab (face_process.py)
     lost = _post(app, FACE, {"Content-Type": "image/jpeg", "X-Camera-Token": cam.token})
     assert lost.status_code == 503 and "restarted" in lost.json()["error"]
     time.sleep(1.0)  # the page's pace (the rate limit's budget)

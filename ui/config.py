@@ -33,18 +33,19 @@ class ServerConfig:
     # Students served at once: each gets a reply slot in Gradio's queue (ui/student.py). Webcam frames
     # do not use the queue: they have a route of their own (ui/camera.py).
     max_students: int = 60
-    # Read webcam frames in a child process (affect/face_process.py) instead of this one's threads: there the
+    # Read webcam frames in child processes (affect/face_process.py) instead of this one's threads: there the
     # analysis does not wait for the event loop's GIL (a frame took 32 ms of wall time instead of 6 beside
     # a busy Python thread, so one analysis slot read ~30 frames/s). False: in-process FaceAffect.
     face_process: bool = True
     # Face reader child processes (face_process): each reads one frame at a time, so frame_analyses should match.
     face_processes: int = 2
-    # How much lower the face reader's child process runs than the app (os.nice): when the box is short of
+    # How much lower the face readers' child processes run than the app (os.nice): when the box is short of
     # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
     face_nice: int = 5
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
     # In-process, one analysis (~5-14 ms CPU) at a time used at most one core, leaving the other to replies (a
-    # second read no more frames: the GIL). With face_process, as many as face_processes (each reads one at a time).
+    # second read no more frames: the GIL; set 1 with face_process off). With face_process, as many as
+    # face_processes (each child reads one frame at a time).
     frame_analyses: int = 2
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1

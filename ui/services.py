@@ -127,7 +127,7 @@ def startup_teacher(tutor: Any, config: AppConfig) -> None:
 
 
 def _face_reader(config: AppConfig) -> Any:
-    """The webcam reader: in a child process (ServerConfig.face_process, affect/face_process.py) or in this one."""
+    """The webcam reader: in child processes (ServerConfig.face_process, affect/face_process.py) or in this one."""
     if config.server.face_process:
         from affect.face_process import FaceProcesses
 
@@ -153,7 +153,7 @@ class Services:
     tutor: Any  # tutor.Tutor
     avatar: Any  # gan.TalkingHeadPipeline
     text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
-    face: Any  # affect.FaceAffect or FaceProcess (also inside the tutor); used before a session starts
+    face: Any  # affect.FaceAffect or FaceProcesses (also inside the tutor); used before a session starts
     clips: ClipRenderer
     motion: MotionWriter  # the browser path: speech + motion rows, frames drawn by the page
     tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
