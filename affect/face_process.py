@@ -174,9 +174,12 @@ class FaceProcess:
         except (OSError, EOFError, TimeoutError) as err:
             _stop_child(proc, send, recv)
             raise FaceProcessError(f"The face reader process did not start: {err}.") from err
-        if kind != "ready":
+        if kind != "ready":  # ("failed", (a ValueError?, message)): e.g. a model file missing or broken
             _stop_child(proc, send, recv)
-            raise FaceProcessError(f"The face reader process did not start: {value}")
+            bad_input, message = value
+            if bad_input:  # as FaceAffect.load raises it in-process (ModelFileError names the file)
+                raise ValueError(message)
+            raise FaceProcessError(f"The face reader process did not start: {message}")
         return proc, send, recv
 
 
@@ -245,8 +248,11 @@ def serve(recv: Connection, send: Connection) -> None:
     cfg = recv.recv()
     try:
         base = FaceAffect.load(cfg)
-    except Exception as err:  # reported to the parent (FaceProcessError there), then raised here too
-        send.send(("failed", f"{type(err).__name__}: {err}"))
+    except ValueError as err:  # a model file missing or broken: the parent raises it again, naming the file
+        send.send(("failed", (True, str(err))))
+        return
+    except Exception as err:  # anything else: the parent raises FaceProcessError, this traceback says where
+        send.send(("failed", (False, f"{type(err).__name__}: {err}")))
         raise
     readers: dict[int, Any] = {0: base}
     send.send(("ready", None))

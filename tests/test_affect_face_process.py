@@ -94,3 +94,16 @@ def test_several_children_share_the_streams_and_each_reads_its_own(frames: list)
             os.kill(pid, 0)
     with pytest.raises(ValueError, match="at least one"):
         FaceProcesses(count=0)
+
+
+def test_a_broken_model_file_is_a_value_error_naming_it_as_in_process(tmp_path) -> None:
+    import shutil
+
+    from affect.expression import DEFAULT_WEIGHTS_DIR
+
+    folder = tmp_path / "expression"
+    shutil.copytree(DEFAULT_WEIGHTS_DIR, folder)
+    weights = folder / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:1000])  # truncated
+    with pytest.raises(ValueError, match=r"model\.safetensors"):
+        FaceProcess.load(FaceAffectConfig(weights_dir=str(folder)))
