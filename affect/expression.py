@@ -12,17 +12,25 @@ Output: probabilities over `BASIC_EMOTIONS`.
 
 Keras "same" padding differs from PyTorch's for stride-2 pooling (TensorFlow pads the extra row
 and column at the bottom/right), so pooling pads explicitly with `_tf_same_pad`.
+
+Inference runs in onnxruntime: the folded network is exported in memory when the classifier is
+built (~0.8 s, once per process) and checked against torch. Why: a webcam frame's mirror pair
+costs 0.34 ms of CPU there instead of 2.3 ms in eager torch, and it is ONE call that releases the
+GIL once; eager torch is ~25 operator calls, each a chance to lose the GIL, so with the app's event
+loop busy the pair took 12 ms of wall time instead of 0.4 ms (/tmp experiment, a Python thread
+spinning beside it; bench/results/load_browser.txt, branch load7).
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import json
-import threading
+import warnings
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import cv2
 import numpy as np
@@ -32,10 +40,15 @@ from torch import nn
 
 from affect.types import BASIC_EMOTIONS
 
+if TYPE_CHECKING:
+    import onnxruntime
+
 DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights" / "expression"
 
 # The hdf5 model's output order (fer.FER._get_labels) and its names in BASIC_EMOTIONS.
 FER_LABELS: tuple[str, ...] = ("angry", "disgusted", "fearful", "happy", "sad", "surprised", "neutral")
+ONNX_OPSET = 17  # the opset the GAN's export uses too (gan/export_onnx.py)
+ONNX_TOLERANCE = 1e-4  # largest |logit| difference from torch accepted when the runtime is built (measured ~1.4e-6)
 
 
 @dataclass(frozen=True)
@@ -141,9 +154,9 @@ def _tf_same_pool(x: torch.Tensor) -> torch.Tensor:
     both sides, total 1 is ceil_mode (a last, partial window). Equal to `_tf_same_pad` + pool,
     without materialising a padded copy (which also loses the channels-last layout).
     """
-    n = x.shape[-1]
+    n = int(x.shape[-1])  # plain ints, also while the ONNX exporter traces (the spatial sizes are fixed)
     total = max((-(-n // 2) - 1) * 2 + 3 - n, 0)
-    if x.shape[-2] != n or total > 2:  # not met by the 64x64 network; keep the general form
+    if int(x.shape[-2]) != n or total > 2:  # not met by the 64x64 network; keep the general form
         return F.max_pool2d(_tf_same_pad(x, 3, 2, float("-inf")), 3, stride=2)
     return F.max_pool2d(x, 3, stride=2, padding=total // 2, ceil_mode=total == 1)
 
@@ -207,10 +220,39 @@ def preprocess_face(face: np.ndarray, size: int = 64) -> np.ndarray:
     return (grey / 255.0 - 0.5) * 2.0
 
 
+def onnx_session(model: nn.Module, input_size: int, num_threads: int) -> onnxruntime.InferenceSession:
+    """`model` ((B, 1, S, S) -> (B, C) logits) exported in memory and loaded in onnxruntime on
+    `num_threads` threads; RuntimeError if the runtime's logits differ from torch's on a check batch."""
+    import onnxruntime as ort
+
+    check = torch.from_numpy(np.random.default_rng(0).uniform(-1, 1, (3, 1, input_size, input_size)).astype(np.float32))
+    buf = io.BytesIO()
+    with torch.no_grad(), warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo but is the one measured to match torch
+        # (FINDINGS.md, gan/export_onnx.py); its deprecation and tracer notices are noise here.
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            model, (check[:2],), buf,  # type: ignore[arg-type]  # the TorchScript exporter writes to any file object
+            dynamo=False, opset_version=ONNX_OPSET, input_names=["faces"],
+            output_names=["logits"], dynamic_axes={"faces": {0: "batch"}, "logits": {0: "batch"}},
+        )  # fmt: skip
+        expected = model(check).numpy()
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = num_threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    session = ort.InferenceSession(buf.getvalue(), options, providers=["CPUExecutionProvider"])
+    diff = float(np.abs(session.run(None, {"faces": check.numpy()})[0] - expected).max())
+    if diff > ONNX_TOLERANCE:
+        message = f"The expression network in onnxruntime differs from torch by {diff:.2e} > {ONNX_TOLERANCE:.0e}."
+        raise RuntimeError(message)
+    return session
+
+
 class ExpressionClassifier:
     """The ported classifier: load once, then `predict(face_crop)` -> {emotion: probability}.
 
-    Thread-safe: inference runs under `torch.no_grad()` on an eval-mode module without state.
+    Thread-safe: inference is one onnxruntime `run` (thread-safe, no state between calls).
     """
 
     def __init__(self, model: MiniXception, cfg: ExpressionConfig, num_threads: int = 1) -> None:
@@ -219,9 +261,9 @@ class ExpressionClassifier:
         self.model = model.eval()  # the port, as checked against the hdf5 graph
         self.cfg = cfg
         self.num_threads = num_threads
-        self._fast = FoldedMiniXception(self.model)  # what inference runs
+        self._fast = FoldedMiniXception(self.model)  # the inference form, exported to onnxruntime
+        self._session = onnx_session(self._fast, cfg.input_size, num_threads)  # what inference runs
         self._order = [cfg.labels.index(e) for e in BASIC_EMOTIONS]
-        self._lock = threading.Lock()  # torch modules are safe for inference, but keep calls serial
 
     @classmethod
     def load(cls, weights_dir: str | Path = "", num_threads: int = 1) -> ExpressionClassifier:
@@ -268,18 +310,14 @@ class ExpressionClassifier:
     def _probs(self, batch: np.ndarray) -> np.ndarray:
         """(N, 1, 64, 64) prepared crops -> (N, 7) probabilities in BASIC_EMOTIONS order.
 
-        Runs on `num_threads` torch threads (the calling thread's setting is restored): a second
+        Runs on `num_threads` onnxruntime threads (torch's own setting is left alone): a second
         thread does not pay for a 58 k-parameter network, and on the shared 2-core machine with
         another job busy, 2 OpenMP threads made the mirror pair take 350 ms instead of ~6 ms.
         """
-        with self._lock, torch.no_grad():
-            prev = torch.get_num_threads()
-            torch.set_num_threads(self.num_threads)
-            try:
-                probs = torch.softmax(self._fast(torch.from_numpy(batch)), dim=1).numpy()
-            finally:
-                torch.set_num_threads(prev)
-        return probs[:, self._order]
+        faces = np.ascontiguousarray(batch, dtype=np.float32)
+        logits = self._session.run(None, {"faces": faces})[0]
+        z = np.exp(logits - logits.max(axis=1, keepdims=True))  # softmax
+        return (z / z.sum(axis=1, keepdims=True))[:, self._order]
 
     def predict(self, face: np.ndarray) -> dict[str, float]:
         """One face crop (grey or RGB uint8, any size) -> probabilities over BASIC_EMOTIONS."""

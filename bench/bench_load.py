@@ -19,8 +19,9 @@ the student sent the next message, which the app stops on purpose); p50/p95 seco
 to the reply text, to its first frame on screen (first chunk's files fetched, plus on the browser
 path the page's first-frame time, `--render-ms`, measured in Chromium by bench/bench_browser.py;
 "part sent" is the server's share: send -> the first feed naming a spoken part) and to the whole
-reply delivered; webcam frames analysed of those the camera offered (2 per second); the app process's CPU (cores busy,
-children included) and peak memory, per student too (memory: the level's growth over its start);
+reply delivered; webcam frames analysed of those the camera offered (2 per second); the app's CPU (cores busy, its
+child processes included: the face reader's, affect/face_process.py) and peak memory (the same processes' RSS
+summed), per student too (memory: the level's growth over its start);
 the bench's own CPU (its clients share the machine with the app); the machine and its load.
 """
 
@@ -220,7 +221,8 @@ def student(level: Level, idx: int, log: StudentLog, stop: threading.Event) -> N
 
 
 class ProcStats:
-    """CPU seconds (self + waited-for children) and peak RSS of a process, sampled from /proc."""
+    """CPU seconds and peak RSS of a process AND its live child processes (the app's face reader runs in
+    one, affect/face_process.py), sampled from /proc; children that ended count through cutime/cstime."""
 
     def __init__(self, pid: int | None) -> None:
         self.pid = pid
@@ -228,19 +230,47 @@ class ProcStats:
         self._stop = threading.Event()
         self._t = threading.Thread(target=self._sample, daemon=True)
 
+    def tree(self) -> list[int]:
+        """The process and its descendants alive now."""
+        if self.pid is None:
+            return []
+        parents: dict[int, list[int]] = {}
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:  # it ended while we looked
+                continue
+            parents.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+        found, todo = [], [self.pid]
+        while todo:
+            pid = todo.pop()
+            found.append(pid)
+            todo += parents.get(pid, [])
+        return found
+
     def cpu_s(self) -> float:
         if self.pid is None:
             return float("nan")
-        fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")  # utime stime cutime cstime
+        total = 0.0
+        for pid in self.tree():
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in fields[11:15])  # utime stime cutime cstime
+        return total / os.sysconf("SC_CLK_TCK")
 
     def rss_mb(self) -> float:
         if self.pid is None:
             return float("nan")
-        for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return float("nan")
+        total = 0.0
+        for pid in self.tree():
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+            except OSError:
+                continue
+            total += next((int(ln.split()[1]) / 1024 for ln in status.splitlines() if ln.startswith("VmRSS:")), 0.0)
+        return total
 
     def _sample(self) -> None:
         while not self._stop.wait(0.5):

@@ -77,3 +77,22 @@ def test_folded_inference_network_matches_the_port_and_restores_threads(clf: Exp
     threads = torch.get_num_threads()
     np.testing.assert_allclose(clf.predict_mirror_pair(face), pair, atol=1e-6)  # flip after resize == before
     assert torch.get_num_threads() == threads
+
+
+def test_onnxruntime_inference_reads_as_the_port_does(clf: ExpressionClassifier) -> None:
+    """Inference runs in onnxruntime (one GIL-free call per frame): its probabilities are the port's."""
+    import torch
+
+    face = data.astronaut()[58:182, 164:288]
+    grey = preprocess_face(face)
+    pair = torch.from_numpy(np.stack([grey, grey[:, ::-1].copy()])[:, None])
+    with torch.no_grad():
+        want = torch.softmax(clf.model(pair), dim=1).numpy().mean(axis=0)
+    order = [clf.cfg.labels.index(e) for e in BASIC_EMOTIONS]
+    np.testing.assert_allclose(clf.predict_mirror_pair(face), want[order], atol=1e-5)
+    rng = np.random.default_rng(2)
+    crops = [rng.integers(0, 256, (40 + 9 * i, 50, 3), dtype=np.uint8) for i in range(5)]
+    batch = torch.from_numpy(np.stack([preprocess_face(c) for c in crops])[:, None])
+    with torch.no_grad():
+        want_batch = torch.softmax(clf.model(batch), dim=1).numpy()[:, order]
+    np.testing.assert_allclose(clf.predict_proba(crops), want_batch, atol=1e-5)

@@ -140,3 +140,45 @@ def test_too_big_or_too_fast_is_refused_with_a_reason(app: App, clock: ManualClo
         assert cam.send(FACE).status == 200
     cam.close()
     tab.close()
+
+
+@pytest.mark.slow
+def test_a_face_reader_process_that_dies_costs_one_frame(app: App) -> None:
+    import os
+    import signal
+
+    tab, cam = _camera_on(app, "cam-crash")
+    assert cam.send(FACE).analysed
+    state: Any = app.services.cameras.state_of(cam.token)
+    os.kill(state.session._face.pid, signal.SIGKILL)  # the face reader child reading this tab (face_process.py)
+    lost = _post(app, FACE, {"Content-Type": "image/jpeg", "X-Camera-Token": cam.token})
+    assert lost.status_code == 503 and "restarted" in lost.json()["error"]
+    time.sleep(1.0)  # the page's pace (the rate limit's budget)
+    again = cam.send(FACE)
+    assert again.status == 200 and again.analysed and "from your camera" in again.mood  # the new child reads it
+    cam.close()
+    tab.close()
+
+
+def test_the_size_comes_from_the_header_and_odd_jpegs_decode_or_are_refused() -> None:
+    from ui.camera import jpeg_size
+
+    face = astronaut_face()
+    assert jpeg_size(FACE) == (320, 240)
+    progressive = io.BytesIO()
+    Image.fromarray(face).save(progressive, "JPEG", quality=80, progressive=True)
+    rgb = decode_jpeg(progressive.getvalue(), max_side=1280)  # what some browsers' encoders write
+    assert rgb.shape == (240, 320, 3) and np.abs(rgb.astype(int) - face.astype(int)).mean() < 6
+    grey = io.BytesIO()
+    Image.fromarray(face[:, :, 0]).save(grey, "JPEG")
+    assert decode_jpeg(grey.getvalue(), max_side=1280).shape == (240, 320, 3)  # one channel -> RGB
+    # A header claiming 60000x60000 px is refused from the header: nothing that big is decoded.
+    sof = FACE.index(b"\xff\xc0")
+    giant = FACE[: sof + 5] + (60000).to_bytes(2, "big") * 2 + FACE[sof + 9 :]
+    with pytest.raises(FrameRefusedError) as err:
+        decode_jpeg(giant, max_side=1280)
+    assert err.value.status == 413 and "60000x60000" in str(err.value)
+    for body in (b"\xff\xd8\xff" + bytes(50), FACE[:sof], FACE[:-2], b"\xff\xd8"):  # no size / cut short / no data
+        with pytest.raises(FrameRefusedError) as err:
+            decode_jpeg(body, max_side=1280)
+        assert err.value.status == 400, body[:20]

@@ -6,6 +6,7 @@ their outputs are read back as `Screen`s (one field per student-view component).
 
 from __future__ import annotations
 
+import contextlib
 import re
 import uuid
 from pathlib import Path
@@ -251,7 +252,9 @@ def test_camera_is_one_switch_and_frames_update_the_mood(services) -> None:
     html = observe_frame(services, state, face)  # read by this session's own reader
     assert html and re.search(r'data-state="(engaged|delighted|neutral|confused|frustrated|bored|anxious)"', html)
     assert "from your camera" in html and state.session._face is not None and state.mood is not None
-    with services.frames.admit():  # another student's frame is being analysed right now (parallel=1)
+    with contextlib.ExitStack() as busy:  # other students' frames take every analysis slot right now
+        for _ in range(services.frames.parallel):
+            assert busy.enter_context(services.frames.admit())
         assert observe_frame(services, state, face) is None  # dropped, not queued
     assert "from your camera" in (observe_frame(services, state, face) or "")
     assert "can't see your face" in (observe_frame(services, state, face * 0) or "")  # no face: said so

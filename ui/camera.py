@@ -3,8 +3,10 @@
 Why: as a Gradio stream event every frame was a queue join, an SSE message and Gradio's
 pre/postprocessing on its single event loop; at N=50 students (2 frames/s each, ~100 frames/s)
 that traffic starved the replies' events (bench/results/load_browser.txt, py-spy). Here a frame
-costs the event loop one small HTTP request: the body is read (capped), then decoded and analysed
-in a worker thread, and the reply is a few bytes of JSON.
+costs the event loop one small HTTP request: the body is read (capped), then decoded in a worker
+thread and analysed by the tutor's face reader (by default in its own child process,
+affect/face_process.py, so the analysis never waits for this process's GIL), and the reply is a
+few bytes of JSON.
 
 The protocol (ui/camera.js is the page's side; bench/browser_protocol.py `FramePoster` the bench's):
 - the consent click gives the page a token (ui/camera_tokens.py); each frame is POSTed as the
@@ -15,7 +17,8 @@ The protocol (ui/camera.js is the page's side; bench/browser_protocol.py `FrameP
   frame was dropped unread (every analysis busy, a reply being made, no session yet);
 - 403 unknown or revoked token, 413 too big (bytes or pixels), 415 not `image/jpeg`, 400 not a
   readable JPEG, 429 over the rate limit (per token and per address, ui/ratelimit.py; with
-  Retry-After). Every refusal carries a sentence in `{"error": ...}`.
+  Retry-After), 503 the face reader's process stopped on this frame (it is restarted; the page
+  sends the next frame as usual). Every refusal carries a sentence in `{"error": ...}`.
 Frames are never written anywhere and never logged: only the derived mood reaches the tab's state
 and the session's mood track (ui/handlers.py observe_frame, the one path for a frame's mood).
 """
@@ -23,19 +26,19 @@ and the session's mood track (ui/handlers.py observe_frame, the one path for a f
 from __future__ import annotations
 
 import asyncio
-import io
 import logging
 import math
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+import cv2
 import numpy as np
-from PIL import Image, UnidentifiedImageError
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from affect.face_process import FaceProcessError
 from ui.handlers import observe_frame
 from ui.services import Services
 
@@ -59,22 +62,52 @@ class FrameRefusedError(Exception):
         self.retry_after = retry_after  # 429: seconds until the next frame is accepted
 
 
+# Start-of-frame markers (baseline, progressive, ...): their segment holds the image's height and width.
+_SOF_MARKERS = frozenset({0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF})
+
+
+def jpeg_size(body: bytes) -> tuple[int, int]:
+    """(width, height) from a JPEG's start-of-frame segment, before any pixel is decoded;
+    FrameRefusedError(400) if the body is not a JPEG or its header is broken."""
+    if body[:3] != b"\xff\xd8\xff":
+        raise FrameRefusedError(400, "The frame is not a JPEG image.")
+    i = 2
+    while i + 4 <= len(body):
+        if body[i] != 0xFF:
+            break  # segments follow each other back to back: anything else is damage
+        marker = body[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+        elif marker == 0x01 or 0xD0 <= marker <= 0xD7:  # markers without a segment
+            i += 2
+        elif marker == 0xDA:  # start of scan: no size came before it
+            break
+        elif marker in _SOF_MARKERS:
+            if i + 9 > len(body):
+                break
+            return int.from_bytes(body[i + 7 : i + 9], "big"), int.from_bytes(body[i + 5 : i + 7], "big")
+        else:
+            i += 2 + int.from_bytes(body[i + 2 : i + 4], "big")
+    raise FrameRefusedError(400, "The frame's JPEG data is broken.")
+
+
 def decode_jpeg(body: bytes, max_side: int) -> np.ndarray:
     """RGB uint8 (H, W, 3) of a JPEG; FrameRefusedError(400) if it is not one or is broken, (413)
-    if a side exceeds `max_side` (checked from the header, before any pixel is decoded)."""
-    try:
-        image = Image.open(io.BytesIO(body), formats=["JPEG"])
-    except (UnidentifiedImageError, OSError, ValueError) as err:
-        raise FrameRefusedError(400, "The frame is not a JPEG image.") from err
-    with image:
-        width, height = image.size
-        if max(width, height) > max_side or min(width, height) < 1:
-            raise FrameRefusedError(413, f"The frame is {width}x{height} px; at most {max_side} a side is accepted.")
-        try:
-            rgb = np.asarray(image.convert("RGB"), dtype=np.uint8)
-        except (OSError, ValueError, SyntaxError) as err:  # truncated or corrupt data
-            raise FrameRefusedError(400, "The frame's JPEG data is broken.") from err
-    return rgb
+    if a side exceeds `max_side` (checked from the header, before any pixel is decoded).
+
+    OpenCV decodes with the GIL released (PIL parsed each header's quantisation tables in Python
+    first: 6 % of the app's GIL at N=50, py-spy, bench/results/load_browser.txt). A body cut short
+    (no end-of-image marker) is refused: libjpeg would fill the missing rows with grey.
+    """
+    width, height = jpeg_size(body)
+    if max(width, height) > max_side or min(width, height) < 1:
+        raise FrameRefusedError(413, f"The frame is {width}x{height} px; at most {max_side} a side is accepted.")
+    rgb = None
+    if body.rstrip(b"\0").endswith(b"\xff\xd9"):
+        rgb = cv2.imdecode(np.frombuffer(body, dtype=np.uint8), cv2.IMREAD_COLOR_RGB)
+    if rgb is None or rgb.shape[:2] != (height, width):
+        raise FrameRefusedError(400, "The frame's JPEG data is broken.")
+    return np.asarray(rgb, dtype=np.uint8)
 
 
 class FrameRoute:
@@ -148,6 +181,9 @@ class FrameRoute:
             return observe_frame(self.services, state, rgb)
         except ValueError as err:  # an image the face reader cannot use (e.g. a few pixels)
             raise FrameRefusedError(400, f"The frame could not be analysed: {err}") from err
+        except FaceProcessError as err:  # its process died on this frame and was restarted
+            log.warning("frame not read: %s", err)
+            raise FrameRefusedError(503, "The face reader restarted; the next frame will be read.") from err
 
 
 def _reply(mood: str | None) -> JSONResponse:

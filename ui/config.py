@@ -33,9 +33,20 @@ class ServerConfig:
     # Students served at once: each gets a reply slot in Gradio's queue (ui/student.py). Webcam frames
     # do not use the queue: they have a route of their own (ui/camera.py).
     max_students: int = 60
+    # Read webcam frames in child processes (affect/face_process.py) instead of this one's threads: there the
+    # analysis does not wait for the event loop's GIL (a frame took 32 ms of wall time instead of 6 beside
+    # a busy Python thread, so one analysis slot read ~30 frames/s). False: in-process FaceAffect.
+    face_process: bool = True
+    # Face reader child processes (face_process): each reads one frame at a time, so frame_analyses should match.
+    face_processes: int = 2
+    # How much lower the face readers' child processes run than the app (os.nice): when the box is short of
+    # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
+    face_nice: int = 5
     # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
-    # One analysis (~11-14 ms CPU) at a time uses at most one core, leaving the other to replies.
-    frame_analyses: int = 1
+    # In-process, one analysis (~5-14 ms CPU) at a time used at most one core, leaving the other to replies (a
+    # second read no more frames: the GIL; set 1 with face_process off). With face_process, as many as
+    # face_processes (each child reads one frame at a time).
+    frame_analyses: int = 2
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1
     # Largest webcam frame accepted by the frame route (ui/camera.py), in bytes of JPEG and pixels a side.
@@ -50,6 +61,10 @@ class ServerConfig:
             raise ValueError(f"ServerConfig.max_students must be at least 1, got {self.max_students}.")
         if not 0.0 <= self.frame_wait_s <= 1.0:
             raise ValueError(f"ServerConfig.frame_wait_s must be in [0, 1] s, got {self.frame_wait_s}.")
+        if self.face_processes < 1:
+            raise ValueError(f"ServerConfig.face_processes must be at least 1, got {self.face_processes}.")
+        if not 0 <= self.face_nice <= 19:
+            raise ValueError(f"ServerConfig.face_nice must be in 0..19, got {self.face_nice}.")
         if self.frame_analyses < 1:
             raise ValueError(f"ServerConfig.frame_analyses must be at least 1, got {self.frame_analyses}.")
         if self.frame_max_bytes < 1024:

@@ -1,13 +1,14 @@
 """Webcam analysis under load: frames are analysed while there is room and dropped, not queued.
 
-Every student with the camera on streams 2 frames/s and a frame costs ~11-14 ms of CPU in the
-face reader (bench/bench_student_cost.py), so a class of 50 would want ~1.4 of the box's 2 cores
-for faces alone. Mood changes over seconds, so a frame that would have to wait is worth nothing
-by the time its turn came: the gate lets `parallel` analyses run at once; a frame that finds them
-all busy waits at most `wait_s` for one (an analysis takes ~10 ms, so a short wait saves most
-frames that merely arrived together: dropping at once analysed 43-60 % at N=20 with a core idle,
-bench_load) and is dropped after that (the mood shown stays as it was). Arrivals are spread
-evenly over the students, so the frames dropped are too, and a lone student never meets a busy gate.
+Every student with the camera on streams 2 frames/s and a frame costs ~5 ms of CPU in the face
+reader on an idle box (bench/bench_affect.py; 7-14 ms under load, bench/bench_student_cost.py),
+so a class of 50 would want ~0.5-1.4 of the box's 2 cores for faces alone. Mood changes over
+seconds, so a frame that would have to wait is worth nothing by the time its turn came: the gate
+lets `parallel` analyses run at once; a frame that finds them all busy waits at most `wait_s`
+for one (an analysis takes ~10 ms, so a short wait saves most frames that merely arrived
+together: dropping at once analysed 43-60 % at N=20 with a core idle, bench_load) and is dropped
+after that (the mood shown stays as it was). Arrivals are spread evenly over the students, so
+the frames dropped are too, and a lone student never meets a busy gate.
 """
 
 from __future__ import annotations

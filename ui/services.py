@@ -126,6 +126,18 @@ def startup_teacher(tutor: Any, config: AppConfig) -> None:
         log.info("account 'teacher' set from TUTOR_TEACHER_PASSWORD (%d earlier class(es) adopted)", adopted)
 
 
+def _face_reader(config: AppConfig) -> Any:
+    """The webcam reader: in child processes (ServerConfig.face_process, affect/face_process.py) or in this one."""
+    if config.server.face_process:
+        from affect.face_process import FaceProcesses
+
+        server = config.server
+        return FaceProcesses.load(config.affect.face, count=server.face_processes, nice=server.face_nice)
+    from affect import FaceAffect
+
+    return FaceAffect.load(config.affect.face)
+
+
 def _timed(fn: Callable[[], Any], timings: dict[str, float], key: str) -> Any:
     t0 = time.perf_counter()
     out = fn()
@@ -141,7 +153,7 @@ class Services:
     tutor: Any  # tutor.Tutor
     avatar: Any  # gan.TalkingHeadPipeline
     text: Any  # affect.TextAffect (also inside the tutor); kept to warm it up
-    face: Any  # affect.FaceAffect (also inside the tutor); used before a session starts
+    face: Any  # affect.FaceAffect or FaceProcesses (also inside the tutor); used before a session starts
     clips: ClipRenderer
     motion: MotionWriter  # the browser path: speech + motion rows, frames drawn by the page
     tokens: ResumeTokens  # the browsers' resume tokens (a reload comes back to its session)
@@ -155,14 +167,14 @@ class Services:
     @classmethod
     def load(cls, config: AppConfig) -> Services:
         """Load every model once, the independent ones in parallel threads."""
-        from affect import FaceAffect, TextAffect
+        from affect import TextAffect
         from gan.pipeline import TalkingHeadPipeline
         from tutor import Tutor
 
         timings: dict[str, float] = {}
         with ThreadPoolExecutor(max_workers=3, thread_name_prefix="load") as pool:
             text_f = pool.submit(_timed, lambda: TextAffect.load(config.affect.text), timings, "load_text_affect")
-            face_f = pool.submit(_timed, lambda: FaceAffect.load(config.affect.face), timings, "load_face_affect")
+            face_f = pool.submit(_timed, lambda: _face_reader(config), timings, "load_face_affect")
             avatar_f = pool.submit(
                 _timed, lambda: TalkingHeadPipeline.from_pretrained(config=config.avatar), timings, "load_avatar"
             )
@@ -238,3 +250,4 @@ class Services:
     def close(self) -> None:
         self.motion.shutdown()
         self.clips.shutdown()
+        self.face.close()
