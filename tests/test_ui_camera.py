@@ -9,6 +9,7 @@ face's mood reaches the tab's state and the tutor's next turn; a missing, wrong 
 from __future__ import annotations
 
 import io
+import time
 from typing import Any
 
 import httpx
