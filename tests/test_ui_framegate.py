@@ -49,12 +49,21 @@ def test_a_failed_analysis_frees_its_slot() -> None:
         assert ok
 
 
+def test_frame_analyses_follow_the_face_readers() -> None:
+    """One analysis slot per face child (each reads one frame at a time), one in-process: not a setting."""
+    assert ServerConfig().frame_analyses == ServerConfig().face_processes == 2
+    assert ServerConfig(face_processes=3).frame_analyses == 3
+    assert ServerConfig(face_process=False, face_processes=3).frame_analyses == 1
+    with pytest.raises(TypeError):
+        ServerConfig(frame_analyses=2)  # type: ignore[call-arg]
+
+
 def test_limits_are_checked() -> None:
     with pytest.raises(ValueError, match="at least one"):
         FrameGate(parallel=0)
     with pytest.raises(ValueError, match="wait_s"):
         FrameGate(wait_s=2.0)
-    with pytest.raises(ValueError, match="frame_analyses"):
-        ServerConfig(frame_analyses=0)
+    with pytest.raises(ValueError, match="face_processes"):
+        ServerConfig(face_processes=0)
     with pytest.raises(ValueError, match="max_students"):
         ServerConfig(max_students=0)

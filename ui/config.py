@@ -37,16 +37,11 @@ class ServerConfig:
     # analysis does not wait for the event loop's GIL (a frame took 32 ms of wall time instead of 6 beside
     # a busy Python thread, so one analysis slot read ~30 frames/s). False: in-process FaceAffect.
     face_process: bool = True
-    # Face reader child processes (face_process): each reads one frame at a time, so frame_analyses should match.
+    # Face reader child processes (face_process): each reads one frame at a time (see frame_analyses).
     face_processes: int = 2
     # How much lower the face readers' child processes run than the app (os.nice): when the box is short of
     # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
     face_nice: int = 5
-    # Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
-    # In-process, one analysis (~5-14 ms CPU) at a time used at most one core, leaving the other to replies (a
-    # second read no more frames: the GIL; set 1 with face_process off). With face_process, as many as
-    # face_processes (each child reads one frame at a time).
-    frame_analyses: int = 2
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1
     # Largest webcam frame accepted by the frame route (ui/camera.py), in bytes of JPEG and pixels a side.
@@ -65,12 +60,20 @@ class ServerConfig:
             raise ValueError(f"ServerConfig.face_processes must be at least 1, got {self.face_processes}.")
         if not 0 <= self.face_nice <= 19:
             raise ValueError(f"ServerConfig.face_nice must be in 0..19, got {self.face_nice}.")
-        if self.frame_analyses < 1:
-            raise ValueError(f"ServerConfig.frame_analyses must be at least 1, got {self.frame_analyses}.")
         if self.frame_max_bytes < 1024:
             raise ValueError(f"ServerConfig.frame_max_bytes must be at least 1024, got {self.frame_max_bytes}.")
         if not 64 <= self.frame_max_side <= 4096:
             raise ValueError(f"ServerConfig.frame_max_side must be in 64..4096 px, got {self.frame_max_side}.")
+
+    @property
+    def frame_analyses(self) -> int:
+        """Webcam frames analysed at once; a frame arriving while all are busy is dropped (ui/framegate.py).
+
+        Derived, so it cannot disagree with the readers: with face_process one per child (each reads one
+        frame at a time, a second slot per child would only queue in its pipe); in-process one, because a
+        second analysis read no more frames (the GIL) and took CPU from the replies.
+        """
+        return self.face_processes if self.face_process else 1
 
 
 @dataclass(frozen=True)
