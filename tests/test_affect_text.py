@@ -50,6 +50,28 @@ def test_fresh_messages_mostly_right(text: TextAffect) -> None:
     assert correct >= 12, list(zip(got, FRESH))
 
 
+# Negation, self-assessment and sarcasm (none of these messages is in the corpus): a bag of word
+# pieces reads "not great" and "bad at fractions" by their words, so a student saying they struggle
+# was read as delighted and praised (lead's transcript: "hi, I'm not great at fractions").
+POSITIVE = ("engaged", "delighted")
+NEGATION = [
+    ("hi, I'm not great at fractions", ("anxious", "frustrated", "confused")),
+    ("I'm not good at fractions", ("anxious", "frustrated", "confused")),
+    ("I'm bad at fractions", ("anxious", "frustrated", "confused")),
+    ("I hate fractions", ("frustrated",)),
+    ("I don't get it", ("confused",)),
+    ("not happy about that one", ("frustrated", "bored", "anxious")),
+    ("not bad actually", POSITIVE),
+    ("great, another fraction", ("bored", "frustrated")),
+]
+
+
+@pytest.mark.parametrize(("msg", "want"), NEGATION)
+def test_negation_and_sarcasm_are_read_by_meaning(text: TextAffect, msg: str, want: tuple[str, ...]) -> None:
+    est = text.predict(msg)
+    assert est.label in want, (msg, est.label, est.scores)
+
+
 def test_batch_matches_single(text: TextAffect) -> None:
     msgs = [m for m, _ in FRESH[:6]]
     batch = text.predict_batch(msgs)

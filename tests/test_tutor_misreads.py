@@ -1,0 +1,64 @@
+"""Conversations the tutor misread, replayed through `Tutor.practise` + `send` with the real text model.
+
+The lead's transcript: "hi, I'm not great at fractions" got "Yay, that's great to hear! I love that
+you're enjoying this." (the text model read the negated self-assessment as delight, and the fused
+reading lent it the confidence the policy needed to praise it).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+
+from affect import TextAffect
+from tutor import Tutor, TutorConfig
+
+pytestmark = pytest.mark.slow
+CHEERFUL = ("happy", "surprised")
+GLAD = re.compile(r"pleased|great to hear|enjoying|love that|great energy|love the focus", re.IGNORECASE)
+
+
+@pytest.fixture(scope="module")
+def tutor(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Tutor]:
+    db = tmp_path_factory.mktemp("misreads") / "tutor.db"
+    t = Tutor.create(db_url=f"sqlite:///{db}", config=TutorConfig(seed=9, load_face=False),
+                     text_affect=TextAffect.load())  # fmt: skip
+    yield t
+    t.close()
+
+
+@pytest.mark.parametrize(
+    "opening",
+    [
+        "hi, I'm not great at fractions",
+        "I'm bad at fractions",
+        "honestly im not good at this stuff",
+        "not happy about this",
+    ],
+)
+def test_a_student_who_says_they_struggle_is_never_praised_for_enjoying_it(tutor: Tutor, opening: str) -> None:
+    s = tutor.practise("green-owl", "fractions")
+    reply = s.send(opening)
+    assert reply.move not in ("praise", "challenge") and reply.avatar_emotion not in CHEERFUL, (reply.move, reply.text)
+    assert not GLAD.search(reply.text), reply.text
+    assert reply.extras["acted_state"] in ("anxious", "frustrated", "confused"), reply.extras
+
+
+def test_not_bad_actually_is_not_met_with_sympathy(tutor: Tutor) -> None:
+    s = tutor.practise("blue-fox", "fractions")
+    reply = s.send("not bad actually")
+    assert reply.avatar_emotion not in ("concerned",) and reply.extras["acted_state"] in (
+        "engaged",
+        "delighted",
+        "neutral",
+    )
+    assert not re.search(r"frustrat|worried|nervous|confus|annoying", reply.text, re.IGNORECASE), reply.text
+
+
+def test_sarcasm_about_another_fraction_is_not_cheered(tutor: Tutor) -> None:
+    s = tutor.practise("red-kite", "fractions")
+    reply = s.send("great, another fraction")
+    assert reply.move != "praise" and not GLAD.search(reply.text), reply.text
+    assert reply.extras["acted_state"] in ("bored", "frustrated"), reply.extras
