@@ -62,3 +62,26 @@ def test_sarcasm_about_another_fraction_is_not_cheered(tutor: Tutor) -> None:
     reply = s.send("great, another fraction")
     assert reply.move != "praise" and not GLAD.search(reply.text), reply.text
     assert reply.extras["acted_state"] in ("bored", "frustrated"), reply.extras
+
+
+# From tutor8's scripted conversations (a shy student, a confident one, one who types anything).
+def test_an_apology_is_met_kindly_not_with_great(tutor: Tutor) -> None:
+    s = tutor.practise("shy-mouse", "fractions")
+    for _ in range(3):
+        reply = s.send("sorry")
+        assert not reply.text.startswith(("Great", "Okay!")), reply.text
+        assert re.match(r"(No need|That's okay|No worries)", reply.text), reply.text
+
+
+def test_laughs_and_keyboard_mashing_are_not_called_good_questions(tutor: Tutor) -> None:
+    s = tutor.practise("odd-cat", "fractions")
+    for msg in ("lol", "asdfghjkl", "who won the football last night", "haha") * 3:
+        reply = s.send(msg)
+        assert reply.intent in ("off_topic", "greeting") and "good question" not in reply.text.lower(), reply.text
+
+
+def test_a_thinking_emoji_is_not_thanked_twice(tutor: Tutor) -> None:
+    s = tutor.practise("emoji-fan", "fractions")
+    for _ in range(8):
+        reply = s.send("🤔🤔🤔")
+        assert reply.text.lower().count("thank") <= 1 and "know. Got it" not in reply.text, reply.text

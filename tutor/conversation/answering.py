@@ -42,8 +42,12 @@ def on_hint_request(turn: Turn) -> Plan:
 def on_feeling(turn: Turn) -> Plan:
     """Name the feeling back, then act on it as the affect policy says."""
     plan = _policy_turn(turn, "feeling", None)
-    if plan.decision.tone != "frustrated":  # the frustrated wording already names it ("This one is frustrating")
-        plan.text = f"{turn.say.feeling(turn.mood)} {plan.text}"
+    # Name the state the policy acted on (a reading too weak to act on is not named back either);
+    # the frustrated wording names it already ("This one is frustrating"), and for a neutral one the
+    # check-in is the acknowledgement ("Okay, thanks for letting me know. Got it." said it twice).
+    tone = plan.decision.tone
+    if tone not in ("frustrated", "neutral"):
+        plan.text = f"{turn.say.feeling(tone)} {plan.text}"
     return plan
 
 

@@ -24,7 +24,7 @@ _T: dict[str, tuple[str, ...]] = {
     "praise_effort": (
         "Yes, {value} is right, and you worked it out step by step.",
         "Correct! Your careful working paid off there.",
-        "That's right: {value}. Good persistence on that one.",
+        "That's right: {value}. Clear thinking.",
         "Nicely done, {value} is correct. Your method is solid.",
     ),
     "praise_after_struggle": (
