@@ -8,9 +8,10 @@
   thread; fp32 measured 15-17 ms, int8 ~8 ms, FINDINGS.md).
 - Head (`affect/weights/text/`): linear softmax over LEARNER_STATES on [embedding, surface cues],
   averaged with a linear classifier on character n-gram TF-IDF (robust to typos; 5-fold CV on
-  noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone), plus a valence regressor trained
-  on VADER's human ratings (scripts/train_text_affect.py, scripts/train_valence.py). Arousal is
-  a documented mapping (`arousal_from`).
+  noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone) over the message with negation
+  scopes marked ("not great at" -> "not not_great not_at", affect/textprep.py mark_negation),
+  plus a valence regressor trained on VADER's human ratings (scripts/train_text_affect.py,
+  scripts/train_valence.py). Arousal is a documented mapping (`arousal_from`).
 - `embed()` is public so other components (the tutor's dialogue-act reader) reuse this encoder
   instead of loading MiniLM twice; `read()` returns the affect estimate AND the embedding from
   one encoder forward, so a chat turn pays for MiniLM once.
@@ -30,7 +31,15 @@ import torch
 from torch import nn
 
 from affect.config import TextAffectConfig
-from affect.textprep import SURFACE_FEATURES, CharNgrams, clean, emoji_to_words, intensity, surface_features
+from affect.textprep import (
+    SURFACE_FEATURES,
+    CharNgrams,
+    clean,
+    emoji_to_words,
+    intensity,
+    mark_negation,
+    surface_features,
+)
 from affect.types import LEARNER_STATES, AffectEstimate
 
 DEFAULT_WEIGHTS_DIR = Path(__file__).parent / "weights" / "text"
@@ -74,6 +83,7 @@ class TextHeadConfig:
     has_valence: bool = False  # a valence regressor (embed -> tanh) is included
     char_vocab_size: int = 0  # > 0: a character n-gram TF-IDF classifier (chargrams.json) is averaged in
     temperature: float = 1.0  # sharpening/flattening of the final probabilities, fitted on CV folds
+    negation_scope: int = 0  # the char n-gram view reads up to this many words after a negator as not_<word> (0 = off)
     trained: dict[str, Any] = field(default_factory=dict)  # provenance: script, options, data sizes
 
     def __post_init__(self) -> None:
@@ -81,6 +91,8 @@ class TextHeadConfig:
             raise ValueError(f"TextHeadConfig.labels must be {LEARNER_STATES}.")
         if self.temperature <= 0:
             raise ValueError("TextHeadConfig.temperature must be positive.")
+        if not isinstance(self.negation_scope, int) or self.negation_scope < 0:
+            raise ValueError("TextHeadConfig.negation_scope must be a whole number of words, 0 or more.")
 
 
 class TextHead(nn.Module):
@@ -332,7 +344,9 @@ class TextAffect:
             logits, valence = self.head(emb, surf)
             probs = torch.softmax(logits, dim=1)
             if self.chars is not None:  # average with the char n-gram classifier (ensemble of two views)
-                char_p = torch.softmax(self.head.char_logits([self.chars.transform_one(c) for c in cleaned]), dim=1)
+                scope = self.head.cfg.negation_scope
+                marked = [mark_negation(c, scope) if scope else c for c in cleaned]
+                char_p = torch.softmax(self.head.char_logits([self.chars.transform_one(c) for c in marked]), dim=1)
                 probs = (probs + char_p) / 2
             probs = probs ** (1.0 / self.head.cfg.temperature)
             probs = probs / probs.sum(dim=1, keepdim=True)
