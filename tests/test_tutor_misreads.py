@@ -85,3 +85,13 @@ def test_a_thinking_emoji_is_not_thanked_twice(tutor: Tutor) -> None:
     for _ in range(8):
         reply = s.send("🤔🤔🤔")
         assert reply.text.lower().count("thank") <= 1 and "know. Got it" not in reply.text, reply.text
+
+
+def test_two_answers_at_once_are_asked_about_not_called_unreadable(tutor: Tutor) -> None:
+    """"is it 1/5 or 2/10" got "I couldn't read a number there." (it holds two)."""
+    s = tutor.practise("two-minds", "fractions")
+    reply = s.send("is it 1/5 or 2/10")
+    assert reply.correct is None and "couldn't read" not in reply.text and "more than one answer" in reply.text, (
+        reply.text
+    )
+    assert "Which one" in s.send("maybe 3/4 or 6/8?").text
