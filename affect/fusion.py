@@ -29,7 +29,8 @@ fused estimate at time t is
   second after "I'm confused" does not erase the confusion).
 - Self-report: `estimate(t, self_report=...)` mixes the reading of the student's own words in
   this message in with weight `self_report_weight` x its confidence against the fused track's
-  confidence, so "this is too hard" outweighs a smiling face for that turn.
+  confidence, so "this is too hard" outweighs a smiling face for that turn; the turn's confidence
+  is the same weighted mean of both confidences.
 - Habituation: a face expression held unchanged for longer than `habituate_after_s` counts
   less and less (to `habituation_floor` of its weight): a fixed resting expression is the
   student's baseline, and a change from it is what carries news.
@@ -203,7 +204,9 @@ class AffectTracker:
             scores,
             valence=(w * self_report.valence + c * base.valence) / (w + c),
             arousal=(w * self_report.arousal + c * base.arousal) / (w + c),
-            confidence=max(c, self_report.confidence),
+            # weighted like the scores: max() lent the track's certainty about its own label (often
+            # neutral) to a label the weak words tipped it to, and the policy acted on that
+            confidence=(w * self_report.confidence + c * base.confidence) / (w + c),
             source="fused",
             emotions=base.emotions,
         )

@@ -12,9 +12,10 @@
   busy Python thread 17 vs 36 ms wall per message, bench/bench_text_gil.py).
 - Head (`affect/weights/text/`): linear softmax over LEARNER_STATES on [embedding, surface cues],
   averaged with a linear classifier on character n-gram TF-IDF (robust to typos; 5-fold CV on
-  noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone), plus a valence regressor trained
-  on VADER's human ratings (scripts/train_text_affect.py, scripts/train_valence.py). Arousal is
-  a documented mapping (`arousal_from`).
+  noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone) over the message with negation
+  scopes marked ("not great at" -> "not not_great not_at", affect/textprep.py mark_negation),
+  plus a valence regressor trained on VADER's human ratings (scripts/train_text_affect.py,
+  scripts/train_valence.py). Arousal is a documented mapping (`arousal_from`).
 - `embed()` is public so other components (the tutor's dialogue-act reader) reuse this encoder
   instead of loading MiniLM twice; `read()` returns the affect estimate AND the embedding from
   one encoder forward, so a chat turn pays for MiniLM once.
@@ -80,6 +81,7 @@ class TextHeadConfig:
     has_valence: bool = False  # a valence regressor (embed -> tanh) is included
     char_vocab_size: int = 0  # > 0: a character n-gram TF-IDF classifier (chargrams.json) is averaged in
     temperature: float = 1.0  # sharpening/flattening of the final probabilities, fitted on CV folds
+    negation_scope: int = 0  # the char n-gram view reads up to this many words after a negator as not_<word> (0 = off)
     trained: dict[str, Any] = field(default_factory=dict)  # provenance: script, options, data sizes
 
     def __post_init__(self) -> None:
@@ -87,6 +89,8 @@ class TextHeadConfig:
             raise ValueError(f"TextHeadConfig.labels must be {LEARNER_STATES}.")
         if self.temperature <= 0:
             raise ValueError("TextHeadConfig.temperature must be positive.")
+        if not isinstance(self.negation_scope, int) or self.negation_scope < 0:
+            raise ValueError("TextHeadConfig.negation_scope must be a whole number of words, 0 or more.")
 
 
 class TextHead(nn.Module):

@@ -40,7 +40,7 @@ import torch
 from torch import nn
 
 from affect.minilm import MiniLMEncoder, additive_mask
-from affect.textprep import CharNgrams, surface_features
+from affect.textprep import CharNgrams, mark_negation, surface_features
 
 if TYPE_CHECKING:
     import onnxruntime
@@ -164,6 +164,7 @@ class AffectRuntime:
     def __init__(self, tokenizer: Any, encoder: MiniLMEncoder, head: TextHead, chars: CharNgrams | None,
                  max_tokens: int, num_threads: int) -> None:  # fmt: skip
         self.tokenizer, self.chars, self.max_tokens = tokenizer, chars, max_tokens
+        self.negation_scope = head.cfg.negation_scope  # the char n-gram view reads negated words as not_<word>
         self.reference = AffectGraph(encoder, head).eval()  # torch: what the session is checked against
         example = self.inputs(CHECK_MESSAGES, CHECK_MESSAGES)  # a padded batch: the mask is traced too
         self.session = _export(AffectGraph(exportable(encoder), head).eval(), example, num_threads)
@@ -178,8 +179,9 @@ class AffectRuntime:
         chars = None
         if self.chars is not None:
             chars = np.zeros((len(cleaned), len(self.chars.vocab)), np.float32)
+            scope = self.negation_scope
             for row, text in enumerate(cleaned):
-                idx, val = self.chars.transform_one(text)
+                idx, val = self.chars.transform_one(mark_negation(text, scope) if scope else text)
                 chars[row, idx] = val
         ids, mask = (batch[k].astype(np.int64) for k in ("input_ids", "attention_mask"))
         return GraphInputs(ids, mask, surface, chars)

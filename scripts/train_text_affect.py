@@ -47,7 +47,7 @@ from textaug import augment
 
 from affect.config import TextAffectConfig
 from affect.text import DEFAULT_WEIGHTS_DIR, TextAffect, TextHead, TextHeadConfig, load_encoder
-from affect.textprep import CharNgrams, clean, surface_features
+from affect.textprep import CharNgrams, clean, mark_negation, surface_features
 from affect.types import LEARNER_STATES
 
 CORPUS = Path(__file__).resolve().parents[1] / "affect" / "corpus" / "student_messages.jsonl"
@@ -56,6 +56,7 @@ C_GRID = (4.0, 16.0)
 CHAR_NGRAMS = (2, 4)  # char_wb n-grams; (1,5) and (2,5) scored the same in a CV trial
 CHAR_MAX_FEATURES = 20_000
 CHAR_C = 4.0
+NEGATION_SCOPE = 4  # words after a negator the char n-gram view marks (affect/textprep.py mark_negation)
 NOTES = [
     "Not compared here: fine-tuning MiniLM's top 2 layers (int8 lower layers cached, fp32 top layers trained "
     "with the augmented set). A 5-fold run did not finish one fold in 15 minutes on this shared 2-core machine "
@@ -124,7 +125,8 @@ def fit(x: np.ndarray, y: np.ndarray, c: float) -> LogisticRegression:
 
 
 def cleaned(texts: list[str]) -> list[str]:
-    return [clean(t, 2000) for t in texts]
+    """What the char n-gram view reads, as TextAffect does (text_onnx.py inputs): cleaned, negation scopes marked."""
+    return [mark_negation(clean(t, 2000), NEGATION_SCOPE) for t in texts]
 
 
 @dataclass
@@ -267,6 +269,7 @@ def main() -> None:
             assert np.allclose(row, ref[k], atol=1e-5), t
     head_cfg = TextHeadConfig(
         temperature=temperature,
+        negation_scope=NEGATION_SCOPE,
         char_vocab_size=0 if chars is None else len(chars.vocab),
         trained={
             "script": "scripts/train_text_affect.py",

@@ -52,6 +52,22 @@ def test_self_report_outweighs_a_smiling_face_for_the_turn() -> None:
     assert tr.estimate(5.5, self_report=neutral_words) == tr.estimate(5.5)  # saying nothing about oneself
 
 
+def test_a_weak_self_report_does_not_borrow_the_tracks_confidence() -> None:
+    """The track is fairly sure of *neutral*; words that lean weakly to delighted may tip the label,
+    but the turn's reading must not claim the track's certainty for it (a 0.2-sure "delighted" came
+    out 0.41-sure, over the policy's 0.3 bar, and a student saying "I'm not great at fractions" was
+    praised for enjoying it)."""
+    tr = AffectTracker()
+    tr.update(reading("neutral", 0.4), t=1.0)
+    words = reading("delighted", 0.25)
+    turn = tr.estimate(1.5, self_report=words)
+    track = tr.estimate(1.5)
+    assert turn.label == "delighted" and track.label == "neutral"
+    assert words.confidence < turn.confidence < track.confidence, (turn.confidence, track.confidence)
+    sure = tr.estimate(1.5, self_report=reading("frustrated", 0.9))  # confident words keep their confidence
+    assert sure.label == "frustrated" and sure.confidence > 0.8
+
+
 def test_an_expression_held_for_minutes_counts_less_than_a_change() -> None:
     def bored_share(seconds_held: int) -> float:
         tr = AffectTracker()

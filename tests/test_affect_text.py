@@ -10,6 +10,8 @@ import pytest
 
 from affect import LEARNER_STATES, AffectEstimate, TextAffect
 from affect.config import TextAffectConfig
+from affect.text import TextHeadConfig
+from affect.textprep import mark_negation
 
 
 @pytest.fixture(scope="module")
@@ -48,6 +50,43 @@ def test_fresh_messages_mostly_right(text: TextAffect) -> None:
     got = [e.label for e in text.predict_batch([m for m, _ in FRESH])]
     correct = sum(g == want for g, (_, want) in zip(got, FRESH))
     assert correct >= 12, list(zip(got, FRESH))
+
+
+# Negation, self-assessment and sarcasm (none of these messages is in the corpus): a bag of word
+# pieces reads "not great" and "bad at fractions" by their words, so a student saying they struggle
+# was read as delighted and praised (lead's transcript: "hi, I'm not great at fractions").
+POSITIVE = ("engaged", "delighted")
+NEGATION = [
+    ("hi, I'm not great at fractions", ("anxious", "frustrated", "confused")),
+    ("I'm not good at fractions", ("anxious", "frustrated", "confused")),
+    ("I'm bad at fractions", ("anxious", "frustrated", "confused")),
+    ("I hate fractions", ("frustrated",)),
+    ("I don't get it", ("confused",)),
+    ("not happy about that one", ("frustrated", "bored", "anxious")),
+    ("not bad actually", POSITIVE),
+    ("great, another fraction", ("bored", "frustrated")),
+    # ... and the same words without the negation stay positive (a fix that read every "good at" as worry
+    # would only move the misread: the confident student's "I'm good at fractions" read as anxious)
+    ("I'm good at fractions", POSITIVE),
+    ("hey, I'm good at fractions, give me something hard", POSITIVE),
+]
+
+
+@pytest.mark.parametrize(("msg", "want"), NEGATION)
+def test_negation_and_sarcasm_are_read_by_meaning(text: TextAffect, msg: str, want: tuple[str, ...]) -> None:
+    est = text.predict(msg)
+    assert est.label in want, (msg, est.label, est.scores)
+
+
+def test_negation_scope_is_marked_up_to_a_clause_break() -> None:
+    assert mark_negation("hi, I'm not great at fractions", 4) == "hi, I'm not not_great not_at not_fractions"
+    assert mark_negation("i don't get it, but ok", 4) == "i don't not_get not_it, but ok"
+    assert mark_negation("not good but i like it", 4) == "not not_good but i like it"
+    assert mark_negation("nothing about this is fun at all", 3) == "nothing not_about not_this not_is fun at all"
+    assert mark_negation("great, another fraction", 4) == "great, another fraction"
+    assert mark_negation("i'm good at fractions", 0) == "i'm good at fractions"
+    with pytest.raises(ValueError, match="negation_scope"):
+        TextHeadConfig(negation_scope=-1)
 
 
 def test_batch_matches_single(text: TextAffect) -> None:

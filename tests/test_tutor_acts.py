@@ -183,6 +183,18 @@ def test_no_single_answer_is_none(text: str) -> None:
     assert find_answer(text) is None
 
 
+@pytest.mark.parametrize(("text", "value"), [("ok fine. 2/3", "2/3"), ("lol ok, 5", "5"), ("thanks! x = 4", "x = 4")])
+def test_an_answer_after_a_filler_is_graded_not_ignored(reader: ActReader, text: str, value: str) -> None:
+    """tutor8's conversation: "ok fine. 2/3" read as a greeting got "Alright." and the right answer was lost."""
+    got = reader.read(text)
+    assert got.act == "answer" and got.parsed is not None and got.parsed.shown == value, got
+
+
+@pytest.mark.parametrize("text", ["hi, i'm on question 3", "thanks, that was 2 hints", "lol i have 3 cats"])
+def test_a_number_inside_small_talk_is_not_taken_for_an_answer(reader: ActReader, text: str) -> None:
+    assert reader.read(text).act != "answer"
+
+
 def test_the_reader_carries_the_parsed_answer_and_the_topic(reader: ActReader) -> None:
     r = reader.read("hmm i think it's 6/7 but not sure")
     assert r.act == "answer" and r.parsed is not None

@@ -83,3 +83,12 @@ def test_replies_vary_and_name_the_problem() -> None:
 )  # fmt: skip
 def test_money_is_spoken_in_words(display: str, spoken: str) -> None:
     assert to_spoken(display) == spoken
+
+
+def test_praise_for_a_first_time_right_answer_never_claims_a_struggle() -> None:
+    """A confident student's "easy. 7/12" got "Good persistence on that one." (tutor8's conversation):
+    praise names what happened, and nothing was persisted through."""
+    w = ReplyWriter(random.Random(0))
+    for _ in range(12):
+        text = w.write("praise", "neutral", ReplyParts(topic="fractions", intent="answer", value="7/12"))
+        assert not any(word in text.lower() for word in ("persist", "stuck", "patience", "got there")), text

@@ -43,7 +43,7 @@ class CheckResult:
     value: str = ""  # the student's value as an exact rational string ("" when not parsed)
     shown: str = ""  # the answer as the student wrote it, tidied ("0.45", "x = 4", "25%"), for replies
     misconception: Misconception | None = None  # the faulty procedure the answer matches, if any
-    note: str = ""  # "not_simplest" | "decimal_for_percent" | "percent_for_number" | "wrong_step" | ""
+    note: str = ""  # not_simplest | decimal_for_percent | percent_for_number | wrong_step | several_answers | ""
     step: bool = False  # a correct intermediate step: progress, neither right nor wrong (correct is False)
 
 

@@ -7,12 +7,14 @@ intermediate step is progress: it gets its own short reply and is not a BKT obse
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
 from tutor.checker import CheckResult, check_answer
 from tutor.conversation.turn import Plan, Turn
 from tutor.conversation.worked import worked_example
 from tutor.dialogue import next_problem, record_first_attempt, topic_done
+from tutor.language.numbers import several_answers
 from tutor.language.replies import ReplyParts
 from tutor.policy import Decision, PolicyContext
 from tutor.types import Problem
@@ -32,6 +34,8 @@ def on_answer(turn: Turn) -> Plan:
         text = turn.say.pick("wrong_step", shown=check.shown)
         return Plan(text, Decision("clarify", "thinking", 0.45, tone=turn.mood), problem, correct=False,
                     extras={"note": "wrong_step"})  # fmt: skip
+    if not check.parsed and several_answers(turn.text):  # "is it 1/5 or 2/10": ask which, never "no number"
+        check = dataclasses.replace(check, note="several_answers")
     return _policy_turn(turn, "answer", check)
 
 
@@ -42,8 +46,12 @@ def on_hint_request(turn: Turn) -> Plan:
 def on_feeling(turn: Turn) -> Plan:
     """Name the feeling back, then act on it as the affect policy says."""
     plan = _policy_turn(turn, "feeling", None)
-    if plan.decision.tone != "frustrated":  # the frustrated wording already names it ("This one is frustrating")
-        plan.text = f"{turn.say.feeling(turn.mood)} {plan.text}"
+    # Name the state the policy acted on (a reading too weak to act on is not named back either);
+    # the frustrated wording names it already ("This one is frustrating"), and for a neutral one the
+    # check-in is the acknowledgement ("Okay, thanks for letting me know. Got it." said it twice).
+    tone = plan.decision.tone
+    if tone not in ("frustrated", "neutral"):
+        plan.text = f"{turn.say.feeling(tone)} {plan.text}"
     return plan
 
 

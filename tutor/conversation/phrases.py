@@ -17,7 +17,8 @@ from affect.types import LEARNER_STATES
 
 PHRASES_PATH = Path(__file__).parent / "phrases.json"
 REQUIRED_KEYS: tuple[str, ...] = (
-    "back_to_task", "greeting_hello", "greeting_thanks", "greeting_ok", "off_topic", "skip", "harder", "harder_max",
+    "back_to_task", "greeting_hello", "greeting_thanks", "greeting_ok", "greeting_sorry", "off_topic", "skip", "harder",
+    "harder_max",
     "easier", "easier_min", "topic_switch", "topic_same", "topic_unknown", "scenario", "concept_unknown", "why",
     "rephrase", "worked_intro", "worked_answer", "faded", "step_ok", "wrong_step", "abuse",
     "summary_intro", "summary_practised", "summary_nothing", "summary_bye", "stop_upset", "break_declined",

@@ -11,6 +11,7 @@ from tutor.policy import Decision
 
 _NEGATIVE = ("frustrated", "anxious", "bored", "confused")
 _THANKS = re.compile(r"^\W*(?:thanks|thank you|thx|ty|cheers|ta)\b", re.IGNORECASE)
+_SORRY = re.compile(r"^\W*(?:sorry|soz|sry|oops|my bad|apologies)\b", re.IGNORECASE)
 _HELLO = re.compile(r"^\W*(?:hi|hello|hey|hiya|yo|good (?:morning|afternoon|evening)|howdy|sup)\b", re.IGNORECASE)
 
 
@@ -20,9 +21,12 @@ def _back(turn: Turn, text: str) -> str:
 
 
 def on_greeting(turn: Turn) -> Plan:
+    # an apology answered "Great." sounded glad of the mistake (tutor8's shy student): reassure instead
     key = (
         "greeting_thanks"
         if _THANKS.search(turn.text)
+        else "greeting_sorry"
+        if _SORRY.search(turn.text)
         else "greeting_hello"
         if _HELLO.search(turn.text)
         else "greeting_ok"

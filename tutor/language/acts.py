@@ -5,8 +5,9 @@ Order of evidence, most certain first:
 2. numbers (`tutor.language.numbers`): a message that is a number or "x = ..." is an answer;
 3. emoji only (no letters or digits): a feeling (abuse for a middle finger);
 4. the trained head (`tutor.language.acthead`) on the MiniLM embedding that affect already
-   computed for this message plus character n-grams; an answer inside a sentence is then
-   parsed once with `find_answer`;
+   computed for this message plus character n-grams; small talk that ends in a bare answer
+   ("ok fine. 2/3") is that answer; an answer inside a sentence is then parsed once with
+   `find_answer`;
 5. context (`tutor.language.pending`): a plain yes/no to the tutor's own question;
 6. wellbeing rules: sadness, loneliness or bullying is a feeling (care first), with a reason
    the dialogue side notes for the teacher.
@@ -70,6 +71,18 @@ def _emoji_only(text: str) -> bool:
     return bool(s) and not any(ch.isalnum() for ch in s) and any(unicodedata.category(ch) == "So" for ch in s)
 
 
+# Acts that carry no content of their own: when such a message ends in a bare answer ("ok fine. 2/3"),
+# the answer is what it says (the head read "ok fine. 2/3" as a greeting and the right answer was lost).
+_SMALL_TALK = ("greeting", "feeling", "off_topic")
+_CLAUSE_END = re.compile(r"[.!?,;:\n]")
+
+
+def _answer_after_filler(text: str) -> ParsedAnswer | None:
+    """The bare answer a message ends with after a clause break ("ok fine. 2/3", "lol ok, 5"), or None."""
+    parts = _CLAUSE_END.split(text.strip().rstrip(".!"))
+    return parse_answer(parts[-1]) if len(parts) > 1 and parts[-1].strip() else None
+
+
 # The rules carry the never-miss guarantee for distress; the head adds recall for phrasings no rule knows,
 # but only when it is more sure than not: as a bare argmax it flagged "i hate this, i want to stop" at
 # p = 0.30 in a scripted conversation (branch `dialogue`, 14:15). Below this the next act is taken.
@@ -113,6 +126,8 @@ class ActReader:
             if DIALOGUE_ACTS[best] == "distress" and probs[best] < HEAD_DISTRESS_MIN:
                 best = int(order[1])
             act, confidence, why = DIALOGUE_ACTS[best], float(probs[best]), "act head"
+            if act in _SMALL_TALK and _answer_after_filler(text) is not None:
+                act, confidence, why = "answer", 1.0, "an answer after a filler"
         context_free = act
         act, ctx_reason = resolve(act, text, pending)  # 5. yes/no to the tutor's question
         if ctx_reason:

@@ -140,6 +140,15 @@ def find_answer(text: str) -> ParsedAnswer | None:
     return parse_answer(spans.pop()) if len(spans) == 1 else None
 
 
+def several_answers(text: str) -> bool:
+    """The message offers two or more different numbers and no single answer ("is it 1/5 or 2/10"),
+    so the student is asked which one they mean (not told their message held no number)."""
+    if not isinstance(text, str) or find_answer(text) is not None:
+        return False
+    s = to_digits(unify_symbols(text[:MAX_SENTENCE_CHARS]))
+    return len({re.sub(r"\s+", "", sp) for sp in _RE_SPAN.findall(s)}) >= 2
+
+
 def _parse_whole(text: str) -> ParsedAnswer | None:
     s = normalise(text)
     if not s or len(s) > MAX_ANSWER_CHARS:

@@ -24,7 +24,7 @@ _T: dict[str, tuple[str, ...]] = {
     "praise_effort": (
         "Yes, {value} is right, and you worked it out step by step.",
         "Correct! Your careful working paid off there.",
-        "That's right: {value}. Good persistence on that one.",
+        "That's right: {value}. Clear thinking.",
         "Nicely done, {value} is correct. Your method is solid.",
     ),
     "praise_after_struggle": (
@@ -99,6 +99,10 @@ _T: dict[str, tuple[str, ...]] = {
         "Close: {value} is the decimal form. The question wants a percent.",
     ),
     "percent_for_number": ("That's a percent; the question wants a plain number here.",),
+    "several_answers": (
+        "I can see more than one answer there. Which one is yours? Type just that one.",
+        "That's more than one answer. Which one do you think is right? Type just that one.",
+    ),
     "redirect": (
         "Ha, good question, but let's keep our focus on maths for now.",
         "Let's save that for later and get back to the problem.",
@@ -229,7 +233,7 @@ class ReplyWriter:
     def _feedback(self, parts: ReplyParts, v: dict[str, str]) -> list[str]:
         if parts.misconception is not None:
             return [parts.misconception.feedback]
-        if parts.note in ("not_simplest", "decimal_for_percent", "percent_for_number"):
+        if parts.note in ("not_simplest", "decimal_for_percent", "percent_for_number", "several_answers"):
             return [self.pick(parts.note, **v)]
         if parts.value:
             return [self.pick("try_again", **v).split(".")[0] + "."]
