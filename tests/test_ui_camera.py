@@ -183,3 +183,27 @@ def test_the_size_comes_from_the_header_and_odd_jpegs_decode_or_are_refused() ->
         with pytest.raises(FrameRefusedError) as err:
             decode_jpeg(body, max_side=1280)
         assert err.value.status == 400, body[:20]
+
+
+@pytest.mark.slow
+def test_frames_yield_to_a_reply_waiting_for_its_first_sentence(app: App) -> None:
+    """ServerConfig.frames_yield: a frame finding another in analysis is dropped while a reply waits to be spoken."""
+    import dataclasses
+    from types import SimpleNamespace
+
+    from ui.camera import FrameRoute
+
+    route = FrameRoute(app.services)
+    motion = app.services.motion
+    assert motion.waiting() == 0 and not route._replies_first()
+    with motion._lock:  # a reply queued for its first sentence (as MotionWriter.submit counts it)
+        motion._unstarted += 1
+    try:
+        assert route._replies_first()
+        server = dataclasses.replace(app.services.config.server, frames_yield=False)
+        config = dataclasses.replace(app.services.config, server=server)
+        route.services = SimpleNamespace(config=config, motion=motion)  # type: ignore[assignment]
+        assert not route._replies_first()
+    finally:
+        with motion._lock:
+            motion._unstarted -= 1

@@ -45,6 +45,9 @@ class ServerConfig:
     # How much lower the face readers' child processes run than the app (os.nice): when the box is short of
     # CPU, the frames (which may be dropped) give way to the replies' speech and motion (which may not wait).
     face_nice: int = 5
+    # While a browser-path reply waits for its first sentence, webcam frames are read one at a time, the rest
+    # dropped (ui/camera.py FrameRoute): the CPU goes to the speech the student is waiting for.
+    frames_yield: bool = True
     # Seconds a frame may wait for a busy analysis to finish before it is dropped (ui/framegate.py).
     frame_wait_s: float = 0.1
     # Largest webcam frame accepted by the frame route (ui/camera.py), in bytes of JPEG and pixels a side.
