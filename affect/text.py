@@ -9,7 +9,7 @@
 - Inference: those torch modules and the head, exported in memory at load into ONE onnxruntime
   graph that computes the same int8 numbers (affect/text_onnx.py) and checked against them; a
   message is one `run` that gives the GIL up once instead of at ~100 torch operators (beside a
-  busy Python thread 17 vs 36 ms wall per message, bench/bench_text_gil.py).
+  busy Python thread 15 vs 477 ms wall per message, bench/bench_text_gil.py).
 - Head (`affect/weights/text/`): linear softmax over LEARNER_STATES on [embedding, surface cues],
   averaged with a linear classifier on character n-gram TF-IDF (robust to typos; 5-fold CV on
   noisy copies 0.80 vs 0.75 macro-F1 for the embedding alone) over the message with negation
