@@ -95,3 +95,13 @@ def test_two_answers_at_once_are_asked_about_not_called_unreadable(tutor: Tutor)
         reply.text
     )
     assert "Which one" in s.send("maybe 3/4 or 6/8?").text
+
+
+def test_idk_is_met_with_help_and_a_plain_ok_is_not(tutor: Tutor) -> None:
+    """A shy student's "idk" was answered "Alright." (read as an acknowledgement) and left alone."""
+    s = tutor.practise("quiet-vole", "fractions")
+    stuck = s.send("idk")
+    assert stuck.intent == "hint_request" and stuck.move in ("hint", "reassure", "worked_example"), stuck.text
+    assert not stuck.text.startswith(("Alright", "Okay", "Great")), stuck.text
+    ok = s.send("ok")
+    assert ok.intent == "greeting" and ok.move == "check_in", ok.text
