@@ -63,6 +63,10 @@ NOTES = [
     "(load average ~10), so it could not be cross-validated in the time available; the frozen encoder ships.",
     "Per-channel int8 quantisation (affect/text.py quantize_encoder) is what makes int8 hold accuracy: the "
     "default per-tensor scheme cost ~2 points of CV macro-F1 in an earlier trial.",
+    "The char n-gram view reads negation scopes marked (affect/textprep.py mark_negation, up to NEGATION_SCOPE "
+    "words after a negator become not_<word>; TextHeadConfig.negation_scope): without it 'i'm not great at "
+    "fractions' read as delighted, and 167 contrastive corpus messages alone moved the misread to 'i'm good at "
+    "fractions' (anxious 0.96).",
 ]
 FOLDS = 5
 

@@ -91,4 +91,5 @@ def test_praise_for_a_first_time_right_answer_never_claims_a_struggle() -> None:
     w = ReplyWriter(random.Random(0))
     for _ in range(12):
         text = w.write("praise", "neutral", ReplyParts(topic="fractions", intent="answer", value="7/12"))
-        assert not any(word in text.lower() for word in ("persist", "stuck", "patience", "got there")), text
+        claims = ("persist", "stuck", "patience", "got there", "step by step", "working", "method")
+        assert not any(word in text.lower() for word in claims), text

@@ -95,3 +95,27 @@ def test_two_answers_at_once_are_asked_about_not_called_unreadable(tutor: Tutor)
         reply.text
     )
     assert "Which one" in s.send("maybe 3/4 or 6/8?").text
+
+
+def test_idk_is_met_with_help_and_a_plain_ok_is_not(tutor: Tutor) -> None:
+    """A shy student's "idk" was answered "Alright." (read as an acknowledgement) and left alone."""
+    s = tutor.practise("quiet-vole", "fractions")
+    stuck = s.send("idk")
+    assert stuck.intent == "hint_request" and stuck.move in ("hint", "reassure", "worked_example"), stuck.text
+    assert not stuck.text.startswith(("Alright", "Okay", "Great")), stuck.text
+    ok = s.send("ok")
+    assert ok.intent == "greeting" and ok.move == "check_in", ok.text
+
+
+def test_the_offer_of_a_harder_one_comes_before_the_next_problem_not_after_it(tutor: Tutor) -> None:
+    """"That's it. Here's the next one: Work out 6/7 ÷ 1/2. That's 3 right in a row! Want a harder one?"
+    read as a question about the new problem (tutor8's confident student)."""
+    s = tutor.practise("quick-hare", "fractions")
+    offer = None
+    for _ in range(12):
+        reply = s.send(s.problem.answer)  # type: ignore[union-attr]
+        if reply.extras.get("pending") == "offer_harder":
+            offer = reply
+            break
+    assert offer is not None and offer.problem is not None
+    assert offer.text.endswith(offer.problem.prompt) and "harder" in offer.text, offer.text

@@ -57,10 +57,11 @@ def test_every_event_has_an_api_name_and_student_endpoints_take_no_session_id(ap
         "/next",
         "/replay",
         "/camera",
+        "/sign_out",
     ):
         assert name in named, f"{name} missing from the API"
     assert "/frame" not in named  # webcam frames have their own route (ui/camera.py), not a Gradio event
-    for name in ("/start", "/send", "/hint", "/confused", "/next", "/replay", "/camera"):
+    for name in ("/start", "/send", "/hint", "/confused", "/next", "/replay", "/camera", "/sign_out"):
         params = [p["parameter_name"] for p in named[name]["parameters"]]
         assert not any("session" in p or "student_id" in p or "code" in p for p in params), (name, params)
     assert "/resume" not in named and "/restore" not in named  # no student endpoint names a session

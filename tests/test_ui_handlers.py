@@ -30,7 +30,8 @@ from ui.handlers import (
     set_camera,
     speak_opening,
 )
-from ui.login import NAME_BAD, NAME_EMPTY, come_back, join_class, restore_session, start_session
+from ui.login import NAME_BAD, NAME_EMPTY, come_back, join_class, restore_session, sign_out, start_session
+from ui.resume import FORGOTTEN
 from ui.screen import Screen, UserError, new_user_state
 
 pytestmark = pytest.mark.slow  # loads every model once (module fixture) and renders clips
@@ -214,7 +215,37 @@ def test_a_reload_comes_back_to_the_same_session_with_everything_on_screen(servi
         assert fresh.session is None and out.chat == SKIP  # a stale or forged token resumes nothing
     services.tutor.delete_student("ui h reload")
     gone = Screen.of(restore_session(services, new_user_state(), token))
-    assert gone.token == ""  # deleted meanwhile: the browser forgets the token
+    assert gone.token == FORGOTTEN  # deleted meanwhile: the browser forgets the token ("" is never stored)
+
+
+def test_after_a_reload_say_it_again_performs_the_last_spoken_reply(services) -> None:
+    """The clips went with the old tab: "Say it again" was disabled after a reload (tutor8). Now it
+    performs the last reply the avatar said again, from the log."""
+    tab = new_user_state()
+    token = Screen.of(start_session(services, tab, "ui h say again", "fractions")).token
+    spoken = _reply_feeds(_screens(speak_opening(services, tab)))[-1]
+    reloaded = new_user_state()
+    screen = Screen.of(restore_session(services, reloaded, token))
+    assert screen.replay.interactive is True and reloaded.last_clips == []
+    again = _reply_feeds(_screens(replay(services, reloaded)))
+    assert again and again[-1]["done"] and again[-1]["reply"] != spoken["reply"]
+    assert [c["caption"] for c in again[-1]["chunks"]] == [c["caption"] for c in spoken["chunks"]]  # the same words
+    assert reloaded.last_clips  # a second click plays these clips, no new render
+    logged = services.tutor.transcript(tab.session.id)[0]
+    assert logged["clip_ref"] == f"{_chunk_path(spoken['chunks'][0]['sheet']).stem}+{len(spoken['chunks'])}"
+
+
+def test_signing_in_puts_the_way_in_away_and_signing_out_brings_it_back(services) -> None:
+    state = new_user_state()
+    started = Screen.of(start_session(services, state, "ui h sign out", "fractions"))
+    assert started.login_panel.visible is False and started.sign_out.visible is True
+    session = state.session
+    out = Screen.of(sign_out(services, state))
+    assert out.login_panel.visible is True and out.sign_out.visible is False
+    assert state.session is None and out.chat == [] and out.token == FORGOTTEN and out.name == ""  # a shared computer
+    assert "signed out" in out.status and services.tutor.resume_session(session.id).id == session.id  # resumable
+    again = Screen.of(start_session(services, state, "ui h sign out 2", "percentages"))
+    assert again.login_panel.visible is False and state.session.id != session.id
 
 
 def test_join_shows_the_come_back_code_once_and_the_code_brings_progress_back(services) -> None:

@@ -18,7 +18,7 @@ import gradio as gr
 import numpy as np
 
 from tutor.errors import StoreError
-from ui.playback import PlayUpdate, idle_feed, play_clips, play_reply
+from ui.playback import PlayUpdate, idle_feed, last_spoken, play_clips, play_reply
 from ui.ratelimit import RateLimitedError
 from ui.screen import Screen, UserError, UserState, problem_view, progress_html, set_avatar_mode
 from ui.services import BROWSER, SERVER, Services
@@ -144,8 +144,13 @@ def replay(services: Services, state: UserState, mode: str = SERVER) -> Iterator
     """Play the tutor's last spoken reply again."""
     set_avatar_mode(state, mode)
     clips = list(state.last_clips)
-    if not clips:
-        yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).talk()
+    if not clips:  # none made in this tab (a reload): the last reply in the log is performed again
+        logged = last_spoken(services.tutor.transcript(state.session.id)) if state.session is not None else None
+        if logged is None:
+            yield Screen(status=status_html(NOTHING_TO_REPLAY, busy=False)).talk()
+            return
+        state.reply_seq += 1
+        yield from _shown(play_reply(services, state, logged, state.reply_seq))
         return
     state.reply_seq += 1  # a reply still rendering gives way to the replay
     seq = state.reply_seq

@@ -15,10 +15,11 @@ import gradio as gr
 from tutor.errors import TooManyAttemptsError, UnknownSessionError
 from tutor.learner.welcome import pseudonym_of as display_name
 from tutor.store import PSEUDONYM_MAX_CHARS, check_student_id
-from ui.playback import idle_feed
+from ui.playback import idle_feed, last_spoken
+from ui.resume import FORGOTTEN
 from ui.screen import Screen, UserState, conversation, set_avatar_mode
 from ui.services import SERVER, Services
-from ui.views import note_html, plain_markdown, status_html, typeset
+from ui.views import mastery_html, note_html, plain_markdown, problem_markdown, status_html, typeset
 
 # Friendly notes, in a child's words.
 NAME_EMPTY = "Type a made-up name first, like “blue fox”. Please don't use your real name."
@@ -28,6 +29,7 @@ NAME_BAD = (
 )
 TOPIC_BAD = "Pick a topic from the list first."
 CODE_EMPTY = "Type the class code your teacher gave you, like K7M-X3P-Q9R."
+SIGNED_OUT = "You're signed out. See you next time!"
 RESUME_EMPTY = "Type your come-back code: the six words you wrote down, like acorn-tiger-lemon-boat-cloud-seven."
 
 
@@ -147,21 +149,46 @@ def restore_session(services: Services, state: UserState, token: Any) -> tuple[A
     ticket = services.tokens.read(token)
     if ticket is None or state.session is not None:  # a first visit: the tutor waits, idle
         idle = idle_feed(services, "neutral") if state.session is None else gr.skip()
-        return Screen(avatar=idle, token="" if token and ticket is None else gr.skip()).values()
+        stale = token and token != FORGOTTEN and ticket is None
+        return Screen(avatar=idle, token=FORGOTTEN if stale else gr.skip()).values()
     with state.lock:
         try:
             session = services.tutor.resume_session(ticket.session_id)
         except UnknownSessionError:  # deleted by a teacher meanwhile: start afresh
-            return Screen(token="").values()
+            return Screen(token=FORGOTTEN).values()
         _adopt(state, session)
-        state.messages = transcript_messages(services.tutor.transcript(session.id))
+        turns = services.tutor.transcript(session.id)
+        state.messages = transcript_messages(turns)
         name = display_name(session.student)
         welcome = status_html(f"Welcome back, {name}!", busy=False)
+        # the clips went with the old tab, but "Say it again" performs the last reply from the log
+        replay = gr.Button(interactive=last_spoken(turns) is not None)
         if name != session.student:  # a class student
-            return conversation(services, state, status=welcome, topic=session.topic).values()
-        return conversation(  # anonymous practice: its tab and name box, as they were
-            services, state, status=welcome, name=name, topic=session.topic, login=gr.Tabs(selected="practise")
+            return conversation(services, state, status=welcome, topic=session.topic, replay=replay).values()
+        return conversation(  # anonymous practice: its tab and name box, as they were (for after signing out)
+            services, state, status=welcome, name=name, topic=session.topic, login=gr.Tabs(selected="practise"),
+            replay=replay,
         ).values()
+
+
+def sign_out(services: Services, state: UserState) -> tuple[Any, ...]:
+    """The "Sign out" button: this tab's session ends (it stays resumable with a come-back code),
+    the browser forgets it (a shared school computer shows the next student the way in, not this
+    chat) and the way in shows again, its name box empty."""
+    with state.lock:
+        if state.session is not None:
+            state.session.close()
+        state.session, state.student, state.topic, state.to_speak, state.mood = None, "", "", None, None
+        state.messages, state.last_clips = [], []
+        state.reply_seq += 1  # a reply still playing stops
+    return Screen(
+        state=state, chat=[], box="", problem=problem_markdown(None),
+        mastery=mastery_html({}, services.mastery_threshold), status=status_html(SIGNED_OUT, busy=False),
+        avatar=idle_feed(services, "neutral", mode=state.avatar_mode),
+        mood="", replay=gr.Button(interactive=False), start_note="", answer_note="", token=FORGOTTEN, name="",
+        code=gr.Textbox(value="", visible=False), code_help=gr.Markdown(visible=False),
+        login_panel=gr.Column(visible=True), sign_out=gr.Button(visible=False),
+    ).values()  # fmt: skip
 
 
 def transcript_messages(turns: list[dict[str, Any]]) -> list[dict[str, str]]:

@@ -46,6 +46,27 @@ class PlayUpdate:
     replay: Any = field(default_factory=gr.skip)
 
 
+@dataclass(frozen=True)
+class LoggedReply:
+    """A logged tutor reply to speak again, with what `play_reply` reads of a TutorReply: a reload
+    leaves the tab without its clips, so "Say it again" performs the last reply afresh from the log
+    (the same words, a new take of the voice, as the teacher's replay does)."""
+
+    spoken: str
+    avatar_emotion: str
+    intensity: float
+    turn_id: str = ""  # "": the log keeps the turn's own clip_ref (the new take is not attached)
+
+
+def last_spoken(turns: Sequence[dict[str, Any]]) -> LoggedReply | None:
+    """The newest reply of a session's transcript (tutor.Tutor.transcript) that the avatar performed
+    (its clip is logged; a resumed session's "Welcome back" was never said aloud), or None."""
+    for turn in reversed(turns):
+        if turn.get("spoken") and turn.get("clip_ref"):
+            return LoggedReply(str(turn["spoken"]), str(turn["avatar_emotion"]), float(turn["intensity"]))
+    return None
+
+
 def idle_feed(services: Services, emotion: str, stage: str = STAGE, mode: str = SERVER) -> Any:
     """The idle loop of the avatar for `emotion` on the `mode` path (stopping any reply still
     playing), or no change if no loop is ready yet."""

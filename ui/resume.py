@@ -21,6 +21,10 @@ from cryptography.fernet import Fernet, InvalidToken
 # A practice session can be picked up again for a week; after that the browser starts afresh.
 TOKEN_MAX_AGE_S = 7 * 24 * 3600
 KEY_FILE = "browser-token.key"
+# What the browser keeps once its session is over (signed out, deleted): no token, but not "", which
+# gr.BrowserState never writes (its page code skips falsy values), so the old token came back after
+# a reload and a signed-out student's chat reappeared (tutor8, in Chromium).
+FORGOTTEN = "signed-out"
 
 
 @dataclass(frozen=True)

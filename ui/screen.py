@@ -97,6 +97,8 @@ class Screen:
     code: Any = field(default_factory=gr.skip)  # the come-back code, shown once after joining a class
     code_help: Any = field(default_factory=gr.skip)  # what to do with it
     login: Any = field(default_factory=gr.skip)  # the login tabs (join / come back / practise)
+    login_panel: Any = field(default_factory=gr.skip)  # the whole way in: hidden while a session runs
+    sign_out: Any = field(default_factory=gr.skip)  # the "Sign out" button: shown while a session runs
 
     def values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, f.name) for f in fields(self))
@@ -138,16 +140,19 @@ def problem_view(services: Services, problem: Any | None) -> str:
 
 
 def conversation(services: Services, state: UserState, **changes: Any) -> Screen:
-    """The whole conversation of this tab on screen (after Start or a restore)."""
+    """The whole conversation of this tab on screen (after Start or a restore); the way in is put
+    away (a student in a session saw the login forms beside the chat) until they sign out."""
     session = state.session
-    return Screen(
-        state=state,
-        chat=list(state.messages),
-        problem=problem_view(services, session.problem),
-        mastery=progress_html(services, session),
-        avatar=idle_feed(services, session.opening.avatar_emotion, mode=state.avatar_mode),
-        replay=gr.Button(interactive=False),
-        start_note="",
-        answer_note="",
-        **changes,
-    )
+    screen: dict[str, Any] = {
+        "state": state,
+        "chat": list(state.messages),
+        "problem": problem_view(services, session.problem),
+        "mastery": progress_html(services, session),
+        "avatar": idle_feed(services, session.opening.avatar_emotion, mode=state.avatar_mode),
+        "replay": gr.Button(interactive=False),
+        "start_note": "",
+        "answer_note": "",
+        "login_panel": gr.Column(visible=False),
+        "sign_out": gr.Button(visible=True),
+    }
+    return Screen(**(screen | changes))

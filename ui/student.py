@@ -75,7 +75,7 @@ CONSENT = (
 def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.BrowserState) -> None:
     """The student view, inside the caller's `gr.Tab` of `demo`."""
     choices = services.topic_choices()
-    with gr.Column(elem_id="login"):
+    with gr.Column(elem_id="login") as login_panel:
         # Radio buttons, not a menu: three topics fit on one line, and Gradio's dropdown stayed
         # open over the page after keyboard focus passed through it (seen in the browser test).
         topic = gr.Radio(
@@ -118,9 +118,12 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
     with gr.Row():
         with gr.Column(scale=3):
             problem = gr.Markdown(problem_markdown(None), latex_delimiters=LATEX_DELIMITERS, elem_id="problem")
+            # The title above the chat, not Gradio's label: that floats over the messages' box, and the
+            # top message scrolled under it (tutor8's screenshots). The log keeps its own aria-label.
+            gr.Markdown("**Chat with your tutor**", elem_id="chat-title")
             chat = gr.Chatbot(
-                label="Chat with your tutor", height=360, latex_delimiters=LATEX_DELIMITERS, elem_id="chat",
-                buttons=[],
+                label="Chat with your tutor", show_label=False, height=360, latex_delimiters=LATEX_DELIMITERS,
+                elem_id="chat", buttons=[],
             )
             with gr.Row(elem_classes=["bottom-row"]):
                 box = gr.Textbox(
@@ -149,9 +152,11 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             mood = gr.HTML("", elem_id="mood-box", padding=False, js_on_load=MOOD_PANEL_JS)
             gr.Markdown("**Your progress**")
             mastery = gr.HTML(mastery_html({}, services.mastery_threshold), padding=False)
+            # shown once signed in (ui/screen.py conversation), in place of the way in
+            sign_out = gr.Button("Sign out", size="sm", visible=False, elem_id="sign-out-btn")
 
     outputs = [state, chat, box, problem, mastery, status, avatar, mood, replay_btn, start_note, answer_note]
-    outputs += [token, name, topic, code, code_help, login_tabs]
+    outputs += [token, name, topic, code, code_help, login_tabs, login_panel, sign_out]
     assert len(outputs) == len(screen.OUTPUTS)
     events: dict[str, Any] = {
         "concurrency_limit": services.config.server.max_students,
@@ -203,6 +208,12 @@ def build_tab(services: Services, demo: gr.Blocks, state: gr.State, token: gr.Br
             trigger_mode="multiple",
             **talk,
         )
+    sign_out.click(
+        functools.partial(login.sign_out, services), inputs=[state], api_name="sign_out", **login_io
+    ).then(  # the camera goes off with the session (its token stops working; the page stops it)
+        functools.partial(handlers.set_camera, services, on=False), inputs=[state],
+        outputs=[state, camera_token, mood, camera_btn], api_visibility="private",
+    ).then(None, inputs=[camera_token], js=CAMERA_JS)
     mute_btn.click(None, js=MUTE_JS)  # in the browser only: the player's sound
     replay_btn.click(
         functools.partial(handlers.replay, services), inputs=[state, mode], api_name="replay", **talk

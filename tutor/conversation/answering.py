@@ -107,14 +107,15 @@ def _policy_turn(turn: Turn, intent: str, check: CheckResult | None) -> Plan:
     if just_mastered:
         parts.mastered_skill = cur.skills[problem.skill].name
     _carry_out(turn, decision, problem, bool(correct), parts)
-    text = turn.writer.write(decision.move, decision.tone, parts)
-    extras["hint_level"] = parts.hint_level
     pending = ""
     every = turn.cfg.offer_harder_after
     streak = correct and st.right_streak >= every and st.right_streak % every == 0
     if streak and parts.problem is not None and parts.problem.difficulty < 3:
-        text = f"{text} {turn.say.pick('offer_harder', n=st.right_streak)}"
+        # before the new problem: asked after it, the question read as one about that problem
+        parts.offer = turn.say.pick("offer_harder", n=st.right_streak)
         pending = "offer_harder"
+    text = turn.writer.write(decision.move, decision.tone, parts)
+    extras["hint_level"] = parts.hint_level
     return Plan(text, decision, parts.problem, correct, pending=pending, extras=extras)
 
 

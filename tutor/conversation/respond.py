@@ -2,7 +2,8 @@
 
 Order (most important first): distress is answered as distress; a wellbeing concern (sad, lonely,
 bullied) gets care instead of whatever else the message was read as; "this is too hard" read as
-a request for harder is answered as the feeling it is; after a goodbye, a student who
+a request for harder is answered as the feeling it is; a bare acknowledgement that reads as stuck
+("idk") gets a hint; after a goodbye, a student who
 writes again simply goes on with a fresh problem.
 """
 
@@ -17,6 +18,7 @@ from tutor.dialogue import next_problem
 from tutor.policy import Decision
 
 Handler = Callable[[Turn], Plan]
+_STUCK = ("confused", "frustrated")  # learner states of a message that asks for help even when it says little
 _TOO_HARD = re.compile(r"\b(?:too|so|way too|really) (?:hard|difficult|tricky|confusing)\b", re.IGNORECASE)
 
 HANDLERS: dict[str, Handler] = {
@@ -73,6 +75,10 @@ def _respond(turn: Turn, *, text_state: str, track_state: str) -> Plan:
         return navigation.on_stop(turn, (text_state, track_state))
     if act == "harder" and _TOO_HARD.search(turn.text):  # "this is too hard" complains; it asks for nothing harder
         turn.act = act = "feeling"  # never a harder problem right after frustration (D'Mello & Graesser 2012)
+    if act == "greeting" and text_state in _STUCK and social.greeting_key(turn.text) == "greeting_ok":
+        # "idk" read as a bare "ok" was answered "Alright." and the shy student left stuck: a short
+        # message whose own words say confused or frustrated asks for help
+        turn.act = act = "hint_request"
     st = turn.state
     if st.problem_id is None:  # after a goodbye the student simply goes on
         st.summarized = False

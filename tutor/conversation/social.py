@@ -20,17 +20,18 @@ def _back(turn: Turn, text: str) -> str:
     return f"{text} {turn.say.pick('back_to_task')} {problem.prompt}" if problem is not None else text
 
 
-def on_greeting(turn: Turn) -> Plan:
+def greeting_key(text: str) -> str:
+    """Which social formula a greeting-act message is: thanks, sorry, hello, or a plain acknowledgement."""
     # an apology answered "Great." sounded glad of the mistake (tutor8's shy student): reassure instead
-    key = (
-        "greeting_thanks"
-        if _THANKS.search(turn.text)
-        else "greeting_sorry"
-        if _SORRY.search(turn.text)
-        else "greeting_hello"
-        if _HELLO.search(turn.text)
-        else "greeting_ok"
-    )
+    if _THANKS.search(text):
+        return "greeting_thanks"
+    if _SORRY.search(text):
+        return "greeting_sorry"
+    return "greeting_hello" if _HELLO.search(text) else "greeting_ok"
+
+
+def on_greeting(turn: Turn) -> Plan:
+    key = greeting_key(turn.text)
     emotion = "encouraging" if turn.mood in _NEGATIVE else "happy"
     return Plan(_back(turn, turn.say.pick(key)), Decision("check_in", emotion, 0.4, tone=turn.mood), turn.problem)
 

@@ -21,11 +21,12 @@ _T: dict[str, tuple[str, ...]] = {
         "Hi there, ready for some {topic}? Try this one:",
     ),
     "right_quick": ("Right.", "Yes, {value} is correct.", "That's it.", "Correct: {value}."),
+    # Only what the tutor saw: a right answer typed at once shows no working, steps or persistence.
     "praise_effort": (
-        "Yes, {value} is right, and you worked it out step by step.",
-        "Correct! Your careful working paid off there.",
+        "Yes, {value} is right. Nicely done.",
+        "Correct! Careful thinking pays off.",
         "That's right: {value}. Clear thinking.",
-        "Nicely done, {value} is correct. Your method is solid.",
+        "Nicely done, {value} is correct.",
     ),
     "praise_after_struggle": (
         "Yes, {value}! You stuck with it and got there.",
@@ -157,6 +158,7 @@ class ReplyParts:
     mastered_skill: str = ""  # name of a skill mastered by this answer
     struggled: bool = False  # a right answer that came after wrong attempts or hints
     previous_answer: str = ""  # answer of an unsolved problem the tutor moves away from
+    offer: str = ""  # a question for the student, said before the problem line (it is not about the problem)
     summary: list[tuple[str, float]] = field(default_factory=list)  # (skill name, P(L))
 
 
@@ -224,7 +226,7 @@ class ReplyWriter:
             lines.append(self.pick("redirect"))
         elif move == "check_in":
             lines.append(self.pick("greeting" if parts.intent == "greeting" else "check_in"))
-        lines.append(self._problem_line(parts, move))
+        lines += [parts.offer, self._problem_line(parts, move)]
         return " ".join(line for line in lines if line).strip()
 
     def opening(self, topic: str, problem: Problem) -> str:
