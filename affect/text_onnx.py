@@ -180,9 +180,8 @@ class AffectRuntime:
         chars = None
         if self.chars is not None:
             chars = np.zeros((len(cleaned), len(self.chars.vocab)), np.float32)
-            scope = self.negation_scope
             for row, text in enumerate(cleaned):
-                idx, val = self.chars.transform_one(mark_negation(text, scope) if scope else text)
+                idx, val = self.chars.transform_one(mark_negation(text, self.negation_scope))
                 chars[row, idx] = val
         ids, mask = (batch[k].astype(np.int64) for k in ("input_ids", "attention_mask"))
         return GraphInputs(ids, mask, surface, chars)

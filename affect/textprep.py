@@ -95,7 +95,10 @@ def _is_negator(word: str) -> bool:
 
 
 def mark_negation(text: str, scope: int) -> str:
-    """Prefix up to `scope` words after a negator with "not_", stopping at punctuation or "but"."""
+    """Prefix up to `scope` words after a negator with "not_", stopping at punctuation or "but";
+    scope 0 returns the text as it is (a head trained without negation marking)."""
+    if scope == 0:
+        return text
     out: list[str] = []
     left = 0
     for word in text.split():
