@@ -136,8 +136,13 @@ def find_answer(text: str) -> ParsedAnswer | None:
     m = _RE_CUE_SPAN.search(s)
     if m:
         return parse_answer(m.group(1))
-    spans = {re.sub(r"\s+", "", sp) for sp in _RE_SPAN.findall(s)}
+    spans = _distinct_spans(s)
     return parse_answer(spans.pop()) if len(spans) == 1 else None
+
+
+def _distinct_spans(s: str) -> set[str]:
+    """The different number spans of a normalised sentence, spaces removed ("1 / 5" and "1/5" are one)."""
+    return {re.sub(r"\s+", "", sp) for sp in _RE_SPAN.findall(s)}
 
 
 def several_answers(text: str) -> bool:
@@ -146,7 +151,7 @@ def several_answers(text: str) -> bool:
     if not isinstance(text, str) or find_answer(text) is not None:
         return False
     s = to_digits(unify_symbols(text[:MAX_SENTENCE_CHARS]))
-    return len({re.sub(r"\s+", "", sp) for sp in _RE_SPAN.findall(s)}) >= 2
+    return len(_distinct_spans(s)) >= 2
 
 
 def _parse_whole(text: str) -> ParsedAnswer | None:
